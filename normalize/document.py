@@ -1,0 +1,90 @@
+"""The one record type that flows through every stage.
+
+A reader turns each input record into a :class:`Document`; each stage reads and
+fills in some of its fields; a writer turns it back into an output record. The
+input record's other fields travel untouched in ``fields`` so that a pipeline
+step never loses what its caller put in.
+
+Stages communicate only through the document, so any stage can be run alone
+(``normalize lang``), in a process pool, or inside a Spark ``mapPartitions``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+
+@dataclass
+class Source:
+    """Where a record came from: the file and the 1-based line (or row) in it."""
+
+    file: str
+    line: int
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "line": self.line}
+
+
+@dataclass
+class Removal:
+    """A line the stripper took out of a document, and why."""
+
+    line: int  # 1-based line number in the normalised text
+    text: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "text": self.text, "reason": self.reason}
+
+
+@dataclass
+class Artefact:
+    """A piece of evidence that a text was translated or carries residue."""
+
+    kind: str
+    line: int  # 1-based line number in the normalised text (0: the whole document)
+    evidence: str
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "line": self.line, "evidence": self.evidence}
+
+
+@dataclass
+class Document:
+    id: str
+    text: str
+    source: Source
+    original: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)
+    encoding: Optional[str] = None
+
+    # normalise + strip
+    lines: list[str] = field(default_factory=list)  # normalised lines, before stripping
+    removed: list[Removal] = field(default_factory=list)
+
+    # detect
+    lang: str = "und"
+    lang_score: float = 0.0
+    lang_top: list[tuple[str, float]] = field(default_factory=list)
+    artefacts: list[Artefact] = field(default_factory=list)
+    translation: dict[str, Any] = field(
+        default_factory=lambda: {"suspected": False, "source_lang": None, "score": 0.0}
+    )
+
+    # dedup
+    cluster_id: Optional[str] = None
+    cluster_size: int = 1
+    duplicate_of: Optional[str] = None
+    similarity: Optional[float] = None
+
+    # Transient data stages hand to later stages (fingerprints, name mentions);
+    # never written out.
+    work: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.original:
+            self.original = self.text
+
+    @property
+    def is_duplicate(self) -> bool:
+        return self.duplicate_of is not None
