@@ -1,0 +1,67 @@
+"""Readers: turn INPUT arguments into a stream of Documents and Rejections.
+
+An INPUT is a directory (every ``*.txt`` below it, id = relative path without
+suffix), a ``.txt`` file, a ``.jsonl`` / ``.jsonl.gz`` / ``.jsonl.zst`` file, a
+``.parquet`` file, or ``-`` for JSON Lines on standard input. Everything is
+streamed: per-document memory does not grow with the corpus.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import BinaryIO, Iterable, Iterator, Optional, Union
+
+from ..document import Document
+from ..errors import Rejection, RunError
+from .jsonl import read_jsonl, read_jsonl_stream
+from .options import ReadOptions
+from .parquet import read_parquet
+from .txt import read_txt, txt_files
+
+__all__ = ["ReadOptions", "read_inputs", "input_kind"]
+
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".json.gz", ".jsonl.zstd")
+
+
+def input_kind(arg: str) -> str:
+    if arg == "-":
+        return "stdin"
+    path = Path(arg)
+    if path.is_dir():
+        return "dir"
+    lower = path.name.lower()
+    if lower.endswith(".txt"):
+        return "txt"
+    if lower.endswith(".parquet"):
+        return "parquet"
+    if lower.endswith(JSONL_SUFFIXES) or lower.endswith(".json"):
+        return "jsonl"
+    raise RunError(f"{arg}: unknown input type (expected a directory, .txt, .jsonl[.gz|.zst], .parquet or -)")
+
+
+def check_inputs(inputs: Iterable[str]) -> None:
+    """Fail fast, before any output is written, on inputs that do not exist."""
+    for arg in inputs:
+        if arg != "-" and not Path(arg).exists():
+            raise RunError(f"{arg}: no such file or directory")
+        input_kind(arg)
+
+
+def read_inputs(
+    inputs: Iterable[str], options: ReadOptions = ReadOptions(), stdin: Optional[BinaryIO] = None
+) -> Iterator[Union[Document, Rejection]]:
+    for arg in inputs:
+        kind = input_kind(arg)
+        if kind == "stdin":
+            yield from read_jsonl_stream(stdin or sys.stdin.buffer, "<stdin>", options)
+        elif kind == "dir":
+            root = Path(arg)
+            for path in txt_files(root):
+                yield from read_txt(path, path.relative_to(root).with_suffix("").as_posix(), options)
+        elif kind == "txt":
+            path = Path(arg)
+            yield from read_txt(path, path.stem, options)
+        elif kind == "parquet":
+            yield from read_parquet(Path(arg), options)
+        else:
+            yield from read_jsonl(Path(arg), options)

@@ -1,0 +1,78 @@
+"""Strip: tell the article from the page furniture around it, line by line.
+
+Scraped text keeps everything a page showed: menus, "Read also" teasers,
+share buttons, cookie notices, the headline printed twice with a photo credit
+glued on. Without the markup, each line has to be judged by what it says (a
+multilingual phrase lexicon, see :mod:`.lexicon`), what it looks like (length,
+punctuation, stop words, see :mod:`.features`) and where it stands (head, tail,
+between two paragraphs, after a teaser marker, see :mod:`.rules`).
+
+:class:`StripBoilerplate` judges one document; :class:`CorpusRepeats` (see
+:mod:`.corpus`) finds lines that recur across many different stories of one
+site, which no single document can reveal.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from normalize.document import Document, Removal
+from normalize.normalise import Normalise, normalise_text
+from normalize.strip.corpus import CorpusRepeats, StripCorpusRepeats, assemble
+from normalize.strip.features import Line, measure
+from normalize.strip.rules import STEPS
+
+__all__ = [
+    "classify_lines",
+    "judge_lines",
+    "StripBoilerplate",
+    "CorpusRepeats",
+    "StripCorpusRepeats",
+    "Cleaned",
+    "clean_text",
+]
+
+
+def judge_lines(lines: list[str]) -> list[Line]:
+    """Every line measured and judged (``Line.reason`` None means keep)."""
+    judged = [measure(i, text) for i, text in enumerate(lines)]
+    for step in STEPS:
+        step(judged)
+    return judged
+
+
+def classify_lines(lines: list[str]) -> list[str | None]:
+    """A reason code per line (None: article text, or a blank line)."""
+    return [line.reason for line in judge_lines(lines)]
+
+
+class StripBoilerplate:
+    """Stage: drop boilerplate lines of ``doc.lines``, recording each removal."""
+
+    def __call__(self, doc: Document) -> Document:
+        if not doc.lines:
+            doc.lines = doc.text.split("\n")
+        reasons = classify_lines(doc.lines)
+        removed = {}
+        for i, reason in enumerate(reasons):
+            if reason is not None:
+                removed[i] = reason
+                doc.removed.append(Removal(line=i + 1, text=doc.lines[i], reason=reason))
+        doc.text = assemble(doc.lines, removed)
+        return doc
+
+
+@dataclass
+class Cleaned:
+    text: str
+    removed: list[Removal] = field(default_factory=list)
+
+
+_normalise = Normalise()
+_strip = StripBoilerplate()
+
+
+def clean_text(text: str) -> Cleaned:
+    """Normalise and strip one text (no corpus pass)."""
+    doc = Document(id="", text=text, source=None)  # type: ignore[arg-type]
+    _strip(_normalise(doc))
+    return Cleaned(doc.text, doc.removed)

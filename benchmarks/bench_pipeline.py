@@ -1,0 +1,114 @@
+"""End-to-end and per-stage speed of ``normalize run``, with cluster quality.
+
+Builds a near-duplicate corpus from ../shared/bench/base-articles-dev.jsonl with
+make_neardup.py (about 725 x SCALE documents), then
+
+* times ``normalize run`` end to end as a subprocess (docs/s, MB/s, peak RSS of
+  the main process and of the largest worker),
+* times each per-document stage alone in this process (docs/s on one core),
+* scores the clusters against the corpus's truth with score_clusters.py.
+
+    python benchmarks/bench_pipeline.py --scale 1
+    python benchmarks/bench_pipeline.py --scale 14 --workers 2     # ~10k documents
+
+The machines are shared and noisy: compare ratios measured in one run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO.parent / "shared" / "bench"
+OUT = REPO / "benchmarks" / "out"
+
+
+def build_corpus(scale: int, seed: int = 1) -> tuple[Path, Path]:
+    OUT.mkdir(parents=True, exist_ok=True)
+    corpus, truth = OUT / f"neardup-x{scale}.jsonl", OUT / f"neardup-x{scale}.truth.jsonl"
+    if not corpus.exists():
+        subprocess.run(
+            [sys.executable, str(BENCH / "make_neardup.py"), str(BENCH / "base-articles-dev.jsonl"), "dev",
+             str(seed), str(corpus), str(truth), str(scale)],
+            check=True,
+        )
+    return corpus, truth
+
+
+def time_run(corpus: Path, workers: int) -> dict:
+    outdir = OUT / f"run-{corpus.stem}"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c",
+         "import resource, sys\n"
+         "from normalize.cli import cli\n"
+         "try:\n    cli(prog_name='normalize')\n"
+         "finally:\n    sys.stderr.write('MAXRSS_KB %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n",
+         "run", str(corpus), "-o", str(outdir), "--workers", str(workers), "--no-report", "-q"],
+        capture_output=True, text=True,
+    )
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr)
+    main_rss = int(proc.stderr.rsplit("MAXRSS_KB", 1)[1].split()[0]) / 1024
+    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    summary = json.loads((outdir / "summary.json").read_text())
+    n = summary["counts"]["read"]
+    mb = corpus.stat().st_size / 1e6
+    return {"docs": n, "seconds": seconds, "docs_per_s": n / seconds, "mb_per_s": mb / seconds,
+            "peak_rss_main_mb": main_rss, "peak_rss_any_process_mb": max(main_rss, child_rss),
+            "outdir": outdir, "summary": summary}
+
+
+def time_stages(corpus: Path, limit: int) -> list[tuple[str, float]]:
+    """Per-document stages alone, one core, in pipeline order."""
+    from normalize.document import Document, Source
+    from normalize.stages import dedup_settings, stages_for
+    from normalize.settings import Settings
+
+    texts = [json.loads(l)["text"] for l, _ in zip(open(corpus, encoding="utf-8"), range(limit))]
+    docs = [Document(id=str(i), text=t, source=Source("bench", i)) for i, t in enumerate(texts)]
+    first, second = stages_for("run", Settings(corpus_repeats=False))
+    rows = []
+    for stage in first + second:
+        start = time.perf_counter()
+        docs = [stage(d) for d in docs]
+        rows.append((getattr(stage, "name", type(stage).__name__), len(docs) / (time.perf_counter() - start)))
+    return rows
+
+
+def score(truth: Path, documents: Path) -> str:
+    proc = subprocess.run([sys.executable, str(BENCH / "score_clusters.py"), str(truth), str(documents)],
+                          capture_output=True, text=True, check=True)
+    return proc.stdout.strip().splitlines()[-1] + "  " + proc.stdout.strip().splitlines()[0]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--stage-docs", type=int, default=2000, help="documents for the per-stage timing")
+    args = ap.parse_args()
+    if not BENCH.is_dir():
+        raise SystemExit(f"{BENCH} is not present")
+    corpus, truth = build_corpus(args.scale)
+    print(f"corpus: {corpus.name} ({corpus.stat().st_size / 1e6:.1f} MB)")
+    result = time_run(corpus, args.workers)
+    print(f"normalize run, {args.workers} workers: {result['docs']} docs in {result['seconds']:.1f} s = "
+          f"{result['docs_per_s']:.0f} docs/s, {result['mb_per_s']:.2f} MB/s; peak RSS main "
+          f"{result['peak_rss_main_mb']:.0f} MB, largest process {result['peak_rss_any_process_mb']:.0f} MB")
+    print("clusters vs truth:", score(truth, result["outdir"] / "documents.jsonl"))
+    print(f"per-stage, one core, first {args.stage_docs} docs:")
+    for name, rate in time_stages(corpus, args.stage_docs):
+        print(f"  {name:28s} {rate:10.0f} docs/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""The library API that the commands are thin wrappers over.
+
+>>> from normalize import run, Settings
+>>> summary = run(["seeds"], "reports/seeds")              # doctest: +SKIP
+>>> summary["counts"]                                      # doctest: +SKIP
+{'read': 5, 'kept': 5, 'duplicates': 0, 'rejected': 0}
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import IO, BinaryIO, Callable, Iterable, Optional
+
+from .errors import RunError
+from .pipeline import Pipeline
+from .read import check_inputs, read_inputs
+from .settings import Settings
+from .write.outputs import JsonlWriter, OutputDir, ParquetWriter, dumps
+from .write.summary import Tally
+
+Progress = Callable[[Tally], None]
+
+
+def make_engine(settings: Settings):
+    if settings.engine == "spark":
+        from .engine.spark import SparkEngine
+
+        return SparkEngine(settings.spark_master, settings.workers)
+    if settings.engine != "local":
+        raise RunError(f"unknown engine {settings.engine!r} (local or spark)")
+    from .engine.local import LocalEngine
+
+    return LocalEngine(settings.workers)
+
+
+def run(
+    inputs: Iterable[str],
+    outdir: str | Path,
+    settings: Settings = Settings(),
+    command: str = "run",
+    stdin: Optional[BinaryIO] = None,
+    progress: Optional[Progress] = None,
+) -> dict:
+    """Process ``inputs`` into ``outdir``: documents, rejections, clusters, summary, report."""
+    inputs = list(inputs)
+    check_inputs(inputs)
+    out = OutputDir(outdir)
+    pipeline = Pipeline(settings, command, engine=make_engine(settings))
+    try:
+        if settings.output_format == "parquet":
+            documents = ParquetWriter(out.temp("documents.parquet"))
+        elif settings.output_format == "jsonl":
+            documents = JsonlWriter(out.open_text("documents.jsonl"))
+        else:
+            raise RunError(f"unknown output format {settings.output_format!r} (jsonl or parquet)")
+        rejected = JsonlWriter(out.open_text("rejected.jsonl"))
+        clusters = JsonlWriter(out.open_text("clusters.jsonl"))
+        for kind, payload in pipeline.events(read_inputs(inputs, settings.read_options, stdin)):
+            if kind == "document":
+                documents.write(payload)
+                if progress:
+                    progress(pipeline.tally)
+            elif kind == "rejected":
+                rejected.write(payload.as_dict())
+            else:
+                clusters.write(payload)
+        for writer in (documents, rejected, clusters):
+            writer.close()
+        summary = pipeline.summary(inputs)
+        with out.open_text("summary.json") as fh:
+            fh.write(dumps_pretty(summary))
+        out.commit()
+    except BaseException:
+        out.abort()
+        raise
+    if settings.report and command == "run":
+        from .report import build_report
+
+        build_report(out.path)
+    return summary
+
+
+def stream(
+    inputs: Iterable[str],
+    output: IO[str],
+    settings: Settings = Settings(),
+    command: str = "clean",
+    stdin: Optional[BinaryIO] = None,
+    on_reject: Optional[Callable] = None,
+) -> dict:
+    """Per-document commands (clean, lang): JSON lines out as they are made."""
+    inputs = list(inputs)
+    check_inputs(inputs)
+    pipeline = Pipeline(settings, command, engine=make_engine(settings))
+    for kind, payload in pipeline.events(read_inputs(inputs, settings.read_options, stdin)):
+        if kind == "document":
+            output.write(dumps(payload) + "\n")
+        elif kind == "rejected" and on_reject:
+            on_reject(payload)
+    output.flush()
+    return pipeline.summary(inputs)
+
+
+def dumps_pretty(summary: dict) -> str:
+    import json
+
+    return json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+class RateMeter:
+    """A progress line on stderr: counts and documents per second."""
+
+    def __init__(self, stream=sys.stderr, every: float = 0.5):
+        self.stream = stream
+        self.every = every
+        self.start = time.monotonic()
+        self.last = 0.0
+
+    def __call__(self, tally: Tally) -> None:
+        now = time.monotonic()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        done = tally.kept + tally.duplicates
+        rate = done / max(now - self.start, 1e-9)
+        self.stream.write(f"\r{done:,} documents written, {tally.rejected:,} rejected, {rate:,.0f} docs/s ")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\n")

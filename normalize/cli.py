@@ -1,0 +1,210 @@
+"""The ``normalize`` command: thin click commands over :mod:`normalize.api`.
+
+Exit codes: 0 success (also when records were rejected: they are in
+rejected.jsonl), 1 a run-level error (one plain sentence, no traceback unless
+``--debug``), 2 a usage error, 3 ``--strict`` stopped at a rejected record,
+130 interrupted.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import signal
+import sys
+from typing import Any, Callable, Optional
+
+import click
+
+from . import __version__
+from .errors import RunError, StrictModeStop
+from .settings import Settings, load_config
+
+
+def _settings(config: Optional[str], **flags: Any) -> Settings:
+    values: dict[str, Any] = {}
+    if config:
+        values.update(load_config(config))
+    values.update({k: v for k, v in flags.items() if v is not None})
+    return Settings().updated(**values)
+
+
+def common(func: Callable) -> Callable:
+    """Options every processing command shares."""
+    options = [
+        click.option("--text-field", default=None, help="JSON/Parquet field holding the text [text]."),
+        click.option("--id-field", default=None, help="Field holding the record id [id]; else FILE:LINE."),
+        click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes [all cores]."),
+        click.option("--max-doc-bytes", type=click.IntRange(min=1), default=None, help="Reject larger documents [10 MiB]."),
+        click.option("--strict", is_flag=True, default=None, help="Stop at the first rejected record (exit 3)."),
+        click.option("--config", type=click.Path(dir_okay=False), default=None, help="TOML file of settings."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress or notes on stderr."),
+        click.option("--verbose", "-v", is_flag=True, help="Say more on stderr."),
+        click.option("--debug", is_flag=True, help="Show tracebacks."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def guarded(func: Callable) -> Callable:
+    """Turn run-level errors into one line and an exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = kwargs.get("debug", False)
+        previous = signal.signal(signal.SIGTERM, _terminate)
+        try:
+            return func(*args, **kwargs)
+        except StrictModeStop as exc:
+            if debug:
+                raise
+            click.echo(f"normalize: stopped: {exc}", err=True)
+            sys.exit(StrictModeStop.exit_code)
+        except RunError as exc:
+            if debug:
+                raise
+            click.echo(f"normalize: error: {exc}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("\nnormalize: interrupted; no output file was written under its final name", err=True)
+            sys.exit(130)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    return wrapper
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="normalize")
+def cli() -> None:
+    """Clean, language-tag and deduplicate scraped multilingual news text."""
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False), help="Output directory.")
+@click.option("--output-format", type=click.Choice(["jsonl", "parquet"]), default=None, help="documents.* format [jsonl].")
+@click.option("--keep", type=click.Choice(["longest", "first", "fewest-artefacts"]), default=None, help="Which copy of a cluster is kept.")
+@click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None, help="Near-duplicate similarity threshold.")
+@click.option("--index", type=click.Path(dir_okay=False), default=None, help="Incremental dedup index: load and update.")
+@click.option("--no-corpus-pass", "corpus_repeats", flag_value=False, default=None, help="Skip the corpus-level chrome pass.")
+@click.option("--no-report", "report", flag_value=False, default=None, help="Do not write index.html / summary.md.")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default=None, help="Execution engine [local].")
+@click.option("--spark-master", default=None, help="Spark master URL [local[*]].")
+@common
+@guarded
+def run(inputs, outdir, config, quiet, verbose, debug, **flags) -> None:
+    """Normalise, strip, detect and deduplicate INPUTS into OUTDIR.
+
+    INPUTS: directories of .txt files, .txt, .jsonl[.gz|.zst], .parquet, or - for JSONL on stdin.
+    """
+    _process("run", inputs, outdir, config, quiet, verbose, flags)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False), help="Output directory.")
+@click.option("--keep", type=click.Choice(["longest", "first", "fewest-artefacts"]), default=None)
+@click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None)
+@click.option("--index", type=click.Path(dir_okay=False), default=None)
+@click.option("--output-format", type=click.Choice(["jsonl", "parquet"]), default=None)
+@common
+@guarded
+def dedup(inputs, outdir, config, quiet, verbose, debug, **flags) -> None:
+    """Cluster near-duplicates only: the text is left as it is."""
+    _process("dedup", inputs, outdir, config, quiet, verbose, flags)
+
+
+def _process(command, inputs, outdir, config, quiet, verbose, flags) -> None:
+    from .api import RateMeter, run as run_api
+
+    settings = _settings(config, **flags)
+    meter = RateMeter() if (sys.stderr.isatty() and not quiet) else None
+    summary = run_api(inputs, outdir, settings, command=command, progress=meter)
+    if meter:
+        meter.close()
+    if not quiet:
+        c = summary["counts"]
+        click.echo(
+            f"{c['read']} read: {c['kept']} kept, {c['duplicates']} duplicates, {c['rejected']} rejected -> {outdir}",
+            err=True,
+        )
+
+
+def _streaming(command: str) -> Callable:
+    @click.argument("inputs", nargs=-1, required=True)
+    @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="JSONL output [- = stdout].")
+    @click.option("--rejected", "rejected_path", default=None, type=click.Path(dir_okay=False), help="Write rejections here as JSONL.")
+    @common
+    @guarded
+    def command_func(inputs, output, rejected_path, config, quiet, verbose, debug, **flags) -> None:
+        from .api import stream
+
+        settings = _settings(config, **flags)
+        rejected_fh = open(rejected_path, "w", encoding="utf-8") if rejected_path else None
+
+        def on_reject(rejection) -> None:
+            if rejected_fh:
+                rejected_fh.write(json.dumps(rejection.as_dict(), ensure_ascii=False) + "\n")
+            if not quiet:
+                click.echo(f"normalize: rejected {rejection.file}:{rejection.line}: {rejection.reason}", err=True)
+
+        out = click.open_file(output, "w", encoding="utf-8", atomic=output != "-")
+        with out:
+            stream(inputs, out, settings, command=command, on_reject=on_reject)
+        if rejected_fh:
+            rejected_fh.close()
+
+    return command_func
+
+
+cli.command("clean", help="Normalise, strip boilerplate and detect language/artefacts, per document (JSONL out).")(
+    _streaming("clean")
+)
+cli.command("lang", help="Add language fields (lang, lang_score, lang_top) only (JSONL out).")(_streaming("lang"))
+
+
+@cli.command()
+@click.argument("outdir", type=click.Path(exists=True, file_okay=False))
+@click.option("--debug", is_flag=True)
+@guarded
+def report(outdir: str, debug: bool) -> None:
+    """Rebuild OUTDIR/index.html and summary.md from a run's outputs."""
+    from .report import build_report
+
+    path = build_report(outdir)
+    click.echo(str(path))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--debug", is_flag=True)
+@guarded
+def inspect(file: str, debug: bool) -> None:
+    """Print FILE line by line with each keep/drop decision and its reason."""
+    from .read.decode import UndecodableError, decode_bytes
+    from .strip.inspect import explain
+
+    data = sys.stdin.buffer.read() if file == "-" else open(file, "rb").read()
+    try:
+        text, _ = decode_bytes(data)
+    except UndecodableError as exc:
+        raise RunError(f"{file}: {exc}") from exc
+    for row in explain(text):
+        decision = row.get("decision", "")
+        mark = "  keep" if decision == "keep" else "- drop"
+        reason = f" [{row['reason']}]" if row.get("reason") else ""
+        line = row.get("text", "")
+        click.echo(f"{row.get('line', 0):4d} {mark}{reason:24s} {line}")
+
+
+def main() -> None:
+    cli(prog_name="normalize")
+
+
+if __name__ == "__main__":
+    main()

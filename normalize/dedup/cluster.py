@@ -1,0 +1,298 @@
+"""Clustering: from fingerprints to clusters with one kept copy each.
+
+The steps, in the main process, once every document of a batch was added:
+
+1. Exact pass. Documents with the same normalised-key hash are copies; the
+   best of them (by the keep policy) stands for the group in what follows.
+2. LSH. Banded signatures of the group representatives (and of the documents
+   in the incremental index) give candidate pairs.
+3. Verification. Every candidate pair is checked on the exact shingle sets
+   (Jaccard, or containment for truncated copies); only verified pairs link.
+4. Kept-copy clusters. Documents are visited best first (keep policy, ties by
+   position); an unassigned document becomes a kept copy and takes every
+   unassigned document it is *itself* verified against. So a member is always
+   verified against its cluster's kept copy and clusters cannot chain: if A~B
+   and B~C but not A~C, and A is kept, C is not in A's cluster.
+
+Keep policies: "longest" (default) keeps the longest text — the most complete
+copy, so a truncated syndication is never kept and an added update paragraph is
+not lost; "first" keeps the earliest document in input order; and
+"fewest-artefacts" keeps the copy with the fewest translation artefacts, then
+the longest. Documents from earlier batches (the index) always come first: they
+were already published as kept copies, and a new copy of one names it in
+``duplicate_of``.
+
+Cluster ids are derived from the kept copy's id, so they do not depend on the
+input order or on how many workers fingerprinted the batch.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+import xxhash
+
+from .fingerprint import Fingerprint
+from .index import DedupIndex
+from .key import line_keys, normalise_key
+from .lsh import all_band_hashes, candidate_pairs
+from .settings import DedupSettings
+from .shingles import shingle_set
+from .verify import overlap, similarity
+
+_BLOCK = 1 << 16
+_SHARED_LINES = 5
+_LINE_CAP = 200
+
+
+@dataclass(frozen=True)
+class Assignment:
+    cluster_id: Optional[str]
+    cluster_size: int
+    duplicate_of: Optional[str]
+    similarity: Optional[float]
+
+
+SINGLETON = Assignment(None, 1, None, None)
+
+
+def cluster_id_for(kept_id: str) -> str:
+    """A cluster's id: a hash of its kept copy's id (stable across runs and worker counts)."""
+    return "dup-" + xxhash.xxh3_64_hexdigest(kept_id.encode("utf-8"))
+
+
+@dataclass
+class ClusterResult:
+    """Per-document assignments (by add position) and per-cluster reports."""
+
+    assignments: dict[int, Assignment]
+    clusters: list[dict] = field(default_factory=list)
+    oversized: list[dict] = field(default_factory=list)
+
+    def assignment(self, position: int) -> Assignment:
+        return self.assignments.get(position, SINGLETON)
+
+
+class _Rows:
+    """A growable 2-D array in fixed blocks: appending never copies what is stored."""
+
+    def __init__(self, width: int, dtype):
+        self.width, self.dtype = width, dtype
+        self.blocks: list[np.ndarray] = []
+        self.n = 0
+
+    def append(self, row: np.ndarray) -> None:
+        if self.n % _BLOCK == 0:
+            self.blocks.append(np.empty((_BLOCK, self.width), dtype=self.dtype))
+        self.blocks[-1][self.n % _BLOCK] = row
+        self.n += 1
+
+    def array(self) -> np.ndarray:
+        if not self.blocks:
+            return np.empty((0, self.width), dtype=self.dtype)
+        if len(self.blocks) == 1:
+            return self.blocks[0][: self.n]
+        out = np.concatenate(self.blocks)[: self.n]
+        self.blocks = [out]  # keep one copy, not two
+        return out
+
+
+class Clusterer:
+    """Collects fingerprints (``add``), then clusters them (``finish``)."""
+
+    def __init__(self, settings: DedupSettings | None = None, index_path: str | None = None):
+        self.settings = settings or DedupSettings()
+        self.index = DedupIndex(index_path, self.settings.fingerprint_params()) if index_path else None
+        self.ids: list[str] = []
+        self._sigs = _Rows(self.settings.num_perm, np.uint32)
+        self._exact: list[int] = []
+        self._length: list[int] = []
+        self._artefacts: list[int] = []
+        self._n_shingles: list[int] = []
+
+    def add(self, doc_id: str, fp: Fingerprint, *, length: int, n_artefacts: int = 0) -> int:
+        if len(fp.signature) != self.settings.num_perm:
+            raise ValueError(f"signature has {len(fp.signature)} values, settings say num_perm={self.settings.num_perm}")
+        self._sigs.append(fp.signature)
+        self._exact.append(fp.exact)
+        self._length.append(length)
+        self._artefacts.append(n_artefacts)
+        self._n_shingles.append(fp.n_shingles)
+        self.ids.append(doc_id)
+        return len(self.ids) - 1
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    # -- finish -------------------------------------------------------------
+
+    def finish(self, text_of: Callable[[int], str]) -> ClusterResult:
+        return _Batch(self, text_of).run()
+
+
+class _Batch:
+    """One ``finish``: old documents (from the index) are nodes 0..M-1, new ones M.."""
+
+    def __init__(self, clusterer: Clusterer, text_of: Callable[[int], str]):
+        self.c = clusterer
+        self.s = clusterer.settings
+        self.text_of = text_of
+        self.segments = clusterer.index.segments if clusterer.index else []
+        self.old_ids = [i for seg in self.segments for i in seg.ids]
+        self.m = len(self.old_ids)
+        self.n = len(clusterer.ids)
+        self._sets: dict[int, np.ndarray] = {}
+
+    # node helpers
+    def node_id(self, node: int) -> str:
+        return self.old_ids[node] if node < self.m else self.c.ids[node - self.m]
+
+    def shingles(self, node: int) -> np.ndarray:
+        got = self._sets.get(node)
+        if got is None:
+            got = self.old_set(node) if node < self.m else self.new_set(node - self.m)
+            self._sets[node] = got
+            if len(self._sets) > 8192:  # a bounded cache: texts are re-read, not held
+                self._sets.pop(next(iter(self._sets)))
+        return got
+
+    def old_set(self, node: int) -> np.ndarray:
+        for seg in self.segments:
+            if node < len(seg.ids):
+                return seg.shingle_set(node)
+            node -= len(seg.ids)
+        raise IndexError(node)
+
+    def new_set(self, pos: int) -> np.ndarray:
+        return shingle_set(self.text_of(pos), self.s.word_ngram, self.s.char_ngram, self.s.seed)
+
+    def priority(self) -> np.ndarray:
+        """Nodes best first: index documents (kept ones first), then new ones by policy."""
+        old_kept = np.concatenate([seg.kept for seg in self.segments]) if self.segments else np.zeros(0, bool)
+        old_order = np.lexsort((np.arange(self.m), ~old_kept))
+        pos = np.arange(self.n)
+        length = np.asarray(self.c._length, dtype=np.int64)
+        arte = np.asarray(self.c._artefacts, dtype=np.int64)
+        if self.s.keep == "first":
+            new_order = pos
+        elif self.s.keep == "longest":
+            new_order = np.lexsort((pos, -length))
+        else:
+            new_order = np.lexsort((pos, -length, arte))
+        return np.concatenate([old_order, new_order + self.m])
+
+    def run(self) -> ClusterResult:
+        s = self.s
+        order = self.priority()
+        rank = np.empty(self.m + self.n, dtype=np.int64)
+        rank[order] = np.arange(len(order))
+
+        # 1. exact pass: the best-ranked member of each exact group represents it
+        exact = np.concatenate([np.concatenate([seg.exact for seg in self.segments]).astype(np.uint64)
+                                if self.segments else np.zeros(0, np.uint64),
+                                np.asarray(self.c._exact, dtype=np.uint64)])
+        has_text = np.concatenate([np.ones(self.m, bool), np.asarray(self.c._n_shingles, dtype=np.int64) > 0])
+        rep = np.arange(self.m + self.n)
+        by_rank = order[has_text[order]]
+        _, first = np.unique(exact[by_rank], return_index=True)
+        group_rep = dict(zip(exact[by_rank][first].tolist(), by_rank[first].tolist()))
+        for node in by_rank.tolist():
+            rep[node] = group_rep[int(exact[node])]
+        reps = np.flatnonzero((rep == np.arange(len(rep))) & has_text)
+
+        # 2. LSH candidates among representatives
+        new_sigs = self.c._sigs.array()
+        new_bands = all_band_hashes(new_sigs, s.bands, s.rows)
+        old_bands = (np.concatenate([np.asarray(seg.bands) for seg in self.segments])
+                     if self.segments else np.zeros((0, s.bands), np.uint64))
+        bands = np.concatenate([old_bands, new_bands])[reps]
+        pairs = candidate_pairs(bands, reps, max_bucket=s.max_cluster_size, skip=reps < self.m)
+
+        # 3. verification, 4. kept-copy clusters
+        links = self.verify(pairs)
+        kept_of, sim_of = self.assign(order, rep, links)
+        result = self.report(kept_of, sim_of)
+        if self.c.index is not None:
+            self.save(new_sigs, new_bands, kept_of)
+        return result
+
+    def verify(self, pairs: np.ndarray) -> dict[int, dict[int, float]]:
+        links: dict[int, dict[int, float]] = {}
+        for a, b in pairs.tolist():
+            sim = similarity(self.shingles(a), self.shingles(b), self.s)
+            if sim is not None:
+                links.setdefault(a, {})[b] = sim
+                links.setdefault(b, {})[a] = sim
+        return links
+
+    def assign(self, order, rep, links):
+        """kept_of[node] = kept node (itself if kept); sim_of[node] = similarity to it."""
+        total = self.m + self.n
+        kept_of = np.full(total, -1, dtype=np.int64)
+        sim_of = np.full(total, np.nan)
+        for u in order.tolist():
+            if rep[u] != u or kept_of[u] >= 0:
+                continue
+            kept_of[u], sim_of[u] = u, 1.0
+            for v, sim in sorted(links.get(u, {}).items()):
+                if kept_of[v] < 0 and v >= self.m:
+                    kept_of[v], sim_of[v] = u, sim
+        for node in range(total):  # exact copies follow their representative
+            r = rep[node]
+            if r != node:
+                if kept_of[r] == r:
+                    kept_of[node], sim_of[node] = r, 1.0
+                else:
+                    kept_of[node], sim_of[node] = kept_of[r], sim_of[r]
+            elif kept_of[node] < 0:
+                kept_of[node], sim_of[node] = node, 1.0
+        return kept_of, sim_of
+
+    def report(self, kept_of, sim_of) -> ClusterResult:
+        members: dict[int, list[int]] = {}
+        for pos in range(self.n):
+            node = pos + self.m
+            k = int(kept_of[node])
+            if k != node:
+                members.setdefault(k, []).append(node)
+        assignments: dict[int, Assignment] = {}
+        clusters, oversized = [], []
+        for k, mem in members.items():
+            kid = self.node_id(k)
+            cid = cluster_id_for(kid)
+            size = 1 + len(mem)
+            if k >= self.m:
+                assignments[k - self.m] = Assignment(cid, size, None, 1.0)
+            for v in mem:
+                assignments[v - self.m] = Assignment(cid, size, kid, round(float(sim_of[v]), 4))
+            entry = {"id": cid, "size": size, "kept": kid, "kept_from_index": k < self.m,
+                     "members": sorted((self.member_report(k, v, sim_of[v]) for v in mem), key=lambda r: r["id"])}
+            clusters.append(entry)
+            if size > self.s.max_cluster_size:
+                oversized.append({"id": cid, "size": size, "kept": kid,
+                                  "note": f"more than max_cluster_size={self.s.max_cluster_size} members"})
+        clusters.sort(key=lambda c: c["id"])
+        oversized.sort(key=lambda c: c["id"])
+        return ClusterResult(assignments, clusters, oversized)
+
+    def member_report(self, kept: int, node: int, sim: float) -> dict:
+        mine, theirs = self.shingles(node), self.shingles(kept)
+        fraction = overlap(mine, theirs) / len(mine) if len(mine) else 1.0
+        shared: list[str] = []
+        if kept >= self.m:  # the text of an index document is not kept, only its shingles
+            kept_keys = set(line_keys(self.text_of(kept - self.m)))
+            for line in self.text_of(node - self.m).splitlines():
+                if len(shared) >= _SHARED_LINES:
+                    break
+                k = normalise_key(line)
+                if k and k in kept_keys:
+                    shared.append(line.strip()[:_LINE_CAP])
+        return {"id": self.node_id(node), "similarity": round(float(sim), 4),
+                "shared_lines": shared, "shared_fraction": round(fraction, 4)}
+
+    def save(self, new_sigs, new_bands, kept_of) -> None:
+        nodes = range(self.m, self.m + self.n)
+        sets = [self.shingles(v) for v in nodes]
+        kept = [bool(kept_of[v] == v) for v in nodes]
+        self.c.index.append(self.c.ids, self.c._exact, new_sigs, new_bands, sets, kept)

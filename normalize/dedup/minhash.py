@@ -1,0 +1,120 @@
+"""MinHash signatures, computed with numpy for a whole document at once.
+
+A MinHash signature keeps, for each of ``num_perm`` random permutations of the
+hash space, the smallest permuted shingle hash; the fraction of positions on
+which two signatures agree estimates the Jaccard similarity of the sets.
+
+Two schemes:
+
+``oph`` (default) — one-permutation hashing with optimal densification (Li,
+Owen & Zhang 2012; Shrivastava 2017). Each shingle hash is permuted *once*;
+its top bits choose one of ``num_perm`` bins and the rest is its value; each
+bin keeps its minimum. A bin no shingle fell into borrows the value of a bin
+chosen by a fixed pseudo-random probe sequence, so two documents fill it the
+same way. Same estimator, same LSH banding, but the cost is one sort of the
+shingles rather than ``num_perm`` passes over them: this is what makes the
+stage fast.
+
+``affine32`` — the classic k-permutation MinHash, datasketch's default
+scheme: the 32-bit shingle hash is pre-mixed with the MurmurHash3 finaliser,
+then ``a_k * h + b_k (mod 2**32)`` for every permutation k in one
+(n_shingles x num_perm) numpy operation. The permutation parameters are
+datasketch's own (same seed), so a signature equals
+``datasketch.MinHash(num_perm, seed, scheme="affine32", hashfunc=...)`` fed the
+same 32-bit shingle hashes.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+_EMPTY32 = np.uint32(0xFFFFFFFF)
+_PROBES = 16  # densification probes per empty bin before falling back to rotation
+
+
+@lru_cache(maxsize=16)
+def affine_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutation parameters (a odd, b), for this seed."""
+    from datasketch import MinHash
+
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    return a.astype(np.uint32), b.astype(np.uint32)
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def affine32_signature(hashes32: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """k-permutation MinHash of 32-bit hashes (datasketch's affine32 scheme)."""
+    if len(hashes32) == 0:
+        return np.full(num_perm, _EMPTY32, dtype=np.uint32)
+    a, b = affine_permutations(num_perm, seed)
+    with np.errstate(over="ignore"):
+        hv = _fmix32(hashes32.astype(np.uint32))
+        phv = np.multiply.outer(a, hv)  # (num_perm, n): each row contiguous for the min
+        phv += b[:, None]
+    return phv.min(axis=1)
+
+
+@lru_cache(maxsize=16)
+def _probe_table(num_perm: int, seed: int) -> np.ndarray:
+    """For each bin, a fixed sequence of other bins to borrow from when it is empty."""
+    rng = np.random.Generator(np.random.PCG64([seed, num_perm, 0x0D5]))
+    return rng.integers(0, num_perm, size=(num_perm, _PROBES), dtype=np.int64)
+
+
+def oph_signature(hashes64: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """One-permutation MinHash with densification of 64-bit (already mixed) hashes."""
+    sig = np.full(num_perm, _EMPTY32, dtype=np.uint32)
+    if len(hashes64) == 0:
+        return sig
+    with np.errstate(over="ignore"):
+        h = hashes64 ^ np.uint64(seed * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF)
+        # bin from the high 32 bits by multiply-shift (uniform for any num_perm),
+        # value from the low 32 bits; sorting bin<<32|value puts each bin's min first.
+        bins = ((h >> np.uint64(32)) * np.uint64(num_perm)) >> np.uint64(32)
+        packed = np.sort((bins << np.uint64(32)) | (h & np.uint64(0xFFFFFFFF)))
+    pb = (packed >> np.uint64(32)).astype(np.int64)
+    first = np.ones(len(pb), dtype=bool)
+    first[1:] = pb[1:] != pb[:-1]
+    sig[pb[first]] = (packed[first] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    filled = np.zeros(num_perm, dtype=bool)
+    filled[pb[first]] = True
+    if filled.all():
+        return sig
+    return _densify(sig, filled, num_perm, seed)
+
+
+def _densify(sig: np.ndarray, filled: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    empty = np.flatnonzero(~filled)
+    probes = _probe_table(num_perm, seed)[empty]
+    hit = filled[probes]
+    found = hit.any(axis=1)
+    src = np.where(found, probes[np.arange(len(empty)), hit.argmax(axis=1)], -1)
+    # fallback: the next filled bin to the right, wrapping around
+    rest = ~found
+    if rest.any():
+        idx = np.flatnonzero(filled)
+        pos = np.searchsorted(idx, empty[rest]) % len(idx)
+        src[rest] = idx[pos]
+    out = sig.copy()
+    out[empty] = sig[src]
+    return out
+
+
+def signature(hashes64: np.ndarray, num_perm: int, seed: int, scheme: str = "oph") -> np.ndarray:
+    """The MinHash signature (uint32, length num_perm) of a document's shingle hashes."""
+    if scheme == "oph":
+        return oph_signature(hashes64, num_perm, seed)
+    return affine32_signature((hashes64 >> np.uint64(32)).astype(np.uint32), num_perm, seed)
+
+
+def estimate_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Fraction of agreeing positions: the MinHash estimate of Jaccard similarity."""
+    return float(np.count_nonzero(a == b)) / len(a)

@@ -1,0 +1,113 @@
+"""Per-code-point lookup tables, so that a whole text is mapped in one numpy step.
+
+Two facts about each character are needed for every text, and computing them
+character by character in Python costs more than the scoring itself:
+
+* langdetect's normalisation (``NGram.normalize``): ASCII punctuation and
+  digits become spaces, every Hangul syllable becomes one representative
+  syllable, kana collapse to one hiragana and one katakana, kanji collapse to
+  the representatives of their frequency classes, Romanian comma-below letters
+  become cedilla letters, and so on. We apply langdetect's own function to
+  every code point of the Basic Multilingual Plane once, and keep the result as
+  an array; characters beyond it are left alone, as langdetect leaves them.
+* the Unicode script (``normalize.detect.scripts.char_script``), as a small
+  integer id.
+
+A text becomes an array of code points (UTF-32), both tables are indexed with
+it, and the normalised array is decoded back into a string.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from langdetect.utils.ngram import NGram
+
+from normalize.detect import scripts
+
+BMP = 0x10000
+NEWLINE = 0x0A
+
+
+def codepoints(text: str) -> np.ndarray:
+    """The code points of ``text`` as a uint32 array (lone surrogates kept)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+
+def from_codepoints(cps: np.ndarray) -> str:
+    return cps.astype("<u4", copy=False).tobytes().decode("utf-32-le", "surrogatepass")
+
+
+@lru_cache(maxsize=1)
+def norm_table() -> np.ndarray:
+    """Code point -> code point after langdetect's ``NGram.normalize``.
+
+    The line break is kept (langdetect turns it into a space) so that the
+    normalised text can still be split into the lines of the original.
+    """
+    table = np.arange(BMP, dtype=np.uint32)
+    for cp in range(BMP):
+        ch = chr(cp)
+        out = NGram.normalize(ch)
+        if out != ch:
+            table[cp] = ord(out)
+    table[NEWLINE] = NEWLINE
+    return table
+
+
+def normalise(cps: np.ndarray) -> np.ndarray:
+    """Apply :func:`norm_table` to an array of code points."""
+    table = norm_table()
+    if cps.size and cps.max() >= BMP:
+        out = cps.copy()
+        low = cps < BMP
+        out[low] = table[cps[low]]
+        return out
+    return table[cps]
+
+
+@lru_cache(maxsize=1)
+def script_names() -> tuple[str, ...]:
+    """All script names of ``data/scripts.tsv``; id 0 is ``Common``."""
+    names = {scripts.char_script.__wrapped__(chr(cp)) for cp in range(BMP)}
+    names.discard(scripts.COMMON)
+    return (scripts.COMMON, *sorted(names))
+
+
+@lru_cache(maxsize=1)
+def script_table() -> np.ndarray:
+    """Code point (BMP) -> script id, an index into :func:`script_names`."""
+    ids = {name: i for i, name in enumerate(script_names())}
+    return np.fromiter(
+        (ids[scripts.char_script.__wrapped__(chr(cp))] for cp in range(BMP)),
+        dtype=np.uint8,
+        count=BMP,
+    )
+
+
+def script_ids(cps: np.ndarray) -> np.ndarray:
+    """Script id of each code point; characters beyond the BMP are looked up one by one."""
+    table = script_table()
+    if cps.size and cps.max() >= BMP:
+        ids = {name: i for i, name in enumerate(script_names())}
+        out = np.zeros(cps.shape, dtype=np.uint8)
+        low = cps < BMP
+        out[low] = table[cps[low]]
+        for i in np.flatnonzero(~low):
+            out[i] = ids.get(scripts.char_script(chr(int(cps[i]))), 0)
+        return out
+    return table[cps]
+
+
+@lru_cache(maxsize=1)
+def upper_table() -> np.ndarray:
+    """Code point (BMP) -> ``str.isupper``, for langdetect's capital-word rule."""
+    return np.fromiter((chr(cp).isupper() for cp in range(BMP)), dtype=bool, count=BMP)
+
+
+def upper_mask(cps: np.ndarray) -> np.ndarray:
+    """``isupper`` of each code point; beyond the BMP looked up one by one (rare)."""
+    table = upper_table()
+    if cps.size and cps.max() >= BMP:
+        return np.array([chr(int(cp)).isupper() for cp in cps], dtype=bool)
+    return table[cps]

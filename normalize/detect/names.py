@@ -1,0 +1,513 @@
+"""Names spelt as no careful writer would: transliteration and casing artefacts.
+
+A translated text carries names through two writing systems, and the seams show:
+
+* **A transliteration applied to the wrong person.** Ukrainian "Володимир Путін"
+  becomes "Volodymyr Putin", though Putin is "Vladimir" in English: the given
+  name was transliterated from Ukrainian, a sign the text came from Ukrainian.
+  ``data/names_translit.tsv`` groups spellings into families (Volodymyr /
+  Vladimir, Oleksandr / Aleksandr / Alexander, Kyiv / Kiev) with the language
+  each spelling points at; ``data/names_people.tsv`` lists well-known people
+  with the canonical English form of their name and their own language.
+* **Inconsistency.** One text writing "Oleksandr Musienko" and later
+  "Aleksandr Musienko", or "Kiev" beside "Kyiv".
+* **Casing.** "Kim Jong UN": a machine translator took the last syllable for
+  the acronym. An all-caps part of a name that is not an acronym is an artefact,
+  certainly so when the same name appears elsewhere as "Kim Jong-un".
+
+Mentions are runs of capitalised words ("Russian President Vladimir Putin's"
+gives "Vladimir Putin" once titles, openers and the possessive are stripped).
+Two mentions are the same name when their *keys* match: casefolded, accents,
+hyphens and spaces dropped, and each part mapped to its transliteration family.
+So "Kim Jong UN", "Kim Jong Un" and "Kim Jong-un" share a key, while
+"Kim Yo-jong" does not: names are grouped by spelling rules, never by mere
+similarity.
+
+:class:`NameVariants` does the same across documents: within each near-duplicate
+cluster and across the corpus, the spelling most documents use is the majority
+form and the others are flagged against it.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Optional
+
+from normalize.document import Artefact
+from normalize.detect.translation import Finding, data_rows, settings
+
+KIND = "name-variant"
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’\-‐‑][^\W\d_]+)*")
+_PARTS = re.compile(r"[-‐‑'’\s]+")
+_POSSESSIVE = re.compile(r"['’]s$")
+MAX_TOKENS = 4  # longer capitalised runs are headlines and titles, not names
+PROSE_WORDS = 4  # name variants are looked for in lines of at least this many words
+
+
+# -- data --------------------------------------------------------------------
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Casefold and drop accents: "Władimir" -> "wladimir"."""
+    text = unicodedata.normalize("NFKD", text.casefold().replace("ł", "l"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+@dataclass(frozen=True)
+class Spelling:
+    family: str
+    form: str
+    lang: str  # the language the spelling points at; "-" for neutral spellings
+    type: str
+    rank: int  # order within its family in the table (places: 0 is preferred)
+
+
+@dataclass(frozen=True)
+class Person:
+    canonical: str
+    langs: frozenset
+    given: str  # folded given name ("" when the name is family-name first)
+    surnames: frozenset  # folded accepted spellings of the rest of the name
+    key: str
+
+
+@lru_cache(maxsize=None)
+def spellings() -> dict[str, Spelling]:
+    """Folded spelling -> its transliteration family."""
+    table: dict[str, Spelling] = {}
+    ranks: Counter = Counter()
+    for family, form, lang, kind in data_rows("names_translit.tsv"):
+        table[fold(form)] = Spelling(family, form, lang, kind, ranks[family])
+        ranks[family] += 1
+    return table
+
+
+@lru_cache(maxsize=None)
+def language_names() -> dict[str, str]:
+    return {code: name for code, name in data_rows("names_languages.tsv")}
+
+
+@lru_cache(maxsize=None)
+def word_list(name: str) -> frozenset:
+    return frozenset(row[0] for row in data_rows(name))
+
+
+@lru_cache(maxsize=None)
+def people() -> tuple[Person, ...]:
+    out = []
+    for row in data_rows("names_people.tsv"):
+        canonical, langs = row[0], frozenset(row[1].split())
+        first, _, rest = canonical.partition(" ")
+        others = row[2].split(",") if len(row) > 2 and row[2] else []
+        out.append(Person(canonical, langs, fold(first), frozenset(fold(s) for s in [rest, *others]),
+                          name_key(canonical)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def people_by_surname() -> dict[str, tuple[Person, ...]]:
+    index: dict[str, list[Person]] = defaultdict(list)
+    for p in people():
+        for s in p.surnames:
+            index[s].append(p)
+    return {k: tuple(v) for k, v in index.items()}
+
+
+@lru_cache(maxsize=None)
+def people_by_key() -> dict[str, Person]:
+    return {p.key: p for p in people()}
+
+
+def lang_name(code: str) -> str:
+    return language_names().get(code, code)
+
+
+# -- mentions ----------------------------------------------------------------
+
+
+def name_key(name: str) -> str:
+    """The spelling-blind identity of a name: "Kim Jong UN" -> "kimjongun",
+    "Volodymyr Putin" -> "vladimirputin", "Kiev" -> "kyiv"."""
+    table = spellings()
+    parts = [fold(p) for p in _PARTS.split(name) if p]
+    return "".join(table[p].family if p in table else p for p in parts)
+
+
+def caps_parts(name: str) -> list[str]:
+    """All-caps parts of a name after its first part, when another part is in mixed
+    case: "Kim Jong UN" -> ["UN"]. Acronyms that open a name ("NATO Summit") are
+    house style, not artefacts."""
+    parts = [p for p in _PARTS.split(name) if p]
+    if not any(p[:1].isupper() and not p.isupper() for p in parts):
+        return []
+    return [p for p in parts[1:] if len(p) >= 2 and p.isalpha() and p.isupper()]
+
+
+@dataclass(frozen=True)
+class Mention:
+    text: str
+    line: int
+    key: str
+
+
+@lru_cache(maxsize=None)
+def _run_pattern() -> re.Pattern:
+    """Runs of capitalised words separated by single spaces. Python's ``re`` has no
+    ``\\p{Lu}``, so the class of upper-case letters is built from ``str.isupper``."""
+    upper, start, prev = [], None, None
+    for cp in range(0x10000):
+        if chr(cp).isupper():
+            if start is None:
+                start = cp
+            elif cp != prev + 1:
+                upper.append((start, prev))
+                start = cp
+            prev = cp
+    upper.append((start, prev))
+    cls = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in upper)
+    word = rf"[{cls}][^\W\d_]*(?:['’\-‐‑][^\W\d_]+)*"
+    return re.compile(rf"(?<![^\W\d_'’\-‐‑]){word}(?: {word})*(?![^\W\d_])")
+
+
+def capitalised_runs(line: str) -> list[list[str]]:
+    """Runs of capitalised words separated by single spaces: "Kim Jong-un", "Russian
+    President Vladimir Putin's"."""
+    if line.islower() or not line.strip():
+        return []
+    return [m.group().split(" ") for m in _run_pattern().finditer(line)]
+
+
+def trim_run(run: list[str]) -> list[str]:
+    """Drop openers and titles in front and the possessive at the end."""
+    stop = word_list("names_stopwords.txt")
+    run = list(run)
+    run[-1] = _POSSESSIVE.sub("", run[-1])
+    while run and run[0] in stop:
+        run.pop(0)
+    return run
+
+
+def is_mention(tokens: list[str]) -> bool:
+    if not tokens or len(tokens) > MAX_TOKENS:
+        return False
+    if all(t.isupper() for t in tokens):  # headline capitals say nothing about spelling
+        return False
+    if len(tokens) == 1:  # single words only when they are places with rival spellings
+        s = spellings().get(fold(tokens[0]))
+        return s is not None and s.type == "place"
+    return True
+
+
+def line_runs(lines: list[str]) -> list[tuple[int, list[str]]]:
+    """(1-based line number, run) for every capitalised run in ``lines``."""
+    return [(number, run) for number, line in enumerate(lines, 1) for run in capitalised_runs(line)]
+
+
+def find_mentions(lines: list[str], runs: Optional[list] = None) -> list[Mention]:
+    """Name mentions in ``lines`` (1-based line numbers)."""
+    out = []
+    table = spellings()
+    for number, run in line_runs(lines) if runs is None else runs:
+        if len(run) == 1 and fold(_POSSESSIVE.sub("", run[0])) not in table:
+            continue  # the common case, a lone capitalised word, settled cheaply
+        tokens = trim_run(run)
+        if is_mention(tokens):
+            text = " ".join(tokens).replace("’", "'")  # typography is not spelling
+            out.append(Mention(text, number, name_key(text)))
+    return out
+
+
+# -- differences -------------------------------------------------------------
+
+
+def parts_of(name: str) -> list[str]:
+    return [p for p in _PARTS.split(name) if p]
+
+
+def casing_artefact(form: str, other: str) -> list[str]:
+    """Parts of ``form`` in capitals where ``other``, the same name, has them in
+    lower or mixed case: "Kim Jong UN" against "Kim Jong-un" gives ["UN"].
+
+    A short syllable with a vowel only (long capitals are emphasis, "DT" is an
+    abbreviation), and an acronym only where the other spelling has it as a
+    lower-case syllable: "Kim Jong-un" makes "UN" an artefact, "Contact Us" does
+    not make "Contact US" one.
+    """
+    mine, theirs = parts_of(form), parts_of(other)
+    if [fold(p) for p in mine] != [fold(p) for p in theirs]:
+        return []
+    acronyms = word_list("names_acronyms.txt")
+    out = []
+    for i, (a, b) in enumerate(zip(mine, theirs)):
+        if (i > 0 and a.isupper() and not b.isupper() and 2 <= len(a) <= 4
+                and re.search("[AEIOUY]", a) and (a not in acronyms or b.islower())):
+            out.append(a)
+    return out
+
+
+def difference(form: str, other: str) -> str:
+    """How two spellings of one name differ: "casing" (an artefact, see
+    :func:`casing_artefact`), "hyphenation" (hyphens, spaces or case: house
+    style) or "transliteration"."""
+    if [fold(p) for p in parts_of(form)] == [fold(p) for p in parts_of(other)]:
+        return "casing" if casing_artefact(form, other) else "hyphenation"
+    if _PARTS.sub("", fold(form)) == _PARTS.sub("", fold(other)):
+        return "hyphenation"
+    return "transliteration"
+
+
+def name_like(text: str) -> bool:
+    """Spelt like a name of two to four words ("Kim Jong-un", "Vladimir Putin",
+    "Kim Jong UN") or a place with rival spellings ("Kyiv"): capitalised words,
+    capitals allowed after the first word only. "DIESE Lebensmittel" and
+    "MEIN SCHÖNER GARTEN Shop" are typography, not names."""
+    words = text.split(" ")
+    if len(words) == 1:
+        s = spellings().get(fold(text))
+        return s is not None and s.type == "place"
+    if len(words) > MAX_TOKENS:
+        return False
+    for i, word in enumerate(words):
+        head = word.split("-")[0].split("'")[0]
+        mixed = head[:1].isupper() and any(c.islower() for c in head)
+        if not (mixed or (i > 0 and word.isupper() and len(word) <= 4)):
+            return False
+    return True
+
+
+def is_prose(line: str) -> bool:
+    """A line of running text or a caption, not a menu item or a button."""
+    return len(line.split()) >= PROSE_WORDS
+
+
+def pointed_language(form: str, other: str) -> Optional[str]:
+    """The language the parts of ``form`` that differ from ``other`` point at."""
+    table = spellings()
+    theirs = {fold(p) for p in _PARTS.split(other) if p}
+    for part in _PARTS.split(form):
+        s = table.get(fold(part))
+        if part and fold(part) not in theirs and s is not None and s.lang != "-":
+            return s.lang
+    return None
+
+
+def preference(form: str, docs: int, mentions: int) -> tuple:
+    """Sort key of rival spellings: the best comes first. A casing artefact never
+    wins; then the most documents, the most mentions, a canonical spelling (a
+    known person's, a place's preferred one), and finally the text itself, so
+    ties are broken the same way every time."""
+    canonical = form in canonical_forms()
+    return (bool(caps_parts(form)), -docs, -mentions, not canonical, form)
+
+
+@lru_cache(maxsize=None)
+def canonical_forms() -> frozenset:
+    forms = {p.canonical for p in people()}
+    forms.update(s.form for s in spellings().values() if s.type == "place" and s.rank == 0)
+    return frozenset(forms)
+
+
+# -- per document ------------------------------------------------------------
+
+
+class NameChecks:
+    """Name artefacts within one document: known people, inconsistency, casing."""
+
+    def __init__(self) -> None:
+        conf = settings()
+        self.w_person = conf["names.known_person.weight"]
+        self.w_translit = conf["names.transliteration.weight"]
+        self.w_casing = conf["names.casing.weight"]
+        self.w_unsupported = conf["names.casing_unsupported.weight"]
+
+    def __call__(self, lines: list[str]) -> tuple[list[Finding], list[Mention], set]:
+        """Findings, the document's name-like mentions in prose lines, and the
+        (line, text) pairs flagged."""
+        runs = line_runs(lines)
+        findings = list(self.wrong_person(runs))
+        mentions = [m for m in find_mentions(lines, runs) if name_like(m.text) and is_prose(lines[m.line - 1])]
+        flagged = {(f.line, f.rule.split(":", 1)[1]) for f in findings}
+        for f in self.inconsistent(mentions, flagged):
+            findings.append(f)
+            flagged.add((f.line, f.rule.split(":", 1)[1]))
+        for f in self.unsupported_casing(mentions, flagged):
+            findings.append(f)
+            flagged.add((f.line, f.rule.split(":", 1)[1]))
+        return findings, mentions, flagged
+
+    def wrong_person(self, runs: list) -> Iterable[Finding]:
+        """"Volodymyr Putin": a given name spelt from the wrong language for its bearer."""
+        table, index = spellings(), people_by_surname()
+        for number, run in runs:
+            for given, surname in zip(run, run[1:]):
+                spelt = table.get(fold(given))
+                if spelt is None or spelt.type != "given" or spelt.lang == "-":
+                    continue
+                surname = _POSSESSIVE.sub("", surname)
+                for person in index.get(fold(surname), ()):
+                    own = table.get(person.given)
+                    if own is None or own.family != spelt.family or spelt.lang in person.langs:
+                        continue
+                    text = f"{given} {surname}"
+                    theirs = "/".join(lang_name(lang) for lang in sorted(person.langs))
+                    yield Finding(
+                        KIND, number,
+                        f'"{text}" for {person.canonical}: {given} is the {lang_name(spelt.lang)} '
+                        f'transliteration, applied to a {theirs} name (expected "{person.canonical}")',
+                        f"{KIND}:{text}", self.w_person, spelt.lang)
+
+    def inconsistent(self, mentions: list[Mention], flagged: set) -> Iterable[Finding]:
+        """Spellings of one name that differ within the document; the minority is flagged."""
+        groups: dict[str, list[Mention]] = defaultdict(list)
+        for m in mentions:
+            groups[m.key].append(m)
+        for key in sorted(groups):
+            group = groups[key]
+            counts = Counter(m.text for m in group)
+            person = people_by_key().get(key)
+            candidates = dict(counts)
+            if person is not None and person.canonical not in candidates:
+                candidates[person.canonical] = 0  # the known spelling votes, with no count
+            if len(candidates) < 2:
+                continue
+            best = min(candidates, key=lambda f: preference(f, candidates[f], candidates[f]))
+            for m in group:
+                if m.text == best or (m.line, m.text) in flagged:
+                    continue
+                how = difference(m.text, best)
+                if how == "hyphenation":
+                    continue  # house style: outlets differ, and so do their sources
+                if how == "transliteration" and counts.get(best, 0) == 0:
+                    continue  # only the known person's spelling differs: wrong_person() decides
+                weight = self.w_casing if how == "casing" else self.w_translit
+                where = "elsewhere in the text" if counts.get(best, 0) else "the usual spelling"
+                caps = " ".join(casing_artefact(m.text, best))
+                detail = f'all-caps "{caps}" is not an acronym here; ' if how == "casing" else ""
+                yield Finding(
+                    KIND, m.line,
+                    f'"{m.text}": {how} variant of "{best}" ({detail}{where})',
+                    f"{KIND}:{m.text}", weight,
+                    pointed_language(m.text, best) if how == "transliteration" else None)
+                flagged.add((m.line, m.text))
+
+    def unsupported_casing(self, mentions: list[Mention], flagged: set) -> Iterable[Finding]:
+        """"Moon Jae IN" with no other spelling to compare: a name of three or more
+        romanised syllables whose last one is in capitals. Other capitalised runs
+        ("Blog Home AI", "Myklebust Verft AS") end in acronyms and company forms."""
+        syllable = syllable_pattern()
+        for m in mentions:
+            if (m.line, m.text) in flagged:
+                continue
+            parts = parts_of(m.text)
+            last = parts[-1]
+            if (len(parts) >= 3 and last.isupper() and 2 <= len(last) <= 4
+                    and all(p.istitle() for p in parts[:-1])
+                    and all(syllable.match(p.lower()) for p in parts)):
+                yield Finding(KIND, m.line,
+                              f'"{m.text}": all-caps "{last}" as the last syllable of a name',
+                              f"{KIND}:{m.text}", self.w_unsupported, None)
+
+
+@lru_cache(maxsize=None)
+def syllable_pattern() -> re.Pattern:
+    """A romanised Korean or Chinese syllable, from ``data/names_syllables.txt``."""
+    return re.compile(data_rows("names_syllables.txt")[0][0])
+
+
+def mention_records(mentions: list[Mention], flagged: set, removed: set) -> list[dict]:
+    """What the cluster-level stage needs of a document's mentions (plain, picklable)."""
+    return [{"text": m.text, "line": m.line, "key": m.key,
+             "flagged": (m.line, m.text) in flagged, "removed": m.line in removed}
+            for m in mentions]
+
+
+# -- across documents --------------------------------------------------------
+
+
+class NameVariants:
+    """Spelling variants of one name across documents, after near-duplicate clustering.
+
+    Every document votes once for each spelling it uses. Within a cluster (one
+    story and its reprints) the spelling most documents use is the majority form
+    and each document spelling the name otherwise is flagged, except for
+    hyphenation or spacing when the vote is tied. Across the corpus only casing
+    and transliteration variants are flagged, against a majority of at least two
+    documents: outlets differ in house style ("Kim Jong Un", "Kim Jong-un"), but
+    not in whether Putin is called Vladimir.
+    """
+
+    def __init__(self) -> None:
+        self._docs: list[tuple[int, Optional[str], list[dict]]] = []
+        self.weight = settings()["names.cluster.weight"]
+
+    def add(self, position: int, cluster_id: Optional[str], names) -> None:
+        records = []
+        for n in names or ():
+            if isinstance(n, dict):
+                records.append(n)
+            else:  # (text, line) pairs
+                text, line = n[0], n[1]
+                records.append({"text": text, "line": line, "key": name_key(text), "flagged": False})
+        self._docs.append((position, cluster_id, records))
+
+    def finish(self) -> dict[int, list[Artefact]]:
+        cluster_sizes = Counter(cid for _, cid, _ in self._docs if cid is not None)
+        votes_corpus: dict[str, Counter] = defaultdict(Counter)
+        votes_cluster: dict[tuple, Counter] = defaultdict(Counter)
+        mentions_corpus: dict[str, Counter] = defaultdict(Counter)
+        for _, cid, records in self._docs:
+            used = {(r["key"], r["text"]) for r in records}
+            for key, text in used:
+                votes_corpus[key][text] += 1
+                if cid is not None:
+                    votes_cluster[(cid, key)][text] += 1
+            for r in records:
+                mentions_corpus[r["key"]][r["text"]] += 1
+
+        def best(votes: Counter, key: str) -> str:
+            return min(votes, key=lambda f: preference(f, votes[f], mentions_corpus[key][f]))
+
+        out: dict[int, list[Artefact]] = {}
+        for position, cid, records in self._docs:
+            found: list[Artefact] = []
+            seen = set()
+            for r in sorted(records, key=lambda r: (r["line"], r["text"])):
+                key, text = r["key"], r["text"]
+                if r.get("flagged") or (key, text) in seen:
+                    continue
+                seen.add((key, text))
+                artefact = None
+                cvotes = votes_cluster.get((cid, key)) if cid is not None and cluster_sizes[cid] > 1 else None
+                if cvotes and len(cvotes) > 1:
+                    artefact = self._judge(r, best(cvotes, key), cvotes, corpus=False)
+                if artefact is None and len(votes_corpus[key]) > 1:
+                    artefact = self._judge(r, best(votes_corpus[key], key), votes_corpus[key], corpus=True)
+                if artefact is not None:
+                    found.append(artefact)
+            if found:
+                out[position] = found
+        return out
+
+    def _judge(self, record: dict, majority: str, votes: Counter, corpus: bool) -> Optional[Artefact]:
+        """The artefact for a document spelling a name as ``record["text"]``, if any."""
+        text = record["text"]
+        if text == majority:
+            return None
+        how = difference(text, majority)
+        mine, theirs = votes[text], votes[majority]
+        if corpus:
+            # outlets differ in house style; only artefacts against a real majority count
+            if how == "hyphenation" or theirs < 2 or mine >= theirs:
+                return None
+        elif mine >= theirs and how != "casing":
+            return None  # a tie is not a majority (a casing artefact loses even a tie)
+        scope = "across the corpus" if corpus else "in this cluster"
+        source = pointed_language(text, majority) if how == "transliteration" else None
+        tag = f" (source: {source})" if source else ""
+        return Artefact(KIND, record["line"],
+                        f'"{text}": {how} variant of "{majority}", the form {theirs} of '
+                        f"{sum(votes.values())} documents {scope} use{tag}")

@@ -1,0 +1,85 @@
+"""The local engine: per-document stages over a process pool, in input order.
+
+``multiprocessing.Pool.imap`` would read the whole input ahead into its task
+queue, so memory would grow with the corpus, and a killed worker leaves it
+waiting forever. Instead batches go to a ``ProcessPoolExecutor`` (which fails
+loudly when a worker dies) and at most ``window`` of them are in flight: the
+reader never runs more than a few hundred documents ahead of the writer.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
+from typing import Callable, Iterable, Iterator, Sequence, Union
+
+from ..document import Document
+from ..errors import Rejection, RunError
+
+Stage = Callable[[Document], Document]
+Item = Union[Document, Rejection]
+
+BATCH = 32
+
+_stages: Sequence[Stage] = ()
+
+
+def apply_stages(stages: Sequence[Stage], doc: Document) -> Item:
+    """Run ``stages`` over one document; a stage that fails rejects only that document."""
+    for stage in stages:
+        try:
+            doc = stage(doc)
+        except Exception as exc:  # one bad document must not stop the run
+            name = getattr(stage, "name", type(stage).__name__)
+            return Rejection(doc.source.file, doc.source.line, doc.id, f"{name} failed: {type(exc).__name__}: {exc}")
+    return doc
+
+
+def _init(stages: Sequence[Stage]) -> None:
+    global _stages
+    _stages = stages
+    # Ctrl-C reaches the whole process group; the main process handles it and
+    # shuts the pool down, so workers should not each print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run_batch(batch: list[Document]) -> list[Item]:
+    return [apply_stages(_stages, doc) for doc in batch]
+
+
+def _batches(items: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+class LocalEngine:
+    def __init__(self, workers: int = 1):
+        self.workers = max(1, int(workers))
+
+    def map(self, stages: Sequence[Stage], docs: Iterable[Document]) -> Iterator[Item]:
+        """Apply ``stages`` to every document; results come out in input order."""
+        if self.workers == 1:
+            for doc in docs:
+                yield apply_stages(stages, doc)
+            return
+        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+        pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init, initargs=(list(stages),))
+        window = self.workers * 4
+        pending: deque = deque()
+        try:
+            for batch in _batches(docs, BATCH):
+                pending.append(pool.submit(_run_batch, batch))
+                while len(pending) >= window:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+        except BrokenProcessPool as exc:
+            raise RunError("a worker process died (killed or out of memory); no output was written") from exc
+        finally:
+            for future in pending:
+                future.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,112 @@
+"""Repair mojibake and stray escapes with ftfy, but only where it can help.
+
+ftfy's defaults do more than repair: they straighten curly quotes, expand
+ligatures and fold full-width letters. Those change text that was never
+broken, so :data:`CONFIG` turns them off and keeps only the repairs.
+
+ftfy is thorough and therefore slow (a few hundred 6 KB documents a second).
+Most text cannot contain anything it would change, and :func:`needs_repair`
+proves that cheaply using ftfy's own rules:
+
+* encoding repair (``fix_encoding``) starts only when ftfy's ``is_bad``
+  heuristic matches the text; it never matches pure ASCII;
+* ``unescape_html`` needs an HTML entity; ``fix_c1_controls`` needs U+0080-U+009F;
+  ``fix_surrogates`` needs U+D800-U+DFFF; ``remove_terminal_escapes`` needs ESC;
+  ``decode_inconsistent_utf8`` runs only inside encoding repair.
+
+Everything else ftfy does (line breaks, control characters, NFC) is done by
+this package's own whitespace step, so skipping ftfy on such text gives the
+same result as calling it.
+"""
+from __future__ import annotations
+
+import re
+
+import ftfy
+from ftfy.badness import is_bad
+from ftfy.chardata import CHARMAP_ENCODINGS
+
+CONFIG = ftfy.TextFixerConfig(
+    unescape_html="auto",  # "&amp;" -> "&", unless the text holds markup
+    remove_terminal_escapes=True,
+    fix_encoding=True,
+    restore_byte_a0=True,
+    replace_lossy_sequences=True,
+    decode_inconsistent_utf8=True,
+    fix_c1_controls=True,
+    fix_latin_ligatures=False,  # keep "ﬁ": it is not damage
+    fix_character_width=False,  # keep full-width CJK punctuation and letters
+    uncurl_quotes=False,  # keep typographic quotes
+    fix_line_breaks=False,  # done in whitespace.py, with the rest of the layout
+    fix_surrogates=True,
+    remove_control_chars=False,  # done in whitespace.py, which keeps ZWJ/ZWNJ
+    normalization="NFC",
+    explain=False,
+)
+
+# What lets some ftfy fixer act on text that ``is_bad`` passes: an HTML
+# entity (ftfy's own entity pattern), C1 controls, surrogates, ESC.
+_TRIGGERS = re.compile(r"&#?[0-9A-Za-z]{1,24};|[\x1b\x80-\x9f\ud800-\udfff]")
+
+
+def _decoded(byte_values, skip=()) -> str:
+    """Every character these bytes become in ftfy's 1-byte codecs, as a regex class body."""
+    chars = set()
+    for encoding in CHARMAP_ENCODINGS:
+        if encoding not in skip:
+            chars.update(bytes(byte_values).decode(encoding, errors="ignore"))
+    return "".join(sorted(re.escape(c) for c in chars))
+
+
+# Mojibake is UTF-8 bytes >= 0x80 shown as characters of a 1-byte codec, and a
+# UTF-8 sequence has at least two such bytes: so it shows as two adjacent
+# characters from the codecs' upper halves. ftfy also repairs sequences whose
+# 0xA0 byte became a space ("voilÃ le") or whose bytes were lost ("Ã?", "Ã\ufffd");
+# the lead bytes it accepts there are those of its ALTERED_UTF8_RE, and never
+# in macroman (ftfy's own rule). Text without such a pair cannot hold mojibake
+# that ftfy's encoding repair could undo, so ``is_bad`` need not look at it.
+_UPPER = _decoded(range(0x80, 0x100))
+_LEAD = _decoded([0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9, 0xE2, 0xE3, 0xF0], skip=("macroman",))
+# (_LEAD is a subset of _UPPER: starting with one class keeps the scan fast.)
+_MOJIBAKE_PAIR = re.compile(f"[{_UPPER}](?:[{_UPPER}\ufffd]|(?<=[{_LEAD}])[ ?])")
+
+
+def _has_trigger(text: str) -> bool:
+    # C1 controls, ESC and surrogates are all non-printable: one C-speed test
+    # rules them out for most texts before any regex runs.
+    if "&" not in text and text.replace("\n", " ").isprintable():
+        return False
+    return bool(_TRIGGERS.search(text))
+
+
+def may_need_repair(text: str) -> bool:
+    """Cheap test: False proves ftfy would leave ``text`` as it is."""
+    if text.isascii():
+        return ("&" in text or "\x1b" in text) and bool(_TRIGGERS.search(text))
+    return _has_trigger(text) or bool(_MOJIBAKE_PAIR.search(text))
+
+
+def needs_repair(line: str) -> bool:
+    """Whether ftfy could change this line under :data:`CONFIG`."""
+    if not may_need_repair(line):
+        return False
+    return _has_trigger(line) or is_bad(line)
+
+
+def repair(text: str) -> str:
+    """``text`` with mojibake and stray escapes repaired; clean text unchanged.
+
+    ftfy fixes a text line by line (each line is a separate segment), so only
+    the lines that can need it are handed to ftfy. One subtlety is kept: once a
+    line holds "<" (markup), ftfy stops unescaping entities for the rest.
+    """
+    if not may_need_repair(text):
+        return text
+    lines = text.split("\n")
+    config = CONFIG
+    for i, line in enumerate(lines):
+        if "<" in line:
+            config = config._replace(unescape_html=False)
+        if needs_repair(line):
+            lines[i] = ftfy.fix_text(line, config)
+    return "\n".join(lines)

@@ -1,0 +1,63 @@
+"""Layout: newlines, invisible characters and runs of spaces.
+
+The rules, and why:
+
+* ``\\r\\n``, ``\\r``, U+2028 and U+2029 become ``\\n`` (one convention).
+* Zero-width space, word joiner, BOM and C0/C1 controls other than tab and
+  newline are invisible leftovers of markup or editors: dropped. The soft
+  hyphen stays: it is the author's (or CMS's) hyphenation hint.
+* ZWJ (U+200D) and ZWNJ (U+200C) *spell* words in Persian, Urdu, Hindi,
+  Malayalam and other scripts, and join emoji sequences. They are kept when
+  they sit between two non-space, non-ASCII characters (where they can
+  matter) and dropped elsewhere (e.g. at a line end, or inside ASCII text).
+* Directional marks (LRM, RLM, ALM) carry meaning in mixed-direction text and
+  are kept.
+* Tabs and runs of two or more spaces collapse to one space; a single exotic
+  space (NBSP, narrow NBSP in French, ideographic space) is kept as written.
+* Each line is stripped at both ends; blank lines stay, so paragraph breaks
+  and line numbers survive; the text is stripped of blank lines at its ends.
+
+Most text needs none of this: when ``str.isprintable`` (C speed) shows no
+control, format or exotic space character, only plain spaces are looked at.
+"""
+from __future__ import annotations
+
+import re
+
+_NEWLINES = re.compile("\r\n?|[\u2028\u2029]")
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u200b\u2060\ufeff\ufff9-\ufffb]")
+_ORPHAN_JOINER = re.compile(
+    r"(?:(?<=[\x00-\x7f])|(?<=^)|(?<=\s))[\u200c\u200d]+|[\u200c\u200d]+(?=[\x00-\x7f]|\s|$)",
+    re.M,
+)
+# Horizontal whitespace: every Unicode space except the newline.
+_HSPACE = "\t\x0b\x0c \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
+_SPACE_RUN = re.compile(f"[{_HSPACE}]{{2,}}|[\t\x0b\x0c]")
+_PLAIN_RUN = re.compile(" {2,}")
+
+
+def squeeze_spaces(text: str) -> str:
+    """Runs of whitespace (newlines included) become one space."""
+    return " ".join(text.split())
+
+
+def _strip_lines(text: str, chars: str) -> str:
+    if text[:1] in chars or text[-1:] in chars or " \n" in text or "\n " in text or chars != " ":
+        text = "\n".join(line.strip(chars) for line in text.split("\n"))
+    return text
+
+
+def normalise_whitespace(text: str) -> str:
+    """Unify newlines, drop meaningless invisibles, tidy spaces. Idempotent."""
+    if text.replace("\n", " ").isprintable():
+        # Fast path: no controls, format characters or exotic spaces.
+        if "  " in text:
+            text = _PLAIN_RUN.sub(" ", text)
+        return _strip_lines(text, " ").strip("\n")
+    if "\r" in text or "\u2028" in text or "\u2029" in text:
+        text = _NEWLINES.sub("\n", text)
+    text = _INVISIBLE.sub("", text)
+    if "\u200c" in text or "\u200d" in text:
+        text = _ORPHAN_JOINER.sub("", text)
+    text = _SPACE_RUN.sub(" ", text)
+    return _strip_lines(text, _HSPACE).strip("\n")

@@ -1,0 +1,219 @@
+"""The pipeline: passes of per-document stages with the corpus-level steps between.
+
+``run`` makes two passes over the corpus, with documents waiting on disk
+between them:
+
+1. normalise and strip each document; tally which lines recur across stories;
+2. strip those corpus-wide chrome lines, detect language and artefacts,
+   fingerprint for dedup;
+
+then clusters near-duplicates, looks for name variants across each cluster,
+and emits every document in input order. ``clean`` and ``lang`` are one
+streaming pass each; ``dedup`` fingerprints the text as it is and clusters.
+
+The pipeline produces *events* (a document record, a rejection, a cluster);
+writers and the library API consume them. Every record read ends as exactly
+one document or rejection event, and the counts are checked at the end.
+"""
+from __future__ import annotations
+
+import tempfile
+from collections import deque
+from typing import Any, Iterable, Iterator, Optional, Union
+
+from . import __version__
+from .document import Document
+from .engine.local import LocalEngine
+from .engine.spool import DocumentSpool, TextStore
+from .errors import Rejection, RunError, StrictModeStop
+from .read.records import record_to_document
+from .settings import Settings
+from .stages import dedup_settings, stages_for
+from .write.records import output_record
+from .write.summary import Tally
+
+Item = Union[Document, Rejection]
+Event = tuple[str, Any]  # ("document", record) | ("rejected", Rejection) | ("cluster", dict)
+
+COMMANDS = ("run", "clean", "lang", "dedup")
+
+
+class UniqueIds:
+    """Duplicate ids in the input are made unique (``id#2``) and counted."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self.renamed = 0
+
+    def __call__(self, doc_id: str) -> str:
+        if doc_id not in self.seen:
+            self.seen.add(doc_id)
+            return doc_id
+        n = 2
+        while f"{doc_id}#{n}" in self.seen:
+            n += 1
+        new = f"{doc_id}#{n}"
+        self.seen.add(new)
+        self.renamed += 1
+        return new
+
+
+class Pipeline:
+    """Run one command over a stream of documents.
+
+    >>> from normalize import Pipeline
+    >>> out = list(Pipeline(command="clean").run([{"id": "a", "text": "Hello world."}]))
+    """
+
+    def __init__(self, settings: Settings = Settings(), command: str = "run", engine: Any = None):
+        if command not in COMMANDS:
+            raise ValueError(f"command must be one of {COMMANDS}")
+        self.settings = settings
+        self.command = command
+        self.engine = engine or LocalEngine(settings.workers)
+        self.tally = Tally()
+        self.rejected: list[Rejection] = []
+        self.clusters: list[dict] = []
+        self._rejections: deque[Rejection] = deque()
+        self._ids = UniqueIds()
+
+    # -- library entry points -------------------------------------------------
+
+    def run(self, records: Iterable[Union[dict, Document, Rejection]]) -> Iterator[dict]:
+        """Yield an output record per input record; rejections land in ``self.rejected``
+        and clusters in ``self.clusters``."""
+        for kind, payload in self.events(records):
+            if kind == "document":
+                yield payload
+            elif kind == "rejected":
+                self.rejected.append(payload)
+            else:
+                self.clusters.append(payload)
+
+    def summary(self, inputs: Optional[list[str]] = None) -> dict[str, Any]:
+        return self.tally.as_dict(
+            command=self.command, settings=self.settings.echo(), inputs=list(inputs or []), version=__version__
+        )
+
+    # -- events ---------------------------------------------------------------
+
+    def events(self, items: Iterable[Union[dict, Document, Rejection]]) -> Iterator[Event]:
+        admitted = self._admit(items)
+        if self.command in ("clean", "lang"):
+            yield from self._streaming(admitted)
+        else:
+            yield from self._clustered(admitted)
+        yield from self._drain()
+        self.tally.renamed_ids = self._ids.renamed
+        self.tally.check()
+
+    def _admit(self, items: Iterable[Union[dict, Document, Rejection]]) -> Iterator[Document]:
+        """Count every record read, set rejections aside, make ids unique."""
+        for number, item in enumerate(items, 1):
+            self.tally.read += 1
+            if isinstance(item, dict):
+                item = record_to_document(item, "<records>", number, self.settings.read_options)
+            if isinstance(item, Rejection):
+                self._rejections.append(item)
+                continue
+            item.id = self._ids(item.id)
+            yield item
+
+    def _reject(self, rejection: Rejection) -> Iterator[Event]:
+        self.tally.rejection(rejection)
+        if self.settings.strict:
+            raise StrictModeStop(
+                f"--strict: {rejection.file} line {rejection.line}"
+                f"{' (id ' + rejection.id + ')' if rejection.id else ''}: {rejection.reason}"
+            )
+        yield ("rejected", rejection)
+
+    def _drain(self) -> Iterator[Event]:
+        while self._rejections:
+            yield from self._reject(self._rejections.popleft())
+
+    def _emit(self, doc: Document) -> Event:
+        self.tally.document(doc, self.command)
+        return ("document", output_record(doc, self.command, self.settings.text_field))
+
+    def _streaming(self, docs: Iterator[Document]) -> Iterator[Event]:
+        (stages,) = stages_for(self.command, self.settings)
+        for item in self.engine.map(stages, docs):
+            yield from self._drain()
+            if isinstance(item, Rejection):
+                yield from self._reject(item)
+            else:
+                yield self._emit(item)
+
+    def _clustered(self, docs: Iterator[Document]) -> Iterator[Event]:
+        from .dedup import Clusterer
+
+        with tempfile.TemporaryDirectory(prefix="normalize-") as tmp:
+            if self.command == "run":
+                docs = yield from self._first_pass(docs, tmp)
+                corpus_stage = self._corpus_stage
+            else:
+                corpus_stage = None
+            passes = stages_for(self.command, self.settings, corpus_stage)
+            stages = passes[-1]
+
+            clusterer = Clusterer(dedup_settings(self.settings), index_path=self.settings.index)
+            texts = TextStore(tmp)
+            spool = DocumentSpool(tmp, "pass2.pickle")
+            names: list[Any] = []
+            for item in self.engine.map(stages, docs):
+                yield from self._drain()
+                if isinstance(item, Rejection):
+                    yield from self._reject(item)
+                    continue
+                fingerprint = item.work.pop("fingerprint")
+                clusterer.add(item.id, fingerprint, length=len(item.text), n_artefacts=len(item.artefacts))
+                texts.append(item.text)
+                names.append(item.work.pop("names", None))
+                item.work.clear()
+                spool.write(item)
+            yield from self._drain()
+
+            result = clusterer.finish(texts.__getitem__)
+            extra = self._name_variants(result, names) if self.command == "run" else {}
+            for position, doc in enumerate(spool):
+                a = result.assignment(position)
+                doc.cluster_id, doc.cluster_size = a.cluster_id, a.cluster_size
+                doc.duplicate_of, doc.similarity = a.duplicate_of, a.similarity
+                doc.artefacts.extend(extra.get(position, ()))
+                yield self._emit(doc)
+            self.tally.clusters(result.clusters)
+            self.tally.oversized_clusters = len(getattr(result, "oversized", ()) or ())
+            for cluster in result.clusters:
+                yield ("cluster", cluster)
+            texts.close()
+            spool.remove()
+
+    def _first_pass(self, docs: Iterator[Document], tmp: str):
+        """Normalise and strip; tally corpus-wide line repeats. Returns the spooled documents."""
+        from .strip import CorpusRepeats
+
+        first = stages_for("run", self.settings)[0]
+        corpus = CorpusRepeats() if self.settings.corpus_repeats else None
+        spool = DocumentSpool(tmp, "pass1.pickle")
+        for item in self.engine.map(first, docs):
+            yield from self._drain()
+            if isinstance(item, Rejection):
+                yield from self._reject(item)
+                continue
+            summary = item.work.pop("corpus_summary", None)
+            if corpus is not None:
+                corpus.add(summary)
+            spool.write(item)
+        yield from self._drain()
+        self._corpus_stage = corpus.finish() if corpus is not None else None
+        return iter(spool)
+
+    def _name_variants(self, result: Any, names: list[Any]) -> dict[int, list]:
+        from .detect.artefacts import NameVariants
+
+        variants = NameVariants()
+        for position, mentions in enumerate(names):
+            if mentions:
+                variants.add(position, result.assignment(position).cluster_id, mentions)
+        return variants.finish()

@@ -1,0 +1,84 @@
+"""Which stages each command runs, in order.
+
+Per-document stages are small callables ``Document -> Document``; the engines
+(local process pool, Spark ``mapPartitions``) run exactly these lists, so every
+engine produces the same documents. Corpus-level steps (lines that recur across
+stories, near-duplicate clusters, name variants across a cluster) sit between
+the passes and live in :mod:`normalize.pipeline`.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+from .document import Document
+from .settings import Settings
+
+Stage = Callable[[Document], Document]
+
+
+class SplitLines:
+    """Fill ``doc.lines`` from the text as it is, for commands that do not clean."""
+
+    name = "split-lines"
+
+    def __call__(self, doc: Document) -> Document:
+        doc.lines = doc.text.split("\n")
+        return doc
+
+
+class SummariseLines:
+    """Compute, in the worker, the small per-document summary the corpus-level
+    repeat detector needs, so the main process only adds it up."""
+
+    name = "summarise-lines"
+
+    def __call__(self, doc: Document) -> Document:
+        from .strip import CorpusRepeats
+
+        doc.work["corpus_summary"] = CorpusRepeats.summarise(doc)
+        return doc
+
+
+def dedup_settings(settings: Settings) -> Any:
+    from .dedup import DedupSettings
+
+    overrides = {}
+    if settings.keep is not None:
+        overrides["keep"] = settings.keep
+    if settings.threshold is not None:
+        overrides["threshold"] = settings.threshold
+    return DedupSettings(**overrides)
+
+
+def clean_stages() -> list[Stage]:
+    """Normalise and strip one document."""
+    from .normalise import Normalise
+    from .strip import StripBoilerplate
+
+    return [Normalise(), StripBoilerplate()]
+
+
+def detect_stages() -> list[Stage]:
+    from .detect.artefacts import FindArtefacts
+    from .detect.language import DetectLanguage
+
+    return [DetectLanguage(), FindArtefacts()]
+
+
+def stages_for(command: str, settings: Settings, corpus_stage: Optional[Stage] = None) -> list[list[Stage]]:
+    """The per-document passes of ``command``: a list of stage lists."""
+    from .dedup import Fingerprinter
+
+    if command == "clean":
+        return [clean_stages() + detect_stages()]
+    if command == "lang":
+        from .detect.language import DetectLanguage
+
+        return [[SplitLines(), DetectLanguage()]]
+    if command == "dedup":
+        return [[SplitLines(), Fingerprinter(dedup_settings(settings))]]
+    if command == "run":
+        first = clean_stages() + ([SummariseLines()] if settings.corpus_repeats else [])
+        second = ([corpus_stage] if corpus_stage is not None else []) + detect_stages()
+        return [first, second + [Fingerprinter(dedup_settings(settings))]]
+    raise ValueError(f"unknown command {command!r}")

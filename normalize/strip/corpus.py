@@ -1,0 +1,174 @@
+"""Corpus chrome: lines that recur across many different stories of a site.
+
+A footer such as "Our journalism is funded by readers like you" looks like
+prose in any one page. Across a crawl it gives itself away: it recurs in many
+documents of the same site. But so does every sentence of a story reprinted
+five times, and those must stay. So a line counts only once per *story*:
+documents that share a good part of their prose lines (compared by a hash per
+line, a cheap content fingerprint) are one story, whatever their order.
+
+Two passes: :meth:`CorpusRepeats.summarise` runs on each document in a worker
+and returns a small picklable summary; :meth:`CorpusRepeats.add` collects them
+in the main process; :meth:`CorpusRepeats.finish` decides and returns
+:class:`StripCorpusRepeats`, a picklable stage for the second pass.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import xxhash
+
+from normalize.document import Document, Removal
+from normalize.normalise import match_key
+
+SOURCE_FIELDS = ("source", "domain", "site", "host", "url")
+MAX_WORDS = 80  # longer lines are article paragraphs, never site chrome
+SAME_STORY = 0.3  # share of the smaller document's prose lines two copies have in common
+COMMON = 200  # a prose line in more documents than this links no stories
+
+
+def assemble(lines: list[str], removed) -> str:
+    """Kept lines joined; a blank line where the original had a paragraph break."""
+    out: list[str] = []
+    gap_blank = False
+    for i, text in enumerate(lines):
+        if i in removed or not text:
+            gap_blank = gap_blank or not text
+            continue
+        if out:
+            out.append("\n\n" if gap_blank else "\n")
+        out.append(text)
+        gap_blank = False
+    return "".join(out)
+
+
+def line_hash(text: str) -> int:
+    return xxhash.xxh64_intdigest(match_key(text).encode("utf-8"))
+
+
+def source_of(doc: Document) -> str:
+    """The site a record comes from, if its fields say; "" otherwise."""
+    for name in SOURCE_FIELDS:
+        value = doc.fields.get(name) if doc.fields else None
+        if value:
+            value = str(value)
+            if name == "url" or "://" in value:
+                value = urlsplit(value).netloc or value
+            return value.lower().removeprefix("www.")
+    return ""
+
+
+def _kept(doc: Document) -> list[tuple[int, str]]:
+    removed = {r.line - 1 for r in doc.removed}
+    return [(i, t) for i, t in enumerate(doc.lines) if t and i not in removed]
+
+
+def _is_prose(text: str) -> bool:
+    return len(text.split()) >= 12 or len(text) >= 80
+
+
+@dataclass(frozen=True)
+class Summary:
+    source: str
+    prose: tuple[int, ...]  # hashes of prose lines: the story fingerprint
+    lines: tuple[int, ...]  # hashes of candidate chrome lines (distinct)
+
+
+class _Stories:
+    """Union-find over document numbers: one set per story."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+class CorpusRepeats:
+    """Collects per-document summaries; decides which lines are site chrome."""
+
+    def __init__(self, min_stories: int = 3) -> None:
+        self.min_stories = min_stories
+        self.summaries: list[Summary] = []
+
+    @staticmethod
+    def summarise(doc: Document) -> Summary:
+        kept = _kept(doc)
+        prose = [t for _, t in kept if _is_prose(t)] or [doc.text]
+        fingerprint = tuple(sorted({line_hash(t) for t in prose}))
+        candidates = {line_hash(t) for _, t in kept if len(t.split()) <= MAX_WORDS}
+        return Summary(source_of(doc), fingerprint, tuple(sorted(candidates)))
+
+    def add(self, summary: Summary) -> None:
+        self.summaries.append(summary)
+
+    def finish(self) -> "StripCorpusRepeats":
+        # Sort first: the decision must not depend on the order documents came in.
+        summaries = sorted(self.summaries, key=lambda s: (s.source, s.prose, s.lines))
+        stories = _same_story(summaries)
+        seen: dict[tuple[str, int], set[int]] = defaultdict(set)
+        for n, summary in enumerate(summaries):
+            story = stories.find(n)
+            for h in summary.lines:
+                seen[(summary.source, h)].add(story)
+        chrome: dict[str, set[int]] = defaultdict(set)
+        for (source, h), found_in in seen.items():
+            if len(found_in) >= self.min_stories:
+                chrome[source].add(h)
+        return StripCorpusRepeats({s: frozenset(v) for s, v in sorted(chrome.items())})
+
+
+def _same_story(summaries: list[Summary]) -> _Stories:
+    """Union documents of a site whose prose lines overlap by SAME_STORY or more."""
+    postings: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for n, summary in enumerate(summaries):
+        for h in summary.prose:
+            postings[(summary.source, h)].append(n)
+    stories = _Stories()
+    for n, summary in enumerate(summaries):
+        shared: dict[int, int] = defaultdict(int)
+        for h in summary.prose:
+            docs = postings[(summary.source, h)]
+            if len(docs) <= COMMON:
+                for other in docs:
+                    if other > n:
+                        shared[other] += 1
+        for other, count in shared.items():
+            smaller = min(len(summary.prose), len(summaries[other].prose))
+            if count >= SAME_STORY * smaller and (count >= 2 or smaller == 1):
+                stories.union(n, other)
+    return stories
+
+
+class StripCorpusRepeats:
+    """Stage: remove lines found to be chrome of the document's site."""
+
+    def __init__(self, chrome: dict[str, frozenset[int]]) -> None:
+        self.chrome = chrome
+
+    def __call__(self, doc: Document) -> Document:
+        hashes = self.chrome.get(source_of(doc))
+        if not hashes:
+            return doc
+        removed = {r.line - 1: r.reason for r in doc.removed}
+        changed = False
+        for i, text in _kept(doc):
+            if line_hash(text) in hashes:
+                removed[i] = "corpus-repeat"
+                doc.removed.append(Removal(line=i + 1, text=text, reason="corpus-repeat"))
+                changed = True
+        if changed:
+            doc.removed.sort(key=lambda r: r.line)
+            doc.text = assemble(doc.lines, removed)
+        return doc

@@ -1,0 +1,107 @@
+"""What a line looks like and says: the measurements every rule reads.
+
+Lengths are counted per script: Chinese, Japanese and Thai write no spaces, so
+their "words" are estimated as characters / 2 (about the mean word length).
+A line of prose ends with terminal punctuation and is dense in stop words; a
+label ("Most Viewed News") has neither.
+
+What a line says by itself (a lexicon phrase, a copyright sign, a date, markup
+residue) does not depend on its document, and site chrome repeats across a
+crawl, so that judgement is cached per line text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from normalize.strip.lexicon import (
+    all_stopwords,
+    bare_key,
+    date_words,
+    is_language_switcher,
+    lexicon,
+    patterns,
+    PATTERN_MAX_WORDS,
+)
+
+# Scripts written without spaces between words.
+_SPACELESS = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+)
+_FIRST_SPACELESS = "\u0e00"  # nothing below this code point is in _SPACELESS
+_TERMINAL = frozenset(".!?…。！？؟।॥:;")
+_CLOSERS = "'\"”’»›)]】」』 "
+SHORT = 40  # words; longer lines are never labels, captions or teasers
+
+
+@dataclass
+class Line:
+    """One line of a document with its measurements and the verdict on it."""
+
+    index: int  # 0-based position in doc.lines
+    text: str
+    key: str = ""  # bare match key (short lines only)
+    words: float = 0.0  # words, or characters / 2 in spaceless scripts
+    terminal: bool = False
+    stop_ratio: float = 0.0
+    says: str | None = None  # reason the line gives by itself (lexicon, pattern)
+    reason: str | None = None
+    keep_why: str | None = None
+    signals: dict = field(default_factory=dict)
+
+    @property
+    def blank(self) -> bool:
+        return not self.text
+
+    @property
+    def prose(self) -> bool:
+        """Reads like a sentence of running text."""
+        if self.terminal:
+            return self.words >= 7 and (self.stop_ratio >= 0.1 or self.words >= 15)
+        return self.words >= 25 and self.stop_ratio >= 0.15
+
+
+@lru_cache(maxsize=1 << 16)
+def _look(text: str) -> tuple[float, bool, float, str, str | None, str | None]:
+    """(words, terminal, stop ratio, key, reason, evidence) for one line text."""
+    tokens = text.lower().split()
+    words = float(len(tokens))
+    if max(text) >= _FIRST_SPACELESS:
+        spaceless = len(_SPACELESS.findall(text))
+        if spaceless:
+            words = spaceless / 2 + sum(1 for t in tokens if not _SPACELESS.search(t))
+    terminal = text.rstrip(_CLOSERS)[-1:] in _TERMINAL
+    stops = all_stopwords()
+    stop_ratio = sum(map(stops.__contains__, tokens)) / len(tokens) if tokens else 0.0
+    if words > SHORT:
+        return words, terminal, stop_ratio, "", None, None
+    key = bare_key(text)
+    reason, evidence = _says(text, key, tokens, words)
+    return words, terminal, stop_ratio, key, reason, evidence
+
+
+def _says(text: str, key: str, tokens: list[str], words: float) -> tuple[str | None, str | None]:
+    reason = lexicon().lookup(key, words)
+    if reason:
+        return reason, "lexicon"
+    if is_language_switcher(key):
+        return "language-switcher", "language names"
+    if tokens and len(tokens) <= 7:
+        dates = date_words()
+        if all(t.strip(".,:") .isdigit() or t.strip(".,:") in dates for t in tokens):
+            return "date", "date words"
+    match = patterns().search(text)
+    if match and words <= PATTERN_MAX_WORDS[match.lastgroup]:
+        return match.lastgroup.rstrip("0123456789_"), "pattern"
+    return None, None
+
+
+def measure(index: int, text: str) -> Line:
+    if not text:
+        return Line(index, text)
+    words, terminal, stop_ratio, key, says, evidence = _look(text)
+    line = Line(index, text, key, words, terminal, stop_ratio, says)
+    if evidence:
+        line.signals["says"] = evidence
+    return line

@@ -1,0 +1,160 @@
+"""The data the stripper reads: phrase lexicon, line patterns, stop words.
+
+Site chrome is written in a small, stable vocabulary per language: "Read also",
+"Читайте також", "본문 바로가기", "Alle Rechte vorbehalten". The phrases live
+in ``data/phrases/LANG.tsv`` with the reason they signal and how they must
+match:
+
+* ``line``: the whole line is the phrase ("Close", "Advertisement");
+* ``prefix``: the line starts with it ("Read also: ...", "Share on Facebook");
+* ``short``: it occurs anywhere in a short line ("... All rights reserved.").
+
+Matching is on :func:`normalize.normalise.match_key` with the bullets, arrows
+and punctuation around a line removed, so "» Read also:" and ".Read also:"
+match "read also". Patterns (``data/patterns.tsv``) catch what words cannot:
+copyright signs, markup residue, breadcrumbs, photo credits, bare dates.
+Stop words (``data/stopwords/LANG.txt``) tell running prose from labels.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from normalize.normalise import match_key
+
+_DATA = resources.files("normalize.strip").joinpath("data")
+
+def _is_word_char(c: str) -> bool:
+    return c.isalnum() or unicodedata.category(c)[0] == "M"  # marks: Indic vowel signs
+
+
+def bare_key(text: str) -> str:
+    """match_key without the bullets, arrows and punctuation at both ends.
+
+    "» Read also:" and ".Read also:" both become "read also".
+    """
+    key = match_key(text)
+    i, j = 0, len(key)
+    while i < j and not _is_word_char(key[i]):
+        i += 1
+    while j > i and not _is_word_char(key[j - 1]):
+        j -= 1
+    return key[i:j]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    line: dict[str, str]  # bare key -> reason
+    prefix: dict[str, str]  # bare key -> reason, matched at word boundary
+    short: dict[str, str]  # phrase -> reason, found anywhere in a short line
+    short_rx: re.Pattern
+    max_prefix_words: int
+
+    def lookup(self, key: str, n_words: int) -> str | None:
+        """Reason for a line whose bare key is ``key``, or None."""
+        reason = self.line.get(key) or self.prefix.get(key)
+        if reason:
+            return reason
+        words = key.split(" ")
+        for n in range(min(len(words) - 1, self.max_prefix_words), 0, -1):
+            reason = self.prefix.get(" ".join(words[:n]))
+            if reason:
+                return reason
+        # a phrase inside a short line ("© 2024 Example Ltd. All rights reserved.")
+        if n_words <= 30:
+            match = self.short_rx.search(key)
+            if match:
+                return self.short[match.group()]
+        return None
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    line: dict[str, str] = {}
+    prefix: dict[str, str] = {}
+    short: dict[str, str] = {}
+    for path in sorted(_DATA.joinpath("phrases").iterdir()):
+        for raw in path.read_text("utf-8").splitlines():
+            if not raw.strip() or raw.startswith("#"):
+                continue
+            phrase, reason, mode = raw.split("\t")
+            key = bare_key(phrase)
+            if mode == "line":
+                line.setdefault(key, reason)
+            elif mode == "prefix":
+                prefix.setdefault(key, reason)
+            else:
+                short.setdefault(key, reason)
+    longest = max((len(k.split(" ")) for k in prefix), default=1)
+    short_rx = re.compile("|".join(sorted(map(re.escape, short), key=len, reverse=True)))
+    return Lexicon(line, prefix, short, short_rx, longest)
+
+
+@lru_cache(maxsize=1)
+def languages() -> list[str]:
+    return sorted(p.name.split(".")[0] for p in _DATA.joinpath("phrases").iterdir())
+
+
+PATTERN_MAX_WORDS: dict[str, float] = {}
+
+
+@lru_cache(maxsize=1)
+def patterns() -> re.Pattern:
+    """All line patterns as one regex; the name of the group that matched is
+    ``REASON_N`` and PATTERN_MAX_WORDS says how long a line it may judge."""
+    groups = []
+    rows = _DATA.joinpath("patterns.tsv").read_text("utf-8").splitlines()
+    for n, raw in enumerate(rows):
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        reason, rx, max_words = raw.split("\t")
+        name = f"{reason.replace('-', '_')}_{n}"
+        PATTERN_MAX_WORDS[name] = int(max_words) or float("inf")
+        groups.append(f"(?P<{name}>{rx})")
+    return re.compile("|".join(groups), re.I)
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> dict[str, frozenset[str]]:
+    out = {}
+    for path in sorted(_DATA.joinpath("stopwords").iterdir()):
+        out[path.name.split(".")[0]] = frozenset(path.read_text("utf-8").split())
+    return out
+
+
+@lru_cache(maxsize=1)
+def all_stopwords() -> frozenset[str]:
+    return frozenset().union(*stopwords().values())
+
+
+@lru_cache(maxsize=1)
+def date_words() -> frozenset[str]:
+    words = set()
+    for raw in _DATA.joinpath("months.txt").read_text("utf-8").splitlines():
+        if not raw.startswith("#"):
+            words.update(raw.split())
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def language_names() -> frozenset[str]:
+    names = set()
+    for raw in _DATA.joinpath("languages.txt").read_text("utf-8").splitlines():
+        if not raw.startswith("#"):
+            names.update(raw.split())
+    return frozenset(names)
+
+
+_SWITCHER_SPLIT = re.compile(r"[\s|/·,•]+")
+
+
+def is_language_switcher(key: str) -> bool:
+    """A line made only of language names or codes ("ua en ru", "Deutsch | English")."""
+    names = language_names()
+    if key in names:
+        return True
+    tokens = [t for t in _SWITCHER_SPLIT.split(key) if t]
+    return 2 <= len(tokens) <= 12 and all(t in names for t in tokens)

@@ -1,0 +1,127 @@
+"""Writing a run's files into OUTDIR, all or nothing.
+
+Every file is written under a temporary name (``.NAME.tmp-PID``) and renamed
+into place only when the whole run has succeeded, so a failed or interrupted
+run never leaves a half-written file under a final name. A rerun into the
+same directory replaces the previous run's files.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import IO, Any, Optional
+
+from ..errors import Rejection, RunError
+
+
+def dumps(record: Any) -> str:
+    """One JSON line: UTF-8, deterministic, no NaN."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+class OutputDir:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            probe = self.path / f".write-test-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise RunError(f"cannot write to output directory {self.path}: {exc.strerror or exc}") from exc
+        for stale in self.path.glob(".*.tmp-*"):  # left by a killed run
+            try:
+                stale.unlink()
+            except OSError:
+                pass
+        self._pending: dict[str, Path] = {}
+
+    def temp(self, name: str) -> Path:
+        tmp = self.path / f".{name}.tmp-{os.getpid()}"
+        self._pending[name] = tmp
+        return tmp
+
+    def open_text(self, name: str) -> IO[str]:
+        return open(self.temp(name), "w", encoding="utf-8", newline="\n")
+
+    def commit(self) -> None:
+        """Move every temporary file to its final name."""
+        for name, tmp in self._pending.items():
+            os.replace(tmp, self.path / name)
+        self._pending.clear()
+
+    def abort(self) -> None:
+        for tmp in self._pending.values():
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+        self._pending.clear()
+
+
+class JsonlWriter:
+    def __init__(self, fh: IO[str]):
+        self.fh = fh
+
+    def write(self, record: dict) -> None:
+        self.fh.write(dumps(record))
+        self.fh.write("\n")
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+class ParquetWriter:
+    """documents.parquet with the same columns as documents.jsonl.
+
+    Nested columns (source, removed, artefacts, translation) become Arrow
+    structs and lists, and each ``lang_top`` pair a ``{lang, p}`` struct; the schema is fixed by the first batch, and a
+    later batch that does not fit it is a run-level error naming the column.
+    """
+
+    BATCH = 2048
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._rows: list[dict] = []
+        self._writer: Optional[Any] = None
+        self._schema: Optional[Any] = None
+
+    def write(self, record: dict) -> None:
+        if "lang_top" in record:
+            # JSON's [lang, p] pairs mix types, which Arrow lists cannot hold.
+            record = dict(record, lang_top=[{"lang": lang, "p": p} for lang, p in record["lang_top"]])
+        self._rows.append(record)
+        if len(self._rows) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if not self._rows:
+            return
+        try:
+            table = pa.Table.from_pylist(self._rows, schema=self._schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise RunError(f"cannot write documents.parquet: records do not share one schema ({exc})") from exc
+        if self._writer is None:
+            self._schema = table.schema
+            self._writer = pq.ParquetWriter(self.path, table.schema)
+        self._writer.write_table(table)
+        self._rows = []
+
+    def close(self) -> None:
+        self._flush()
+        if self._writer is None:  # no documents: still write an empty file with our columns
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            pq.write_table(pa.table({"id": pa.array([], pa.string())}), self.path)
+        else:
+            self._writer.close()
+
+
+def write_rejection(writer: JsonlWriter, rejection: Rejection) -> None:
+    writer.write(rejection.as_dict())

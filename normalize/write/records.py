@@ -1,0 +1,61 @@
+"""From a processed Document to the output record of the contract.
+
+The input record's fields come first, untouched and in their order, with the
+text field replaced by the cleaned text; the fields this tool adds follow in a
+fixed order. An input field whose name collides with an added one is kept
+under ``input_<name>`` rather than silently overwritten.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..document import Document
+
+LANG_FIELDS = ("lang", "lang_score", "lang_top")
+CLEAN_FIELDS = ("removed", "artefacts", "translation")
+CLUSTER_FIELDS = ("cluster_id", "cluster_size", "duplicate_of", "similarity")
+
+ADDED = {
+    "run": ("id", "source", "encoding") + LANG_FIELDS + CLEAN_FIELDS + CLUSTER_FIELDS,
+    "clean": ("id", "source", "encoding") + LANG_FIELDS + CLEAN_FIELDS,
+    "lang": ("id", "source") + LANG_FIELDS,
+    "dedup": ("id", "source") + CLUSTER_FIELDS,
+}
+
+
+def _value(doc: Document, name: str) -> Any:
+    if name == "source":
+        return doc.source.as_dict()
+    if name == "removed":
+        return [r.as_dict() for r in doc.removed]
+    if name == "artefacts":
+        return [a.as_dict() for a in doc.artefacts]
+    if name == "lang_top":
+        return [[lang, round(float(p), 4)] for lang, p in doc.lang_top]
+    if name == "lang_score":
+        return round(float(doc.lang_score), 4)
+    if name == "similarity":
+        return None if doc.similarity is None else round(float(doc.similarity), 4)
+    if name == "translation":
+        t = dict(doc.translation)
+        if isinstance(t.get("score"), float):
+            t["score"] = round(t["score"], 4)
+        return t
+    return getattr(doc, name)
+
+
+def output_record(doc: Document, command: str, text_field: str = "text") -> dict[str, Any]:
+    added = ADDED[command]
+    record: dict[str, Any] = {}
+    for key, value in doc.fields.items():
+        if key in added and key != "id":
+            record[f"input_{key}"] = value
+        else:
+            record[key] = value
+    if command in ("run", "clean") or text_field not in record:
+        record[text_field] = doc.text
+    for name in added:
+        if name == "encoding" and doc.encoding is None:
+            continue
+        record[name] = _value(doc, name)
+    return record

@@ -1,0 +1,329 @@
+"""Translation artefacts: residue, language switchers, wire markers, and the verdict."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from normalize.detect.artefacts import (
+    FindArtefacts,
+    LanguageSwitcher,
+    Page,
+    ScriptResidue,
+    find_artefacts,
+    wire_rules,
+)
+from normalize.detect.translation import Finding, revise, source_of, verdict
+from normalize.document import Artefact, Document, Removal, Source
+
+
+BODY = "\n".join([
+    "The minister said the talks would continue next week in Geneva.",
+    "Officials from both countries have met three times since the spring.",
+    "Neither side has published a draft of the agreement so far.",
+    "Analysts expect a decision before the end of the year.",
+])
+
+
+def seed(seed_texts: dict, prefix: str) -> str:
+    return next(text for stem, text in seed_texts.items() if stem.startswith(prefix))
+
+
+def run(text: str, lang: str | None = "en", **work) -> Document:
+    doc = Document(id="t", text=text, source=Source("t", 1), lines=text.split("\n"), lang=lang or "und")
+    doc.work.update(work)
+    return FindArtefacts()(doc)
+
+
+def kinds(doc_or_list) -> list[str]:
+    arts = doc_or_list.artefacts if isinstance(doc_or_list, Document) else doc_or_list
+    return [a.kind for a in arts]
+
+
+def of_kind(arts, kind: str) -> list[Artefact]:
+    return [a for a in arts if a.kind == kind]
+
+
+# -- the seeds ---------------------------------------------------------------
+
+
+def test_seed_000_switcher_and_casing(seed_texts):
+    text = seed(seed_texts, "000")
+    doc = run(text)
+    lines = text.split("\n")
+    switchers = of_kind(doc.artefacts, "language-switcher")
+    assert [lines[a.line - 1] for a in switchers] == ["ua en ru"]
+    assert "(source: uk)" in switchers[0].evidence
+    names = of_kind(doc.artefacts, "name-variant")
+    assert len(names) == 1 and "Kim Jong UN" in lines[names[0].line - 1]
+    assert '"Kim Jong UN"' in names[0].evidence and '"Kim Jong-un"' in names[0].evidence
+    # "Volodymyr Fesenko" is a Ukrainian named the Ukrainian way: no artefact
+    assert not any("Fesenko" in a.evidence for a in doc.artefacts)
+    assert doc.translation["suspected"] and doc.translation["source_lang"] == "uk"
+
+
+def test_seed_001_volodymyr_putin(seed_texts):
+    text = seed(seed_texts, "001")
+    doc = run(text)
+    names = of_kind(doc.artefacts, "name-variant")
+    assert len(names) == 1
+    a = names[0]
+    assert "Volodymyr Putin" in text.split("\n")[a.line - 1]
+    assert '"Vladimir Putin"' in a.evidence and "Ukrainian" in a.evidence and source_of(a) == "uk"
+    assert not any("Musienko" in x.evidence or "Kim Jong Un" in x.evidence for x in doc.artefacts)
+    assert doc.translation["suspected"] and doc.translation["source_lang"] == "uk"
+
+
+def test_seed_002_korean_wire_copy(seed_texts):
+    text = seed(seed_texts, "002")
+    doc = run(text)
+    lines = text.split("\n")
+    residue = of_kind(doc.artefacts, "foreign-script-residue")
+    assert [(lines[a.line - 1], source_of(a)) for a in residue] == [("본문 바로가기", "ko")]
+    wire = " ".join(a.evidence for a in of_kind(doc.artefacts, "wire-marker"))
+    assert "(local time)" in wire
+    assert "[Image source=Yonhap News]" in wire
+    assert "[Asia Economy Intern Reporter Yunjin Kim]" in wire
+    assert doc.translation["suspected"] and doc.translation["source_lang"] == "ko"
+    assert 0.9 < doc.translation["score"] <= 1.0
+
+
+@pytest.mark.parametrize("prefix", ["003", "004"])
+def test_clean_seeds_have_no_artefacts(seed_texts, prefix):
+    doc = run(seed(seed_texts, prefix))
+    assert doc.artefacts == []
+    assert doc.translation == {"suspected": False, "source_lang": None, "score": 0.0}
+
+
+def test_find_artefacts_on_seeds_without_a_language(seed_texts):
+    """Without a language the document's scripts are read off the text."""
+    assert set(kinds(find_artefacts(seed(seed_texts, "000")))) == {"language-switcher", "name-variant"}
+    assert kinds(find_artefacts(seed(seed_texts, "001"))) == ["name-variant", "wire-marker"]
+    found = find_artefacts(seed(seed_texts, "002"))
+    assert kinds(found)[0] == "foreign-script-residue" and source_of(found[0]) == "ko"
+    assert {"wire-marker"} == set(kinds(found[1:]))
+    assert find_artefacts(seed(seed_texts, "003")) == [] == find_artefacts(seed(seed_texts, "004"))
+
+
+def test_evidence_on_lines_the_stripper_removed(seed_texts):
+    """Artefacts point into doc.lines, whatever the stripper kept in doc.text."""
+    text = seed(seed_texts, "002")
+    lines = text.split("\n")
+    kept = "\n".join(lines[4:])
+    doc = Document(id="s", text=kept, source=Source("s", 1), lines=lines, lang="en",
+                   removed=[Removal(i, lines[i - 1], "chrome") for i in (1, 2, 3, 4)])
+    FindArtefacts()(doc)
+    first = of_kind(doc.artefacts, "foreign-script-residue")[0]
+    assert first.line == 1 and lines[0] == "본문 바로가기"
+    assert isinstance(doc.work["names"], list)
+
+
+def test_uses_line_languages_when_present():
+    text = f"Top stories today\nГлавная новости спорт\n{BODY}"
+    with_langs = run(text, line_langs=["en", "bg"] + ["en"] * 4)
+    without = run(text)
+    assert source_of(of_kind(with_langs.artefacts, "foreign-script-residue")[0]) == "bg"
+    assert source_of(of_kind(without.artefacts, "foreign-script-residue")[0]) == "ru"
+    # misaligned line languages are ignored, not trusted
+    assert kinds(run(text, line_langs=["en"])) == kinds(without)
+
+
+# -- foreign-script residue --------------------------------------------------
+
+
+@pytest.mark.parametrize("line, source", [
+    ("본문 바로가기", "ko"),
+    ("メニューを開く", "ja"),
+    ("日本語のニュース", "ja"),
+    ("首页 新闻 体育", "zh"),
+    ("Головна сторінка новин", "uk"),  # і points at Ukrainian
+    ("Главная страница новостей", "ru"),
+    ("Галоўная старонка навін", "be"),  # ў
+    ("الصفحة الرئيسية للأخبار", "ar"),
+    ("صفحه اصلی اخبار کشور", "fa"),  # ک and ی
+    ("หน้าแรก ข่าว", "th"),
+    ("मुख्य पृष्ठ समाचार", "hi"),
+])
+def test_residue_line_and_its_source(line, source):
+    text = f"{line}\n{BODY}"
+    found = of_kind(find_artefacts(text, "en"), "foreign-script-residue")
+    assert [(a.line, source_of(a)) for a in found] == [(1, source)]
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Xi Jinping (习近平) met the delegation in Beijing on Monday.", "en"),  # a name, not a phrase
+    ("Shares of Gazprom (Газпром) fell by three percent on Monday.", "en"),
+    ("Компания Apple представила новый iPhone и MacBook Pro в Купертино.", "ru"),  # Latin loanwords
+    ("大韓民國 헌법 제1조는 민주공화국을 규정한다.", "ko"),  # hanja are Korean script
+    ("東京都の人口は増えている。", "ja"),
+    ("Predsednik je rekao da će Србија наставити разговоре.", "sr"),  # Serbian in both scripts
+    ("The α-helix and β-sheet are protein structures.", "en"),
+])
+def test_no_residue_in_native_or_short_spans(text, lang):
+    assert of_kind(find_artefacts(text, lang), "foreign-script-residue") == []
+
+
+def test_residue_phrase_inside_a_line():
+    text = f'He quoted the slogan "Слава героям нашої країни" at the rally.\n{BODY}'
+    found = of_kind(find_artefacts(text, "en"), "foreign-script-residue")
+    assert len(found) == 1 and "phrase" in found[0].evidence and source_of(found[0]) == "uk"
+
+
+def test_mislabelled_document_is_not_all_residue():
+    """A text mostly in a foreign script is bilingual or mislabelled, not residue."""
+    korean = "\n".join(["북한은 러시아에 무기를 공급할 수 있다고 전문가들은 말했다."] * 5 + ["Reuters"])
+    assert of_kind(find_artefacts(korean, "en"), "foreign-script-residue") == []
+
+
+def test_language_menu_lines_are_not_residue():
+    menu = "\n\n".join(["English", "Deutsch", "Français", "Русский", "日本語", "한국어", "中文"])
+    text = menu + "\n\nThe festival opens on Friday with a concert in the old town square."
+    found = find_artefacts(text, "en")
+    assert kinds(found) == ["language-switcher"]
+    assert found[0].line == 1
+
+
+# -- language switcher -------------------------------------------------------
+
+
+@pytest.mark.parametrize("line, langs", [
+    ("ua en ru", ["uk", "en", "ru"]),
+    ("EN | DE | FR", ["en", "de", "fr"]),
+    ("English Español Français", ["en", "es", "fr"]),
+    ("UA EN", ["uk", "en"]),
+    ("Укр Рус Eng", ["uk", "ru", "en"]),
+    ("de / en", ["de", "en"]),
+    ("English 中文 日本語", ["en", "zh", "ja"]),
+    ("Tiếng Việt | Bahasa Indonesia | English", ["vi", "id", "en"]),
+    ("en-US pt-BR zh-Hans", ["en", "pt", "zh"]),
+])
+def test_switcher_lines(line, langs):
+    assert LanguageSwitcher().languages(line) == langs
+
+
+@pytest.mark.parametrize("line", [
+    "en el",  # Spanish word pair
+    "de la",
+    "is it",
+    "IT US",  # acronyms
+    "English",  # one language is not a menu
+    "English lessons for everyone",
+    "es de la casa",
+    "Deutsch lernen",
+])
+def test_not_switcher_lines(line):
+    assert LanguageSwitcher().languages(line) is None
+
+
+def test_switcher_column_and_country_lists():
+    sw = LanguageSwitcher()
+    column = "DE\n\nEN\n\nFR"
+    assert [m[1] for m in sw.menus(Page(column.split("\n"), "de", column))[0]] == [["de", "en", "fr"]]
+    countries = "Österreich\n\nPortugal\n\nSpanien\n\nSchweiz"  # German country list: no menu
+    assert sw.menus(Page(countries.split("\n"), "de", countries))[0] == []
+
+
+def test_switcher_source_is_first_other_language():
+    found = of_kind(find_artefacts(f"UA | EN | RU\n{BODY}", "en"), "language-switcher")
+    assert source_of(found[0]) == "uk"
+
+
+# -- wire markers ------------------------------------------------------------
+
+WIRE_EXAMPLES = {
+    "local-time": "The ministry said on Tuesday (local time) that talks would resume.",
+    "day-of-month-date": "On the 6th, the Department of Defense confirmed the contact.",
+    "image-source": "President Yoon Suk-yeol. [Photo source=Yonhap News]",
+    "photo-equals": "Photo = Reporter Kim Hyun-min",
+    "bracketed-byline": "[Seoul Economic Daily Reporter Park Ji-won] Exports rose again.",
+    "city-equals-agency": "(Seoul=Yonhap News) Reporter Kim reports that exports rose.",
+    "agency-dash": "SEOUL, June 5 (Yonhap) -- North Korea fired a missile.",
+    "reporter-email": "Reporter Kim Yun-jin kyj@asiae.co.kr",
+    "no-reproduction": "Unauthorized reproduction and redistribution prohibited",
+    "circled-copyright": "ⓒ Yonhap News Agency",
+    "ai-learning-ban": "Prohibited from use for AI learning and redistribution",
+    "jp-reproduction-ban": "Prohibition of unauthorized reproduction of articles and photos",
+    "jp-bracket-dateline": "[Washington Jiji Press] The summit ended without a statement.",
+    "editor-in-charge": "Editor in charge: Zhang Wei",
+    "source-net": "Source: Xinhua Net",
+    "read-also": "Read also:",
+    "illustrative-photo": "Illustrative photo",
+}
+
+WIRE_CLEAN = [
+    "The meeting is on the 5th of May in Geneva.",
+    "Offices are on the 5th floor of the building.",
+    "They celebrated on the 20th anniversary of the treaty.",
+    "Photo: Getty Images",
+    "Arms negotiations between Russia and the DPRK [North Korea] are advancing.",
+    "Since that visit, President [Vladimir] Putin and Kim Jong-un exchanged letters.",
+    "The event starts at 9 a.m. local time on Friday.",
+    "See also: our earlier coverage of the summit.",
+    "https://example.com/view?photo=12&source=home",
+    "© 2023 The Associated Press. All rights reserved.",
+]
+
+
+def test_every_wire_rule_has_an_example():
+    assert {r.name for r in wire_rules()} == set(WIRE_EXAMPLES)
+
+
+@pytest.mark.parametrize("name", sorted(WIRE_EXAMPLES))
+def test_wire_rule_catches_its_example(name):
+    found = of_kind(find_artefacts(WIRE_EXAMPLES[name], "en"), "wire-marker")
+    assert name in {a.evidence.split(" ", 1)[0] for a in found}
+
+
+@pytest.mark.parametrize("line", WIRE_CLEAN)
+def test_wire_rules_leave_native_phrasing_alone(line):
+    assert of_kind(find_artefacts(line, "en"), "wire-marker") == []
+
+
+def test_wire_marker_is_no_evidence_in_its_own_language():
+    assert find_artefacts("ⓒ 연합뉴스 무단전재 재배포 금지", "ko") == []
+
+
+# -- verdict -----------------------------------------------------------------
+
+
+def test_verdict_combines_and_discounts_repeats():
+    one = Finding("wire-marker", 1, "x", "wire-marker:local-time", 0.5, "ko")
+    assert verdict([one]) == {"suspected": True, "source_lang": "ko", "score": 0.5}
+    ten = verdict([Finding("wire-marker", i, "x", "wire-marker:local-time", 0.5, "ko") for i in range(10)])
+    two = verdict([one, Finding("wire-marker", 2, "x", "wire-marker:image-source", 0.5, "ko")])
+    assert 0.5 < ten["score"] < two["score"]  # ten repeats of one rule weigh less than two rules
+    mixed = verdict([one, Finding("name-variant", 2, "y", "name-variant:a", 0.6, "uk"),
+                     Finding("language-switcher", 3, "z", "language-switcher", 0.3, "uk|ru")])
+    assert mixed["source_lang"] == "uk" and 0 <= mixed["score"] <= 1
+    assert verdict([]) == {"suspected": False, "source_lang": None, "score": 0.0}
+
+
+def test_revise_adds_later_evidence():
+    start = {"suspected": False, "source_lang": "uk", "score": 0.3}
+    later = [Artefact("name-variant", 4, '"Kim Jong UN": casing variant ...')]
+    after = revise(start, later)
+    assert after["score"] > 0.3 and after["source_lang"] == "uk"
+    assert revise(start, []) == start
+
+
+def test_stage_is_deterministic(seed_texts):
+    text = seed(seed_texts, "002")
+    a, b = run(text), run(text)
+    assert a.artefacts == b.artefacts and a.translation == b.translation
+
+
+# -- false positives on clean text -------------------------------------------
+
+
+@pytest.mark.bench
+def test_false_positive_rate_on_clean_sentences(bench_dir):
+    stage, flagged, total = FindArtefacts(), 0, 0
+    with (bench_dir / "langid-dev.jsonl").open(encoding="utf-8") as f:
+        for raw in f:
+            row = json.loads(raw)
+            doc = Document(id=row["id"], text=row["text"], source=Source("b", 1),
+                           lines=row["text"].split("\n"), lang=row["lang"])
+            flagged += bool(stage(doc).artefacts)
+            total += 1
+    assert total > 20000
+    assert flagged / total < 0.005

@@ -1,0 +1,105 @@
+"""The command line: exit codes, streaming, config, the seeds report."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from normalize.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def invoke(*args, input=None):
+    return CliRunner().invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False)
+
+
+def test_run_exits_0_even_with_rejections(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "text": "Hello there, this is a fine sentence."}\nnot json\n')
+    result = invoke("run", src, "-o", tmp_path / "out", "--workers", 1, "--no-report")
+    assert result.exit_code == 0, result.output
+    assert "1 rejected" in result.output
+
+
+def test_missing_input_exits_1_with_one_line(tmp_path):
+    result = invoke("run", tmp_path / "nope.jsonl", "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0 and "no such file" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unwritable_output_exits_1(tmp_path, seeds_dir):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = invoke("run", seeds_dir, "-o", blocker / "sub", "--workers", 1)
+    assert result.exit_code == 1 and "cannot write to output directory" in result.output
+
+
+def test_usage_error_exits_2(tmp_path):
+    assert invoke("run", "seeds").exit_code == 2  # no -o
+    assert invoke("run", "seeds", "-o", tmp_path, "--workers", 0).exit_code == 2
+
+
+def test_strict_exits_3(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "text": "fine"}\n{"id": "b"}\n')
+    result = invoke("run", src, "-o", tmp_path / "out", "--strict", "--workers", 1)
+    assert result.exit_code == 3 and "line 2" in result.output and "(id b)" in result.output
+
+
+def test_clean_streams_stdin_to_stdout():
+    data = "".join(json.dumps({"id": i, "text": f"ua en ru\n\nStory {i} is a complete sentence about the weather today."}) + "\n" for i in range(3))
+    proc = subprocess.run(
+        [sys.executable, "-m", "normalize", "clean", "-", "--workers", "1", "-q"],
+        input=data.encode(), capture_output=True, cwd=REPO, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    out = [json.loads(l) for l in proc.stdout.decode().splitlines()]
+    assert [r["id"] for r in out] == [0, 1, 2] or [r["id"] for r in out] == ["0", "1", "2"]
+    assert all("ua en ru" not in r["text"] and r["lang"] == "en" for r in out)
+
+
+def test_lang_command_adds_only_language_fields(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": "Это короткая новость о погоде в Москве на сегодня."}, ensure_ascii=False) + "\n")
+    result = invoke("lang", src, "-o", tmp_path / "out.jsonl", "--workers", 1)
+    assert result.exit_code == 0
+    (rec,) = [json.loads(l) for l in (tmp_path / "out.jsonl").read_text("utf-8").splitlines()]
+    assert rec["lang"] == "ru" and set(rec) == {"id", "text", "source", "lang", "lang_score", "lang_top"}
+
+
+def test_config_file_settings_are_echoed(tmp_path, seeds_dir):
+    cfg = tmp_path / "n.toml"
+    cfg.write_text('[normalize]\nkeep = "first"\ncorpus-repeats = false\n')
+    result = invoke("run", seeds_dir, "-o", tmp_path / "out", "--config", cfg, "--workers", 1, "--no-report")
+    assert result.exit_code == 0, result.output
+    settings = json.loads((tmp_path / "out" / "summary.json").read_text())["settings"]
+    assert settings["keep"] == "first" and settings["corpus_repeats"] is False
+    bad = tmp_path / "bad.toml"
+    bad.write_text("nonsense = 1\n")
+    result = invoke("run", seeds_dir, "-o", tmp_path / "out2", "--config", bad)
+    assert result.exit_code == 1 and "unknown setting" in result.output
+
+
+def test_python_dash_m_and_version():
+    proc = subprocess.run([sys.executable, "-m", "normalize", "--version"], capture_output=True, cwd=REPO, timeout=60)
+    assert proc.returncode == 0 and b"normalize" in proc.stdout
+
+
+def test_committed_seeds_report_is_fresh(tmp_path, monkeypatch):
+    """reports/seeds must be what `normalize run seeds -o reports/seeds` writes now."""
+    monkeypatch.chdir(REPO)
+    out = tmp_path / "seeds"
+    result = invoke("run", "seeds", "-o", out, "--workers", 1, "-q")
+    assert result.exit_code == 0, result.output
+    committed = REPO / "reports" / "seeds"
+    for name in ("documents.jsonl", "clusters.jsonl", "rejected.jsonl", "summary.json"):
+        assert (committed / name).read_bytes() == (out / name).read_bytes(), (
+            f"reports/seeds/{name} is stale: rerun `normalize run seeds -o reports/seeds`"
+        )

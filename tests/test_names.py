@@ -1,0 +1,252 @@
+"""Name variants: wrong transliterations, casing artefacts, and variants across documents."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from normalize.detect.artefacts import FindArtefacts, find_artefacts
+from normalize.detect.names import (
+    NameVariants,
+    data_rows,
+    difference,
+    find_mentions,
+    name_key,
+    people,
+    spellings,
+)
+from normalize.detect.translation import source_of
+from normalize.document import Document, Source
+
+BODY = "Officials from both countries have met three times since the spring."
+
+
+def names_of(text: str, lang: str = "en"):
+    return [a for a in find_artefacts(text, lang) if a.kind == "name-variant"]
+
+
+def mentions(text: str) -> list[dict]:
+    doc = Document(id="m", text=text, source=Source("m", 1), lines=text.split("\n"), lang="en")
+    return FindArtefacts()(doc).work["names"]
+
+
+# -- keys and mentions -------------------------------------------------------
+
+
+def test_keys_group_spelling_not_similarity():
+    assert name_key("Kim Jong UN") == name_key("Kim Jong Un") == name_key("Kim Jong-un")
+    assert name_key("Kim Yo-jong") != name_key("Kim Jong-un")
+    assert name_key("Volodymyr Putin") == name_key("Vladimir Putin") == name_key("Władimir Putin")
+    assert name_key("Kiev") == name_key("Kyiv")
+    assert name_key("Oleksandr Musienko") == name_key("Aleksandr Musienko")
+    assert name_key("Volodymyr Zelensky") == name_key("Volodymyr Zelenskyy")
+    assert name_key("Vladimir Putin") != name_key("Vladimir Zelensky")
+
+
+def test_mentions_drop_titles_openers_and_possessives():
+    found = [m.text for m in find_mentions(["Russian President Vladimir Putin's visit to Pyongyang began."])]
+    assert found == ["Vladimir Putin"]
+    assert [m.text for m in find_mentions(["After this, Washington began talking."])] == []
+
+
+@pytest.mark.parametrize("a, b, how", [
+    ("Kim Jong UN", "Kim Jong-un", "casing"),
+    ("Kim Jong Un", "Kim Jong-un", "hyphenation"),
+    ("Contact US", "Contact Us", "hyphenation"),  # an acronym in capitals is not an artefact
+    ("Aleksandr Musienko", "Oleksandr Musienko", "transliteration"),
+])
+def test_difference(a, b, how):
+    assert difference(a, b) == how
+
+
+# -- known people ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, source", [
+    ("Volodymyr Putin and Kim Jong Un / Photo: Associated Press", "uk"),
+    ("Talks with Vladimir Zelensky were held in Kyiv on Monday.", "ru"),
+    ("Foreign Minister Serhiy Lavrov said on Monday that talks had ended.", "uk"),
+    ("The Kremlin said Dmytro Peskov would comment later on Monday.", "uk"),
+    ("Belarusian leader Oleksandr Lukashenko met the delegation in Minsk.", "uk"),
+])
+def test_wrong_persons_transliteration(text, source):
+    found = names_of(text)
+    assert len(found) == 1 and source_of(found[0]) == source
+    assert "expected" in found[0].evidence
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Vladimir Putin met Volodymyr Zelenskyy's envoy on Monday in Istanbul.", "en"),
+    ("Political analyst Volodymyr Fesenko said the sanctions would not work.", "en"),
+    ("Wladimir Putin traf am Montag den Präsidenten von Belarus in Minsk.", "de"),
+    ("Alexander Lukashenko met the delegation in Minsk on Monday.", "en"),
+    ("Wolodymyr Selenskyj sprach am Montag vor dem Parlament in Kiew.", "de"),
+])
+def test_right_transliterations_are_left_alone(text, lang):
+    assert names_of(text, lang) == []
+
+
+# -- casing ------------------------------------------------------------------
+
+
+def test_casing_against_another_form_in_the_text():
+    text = f"Experts discussed Kim Jong UN and his plans on Monday.\n{BODY}\nNorth Korean leader Kim Jong-un plans a visit."
+    found = names_of(text)
+    assert [(a.line, '"Kim Jong-un"' in a.evidence) for a in found] == [(1, True)]
+
+
+def test_casing_against_a_known_name_alone():
+    found = names_of("The photo shows Moon Jae IN at the summit in Seoul.")
+    assert len(found) == 1 and '"Moon Jae-in"' in found[0].evidence
+
+
+def test_casing_of_unknown_syllabic_name():
+    found = names_of("The statement was read by Park Hyun SUK at the ministry on Monday.")
+    assert len(found) == 1 and '"SUK"' in found[0].evidence
+
+
+@pytest.mark.parametrize("text", [
+    "Please Contact Us for details, or write to Contact US at the desk below.",
+    "Right Women PAC spent two million dollars on the campaign this year.",
+    "The Blog Home AI section was updated on Monday with new posts.",
+    "Ole Gunnar Myklebust Verft AS delivered the vessel on Monday.",
+    "Kim Jong Un met Kim Jong-un's sister Kim Yo-jong on Monday.",  # hyphenation: house style
+])
+def test_casing_false_positives(text):
+    assert names_of(text) == []
+
+
+# -- inconsistency within a document -----------------------------------------
+
+
+def test_transliteration_inconsistency_within_a_document():
+    text = "\n".join([
+        "Oleksandr Musienko, head of the centre, said the talks would fail.",
+        BODY,
+        "According to Aleksandr Musienko, the sanctions did not work at all.",
+        "Oleksandr Musienko believes that pressure must be kept up.",
+    ])
+    found = names_of(text)
+    assert [(a.line, source_of(a)) for a in found] == [(3, "ru")]
+    assert '"Oleksandr Musienko"' in found[0].evidence
+
+
+def test_place_spelt_two_ways():
+    text = "Missiles hit Kyiv on Monday, the mayor said.\nThe mayor of Kyiv spoke.\nResidents of Kiev sheltered in the metro."
+    found = names_of(text)
+    assert [(a.line, source_of(a)) for a in found] == [(3, "ru")]
+
+
+# -- across documents --------------------------------------------------------
+
+
+def doc_names(text: str, line: int = 3) -> list[dict]:
+    return [{"text": text, "line": line, "key": name_key(text), "flagged": False}]
+
+
+def test_cluster_minority_casing_is_flagged_with_majority():
+    nv = NameVariants()
+    for i in range(3):
+        nv.add(i, "c1", doc_names("Kim Jong-un"))
+    nv.add(3, "c1", doc_names("Kim Jong UN", line=7))
+    out = nv.finish()
+    assert list(out) == [3]
+    (a,) = out[3]
+    assert a.kind == "name-variant" and a.line == 7
+    assert '"Kim Jong-un"' in a.evidence and "3 of 4" in a.evidence and "casing" in a.evidence
+
+
+def test_cluster_transliteration_minority_points_at_its_language():
+    nv = NameVariants()
+    nv.add(0, "c", doc_names("Oleksandr Musienko"))
+    nv.add(1, "c", doc_names("Oleksandr Musienko"))
+    nv.add(2, "c", doc_names("Aleksandr Musienko"))
+    (a,) = nv.finish()[2]
+    assert source_of(a) == "ru" and "transliteration" in a.evidence
+
+
+def test_cluster_ties_and_house_style():
+    nv = NameVariants()
+    nv.add(0, "c", doc_names("Kim Jong Un"))
+    nv.add(1, "c", doc_names("Kim Jong-un"))  # a tie in hyphenation: no majority to flag against
+    nv.add(2, "d", doc_names("Kim Jong Un"))
+    nv.add(3, "e", doc_names("Kim Jong-un"))
+    nv.add(4, "f", doc_names("Kim Jong-un"))  # across the corpus hyphenation is house style
+    assert nv.finish() == {}
+
+
+def test_casing_loses_even_a_tie():
+    nv = NameVariants()
+    nv.add(0, "c", doc_names("Kim Jong-un"))
+    nv.add(1, "c", doc_names("Kim Jong UN"))
+    assert list(nv.finish()) == [1]
+
+
+def test_corpus_level_casing_against_other_clusters():
+    nv = NameVariants()
+    for i in range(4):
+        nv.add(i, f"c{i}", doc_names("Kim Jong-un"))
+    nv.add(4, None, doc_names("Kim Jong UN"))
+    out = nv.finish()
+    assert list(out) == [4] and "across the corpus" in out[4][0].evidence
+
+
+def test_different_people_are_not_grouped():
+    nv = NameVariants()
+    nv.add(0, "c", doc_names("Kim Jong-un") + doc_names("Kim Yo-jong", line=5))
+    nv.add(1, "c", doc_names("Kim Yo-jong"))
+    nv.add(2, "c", doc_names("Kim Jong-un"))
+    assert nv.finish() == {}
+
+
+def test_already_flagged_mentions_are_not_flagged_again():
+    nv = NameVariants()
+    nv.add(0, "c", doc_names("Kim Jong-un"))
+    nv.add(1, "c", doc_names("Kim Jong-un"))
+    nv.add(2, "c", [dict(doc_names("Kim Jong UN")[0], flagged=True)])
+    assert nv.finish() == {}
+
+
+def test_name_variants_are_deterministic_and_accept_pairs():
+    rows = [(i, f"c{i % 3}", doc_names(name)) for i, name in
+            enumerate(["Kim Jong-un", "Kim Jong UN", "Kim Jong-un", "Kim Jong-un", "Kim Jong UN", "Kim Jong-un"])]
+    first = NameVariants()
+    for row in rows:
+        first.add(*row)
+    shuffled = NameVariants()
+    for row in random.Random(4).sample(rows, len(rows)):
+        shuffled.add(*row)
+    assert first.finish() == shuffled.finish() != {}
+    pairs = NameVariants()
+    pairs.add(0, "c", [("Kim Jong-un", 1)])
+    pairs.add(1, "c", [("Kim Jong-un", 1)])
+    pairs.add(2, "c", [("Kim Jong UN", 2)])
+    assert list(pairs.finish()) == [2]
+
+
+def test_stage_hands_mentions_to_the_cluster_stage(seed_texts):
+    text = next(t for s, t in seed_texts.items() if s.startswith("004"))
+    found = mentions(text)
+    assert {"Kim Jong-un", "Kim Yo-jong", "Sergei Shoigu"} <= {m["text"] for m in found}
+    assert all(set(m) >= {"text", "line", "key", "flagged"} for m in found)
+
+
+# -- the tables --------------------------------------------------------------
+
+
+def test_transliteration_table_is_consistent():
+    rows = data_rows("names_translit.tsv")
+    forms = [fold for fold in spellings()]
+    assert len(forms) == len(rows)  # no spelling in two families
+    assert {row[3] for row in rows} <= {"given", "surname", "place"}
+    assert {row[2] for row in rows} <= {"uk", "ru", "be", "pl", "de", "-"}
+
+
+def test_people_table_is_consistent():
+    keys = [p.key for p in people()]
+    assert len(keys) == len(set(keys))
+    table = spellings()
+    # a person whose given name has rival spellings must be spelt with one of them
+    for p in people():
+        if p.given in table:
+            assert table[p.given].type == "given"

@@ -1,0 +1,144 @@
+"""Normalise: repairs damage, leaves clean text alone, is idempotent."""
+from __future__ import annotations
+
+import unicodedata
+
+import ftfy
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from normalize.document import Document, Source
+from normalize.normalise import Normalise, match_key, normalise_text
+from normalize.normalise.repair import CONFIG, may_need_repair, repair
+
+# Clean text in many scripts, with the typography ftfy's defaults would change:
+# curly quotes, full-width forms, ligatures, NNBSP before French punctuation,
+# ZWNJ in Persian, ZWJ in Devanagari conjuncts and emoji sequences.
+CLEAN = {
+    "en": "She said “don’t” — it’s fine… only 5 € and the ﬁnal ﬂight.",
+    "de": "Größere Äpfel für Bäckerei Müller – „schön“ gesagt, sagt Straße 3.",
+    "fr": "L’été à Paris\u202f: « déjà vu », c’est ça\u202f!",
+    "es": "¿Qué pasó? Niño, señal, acción y «comillas».",
+    "it": "Perché è così? Più città, più attività.",
+    "pt": "Ação, coração e não — está ótimo.",
+    "pl": "Zażółć gęślą jaźń, powiedział „dziennikarz”.",
+    "cs": "Příliš žluťoučký kůň úpěl ďábelské ódy.",
+    "ro": "Știința și țara: România în două cuvinte.",
+    "tr": "Türkçe metin: ığüşöç İstanbul’da.",
+    "sv": "Räksmörgås på ön, så är det.",
+    "nl": "Coördinatie en één ideeën, zei de reünie.",
+    "id": "Berita terkini dari Jakarta hari ini.",
+    "ru": "Привет, как дела? «Всё хорошо», — сказал он.",
+    "uk": "Їжак і ґава: що сталося з Євгеном?",
+    "el": "Ελληνικό κείμενο με τόνους: άέήίόύώ.",
+    "ar": "هذا نص عربي، مع علامات الترقيم؟",
+    "fa": "می\u200cخواهم به خانه بروم.",
+    "he": "טקסט בעברית עם סימן \u200fכיווניות.",
+    "hi": "यह हिन्दी पाठ है। क्\u200dष और र्\u200dय।",
+    "ja": "日本語のテキスト、カタカナ「テスト」です。ＡＢＣ１２３",
+    "zh": "中文文本，测试“引号”和全角标点：ＡＢＣ。",
+    "ko": "한국어 텍스트입니다. 본문 바로가기",
+    "th": "ภาษาไทยไม่มีช่องว่างระหว่างคำ",
+    "vi": "Tiếng Việt có dấu đầy đủ.",
+    "emoji": "Family: 👨\u200d👩\u200d👧 and flags 🇺🇦.",
+}
+
+
+def test_seeds_come_back_unchanged(seed_texts):
+    for name, text in seed_texts.items():
+        # only trailing spaces (a NBSP after a sentence in 001) go
+        expected = "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+        assert normalise_text(text) == expected, name
+
+
+@pytest.mark.parametrize("lang", sorted(CLEAN))
+def test_clean_text_unchanged(lang):
+    text = CLEAN[lang]
+    assert normalise_text(text) == text
+
+
+@pytest.mark.parametrize("lang", sorted(CLEAN))
+@pytest.mark.parametrize("codec", ["sloppy-windows-1252", "latin-1"])
+def test_mojibake_repaired_exactly(lang, codec):
+    text = CLEAN[lang]
+    if text.isascii():
+        pytest.skip("ASCII text cannot be mojibaked")
+    broken = text.encode("utf-8").decode(codec)
+    assert broken != text
+    assert normalise_text(broken) == text
+
+
+def test_mojibake_inside_clean_document_repaired(seed_texts):
+    text = seed_texts["004_831499b3296b145f"]
+    lines = text.split("\n")
+    lines[0] = lines[0].encode("utf-8").decode("sloppy-windows-1252")
+    assert normalise_text("\n".join(lines)) == text
+
+
+def test_html_entities_unescaped_unless_markup():
+    assert normalise_text("Tom &amp; Jerry &eacute;t&eacute;") == "Tom & Jerry été"
+    assert normalise_text("<b>Tom &amp; Jerry</b>") == "<b>Tom &amp; Jerry</b>"
+    assert normalise_text("AT&T and Q&A stay") == "AT&T and Q&A stay"
+
+
+def test_whitespace_rules():
+    text = "  a\r\nb\rc\u2028d\t\te  \u00a0 f\u200b\ufeffg \n\n\n\nh\x07 \n"
+    assert normalise_text(text) == "a\nb\nc\nd e fg\n\n\n\nh"
+
+
+def test_single_exotic_spaces_and_soft_hyphen_kept():
+    text = "prix\u202f: 5\u00a0€, Sil\u00adben"
+    assert normalise_text(text) == text
+
+
+def test_joiners_kept_between_letters_dropped_elsewhere():
+    assert normalise_text("می\u200cخواهم") == "می\u200cخواهم"
+    assert normalise_text("abc\u200d def\u200c") == "abc def"
+    assert normalise_text("\u200cمی") == "می"
+
+
+def test_output_is_nfc():
+    decomposed = unicodedata.normalize("NFD", CLEAN["vi"])
+    assert decomposed != CLEAN["vi"]
+    assert normalise_text(decomposed) == CLEAN["vi"]
+
+
+def test_fast_path_skips_clean_text():
+    assert not may_need_repair(CLEAN["en"])
+    assert not may_need_repair("Äpfel für Bäckerei Müller, gesagt.")
+    assert not may_need_repair(CLEAN["ja"])
+    assert may_need_repair(CLEAN["de"].encode("utf-8").decode("latin-1"))
+
+
+# Characters that mojibake is made of, mixed with plain text and spaces.
+_MOJIBAKE_ALPHABET = st.sampled_from(
+    list("aeé ÃÂâ€™œ“”žŸ¢£¤¥¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿ÀÁÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞß ?\ufffd\xa0&;#xй")
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_MOJIBAKE_ALPHABET, max_size=40) | st.text(max_size=40))
+def test_fast_path_agrees_with_ftfy(text):
+    expected = unicodedata.normalize("NFC", ftfy.fix_text(text, CONFIG))
+    assert unicodedata.normalize("NFC", repair(text)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200) | st.text(_MOJIBAKE_ALPHABET, max_size=60))
+def test_idempotent(text):
+    once = normalise_text(text)
+    assert normalise_text(once) == once
+
+
+def test_match_key_folds_for_matching_only():
+    assert match_key("  ＲＥＡＤ   Also\n ") == "read also"
+    assert match_key("Straße ﬁnal") == "strasse final"
+    assert normalise_text("Straße ﬁnal") == "Straße ﬁnal"
+
+
+def test_stage_sets_text_and_lines():
+    doc = Document(id="1", text="A\r\n\r\nB  c", source=Source("x", 1))
+    Normalise()(doc)
+    assert doc.text == "A\n\nB c"
+    assert doc.lines == ["A", "", "B c"]

@@ -1,0 +1,195 @@
+"""The output contract, the count invariant, order and determinism, the Python API."""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from normalize import Pipeline, Settings, run
+from normalize.errors import RunError
+
+CONTRACT = [
+    "id", "source", "lang", "lang_score", "lang_top", "removed", "artefacts", "translation",
+    "cluster_id", "cluster_size", "duplicate_of", "similarity",
+]
+
+ARTICLE = (
+    "Breaking news headline about the harbour\n\n"
+    "The city council voted on Tuesday to rebuild the old harbour wall, which was damaged in last winter's storms. "
+    "Engineers expect the work to take two years and to cost about twelve million euros.\n\n"
+    "Residents welcomed the decision but asked for the fishing fleet to keep access during the works. "
+    "The mayor promised a plan before the summer and said local firms would be invited to bid.\n"
+)
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(l) for l in path.read_text("utf-8").splitlines()]
+
+
+def _settings(**kw) -> Settings:
+    return Settings(workers=1, report=False).updated(**kw)
+
+
+def test_seeds_run_writes_the_whole_contract(seeds_dir, tmp_path):
+    summary = run([str(seeds_dir)], tmp_path, Settings(workers=1))
+    docs = _lines(tmp_path / "documents.jsonl")
+    assert [d["id"] for d in docs] == sorted(p.stem for p in seeds_dir.glob("*.txt"))
+    for d in docs:
+        assert set(CONTRACT) <= set(d), set(CONTRACT) - set(d)
+        assert d["text"] and d["source"]["line"] == 1
+        assert set(d["translation"]) == {"suspected", "source_lang", "score"}
+        assert all(set(r) == {"line", "text", "reason"} for r in d["removed"])
+        assert all(set(a) == {"kind", "line", "evidence"} for a in d["artefacts"])
+    counts = summary["counts"]
+    assert counts["read"] == 5 == counts["kept"] + counts["duplicates"] + counts["rejected"]
+    assert json.loads((tmp_path / "summary.json").read_text())["counts"] == counts
+    for name in ("rejected.jsonl", "clusters.jsonl", "index.html", "summary.md"):
+        assert (tmp_path / name).exists(), name
+
+
+def test_every_record_is_accounted_for(tmp_path):
+    src = tmp_path / "in.jsonl"
+    rows = [json.dumps({"id": f"d{i}", "text": ARTICLE.replace("Tuesday", f"day {i}")}) for i in range(6)]
+    rows.insert(2, '{"id": "bad", "text": ')
+    rows.insert(4, json.dumps({"id": "nt", "body": "x"}))
+    src.write_text("\n".join(rows) + "\n")
+    summary = run([str(src)], tmp_path / "out", _settings())
+    c = summary["counts"]
+    assert c["read"] == 8 and c["rejected"] == 2
+    assert c["kept"] + c["duplicates"] == 6 == len(_lines(tmp_path / "out" / "documents.jsonl"))
+    rejected = _lines(tmp_path / "out" / "rejected.jsonl")
+    assert [(r["line"], r["id"]) for r in rejected] == [(3, None), (5, "nt")]
+    assert all(r["file"] == str(src) and r["reason"] for r in rejected)
+
+
+def test_near_duplicates_are_clustered_and_point_at_the_kept_copy(tmp_path):
+    src = tmp_path / "in.jsonl"
+    other = ("A completely different report on the national football league, where the champions lost "
+             "their opening match at home in front of a record crowd of forty thousand supporters. "
+             "The coach blamed the heat and promised changes before the next round.")
+    rows = [
+        {"id": "a", "text": ARTICLE},
+        {"id": "b", "text": ARTICLE + "\nThis story was updated with comments from residents.\n"},
+        {"id": "c", "text": other},
+    ]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run([str(src)], tmp_path / "out", _settings())
+    docs = {d["id"]: d for d in _lines(tmp_path / "out" / "documents.jsonl")}
+    assert docs["a"]["cluster_id"] is not None and docs["a"]["cluster_id"] == docs["b"]["cluster_id"]
+    kept = [d for d in (docs["a"], docs["b"]) if d["duplicate_of"] is None]
+    dup = [d for d in (docs["a"], docs["b"]) if d["duplicate_of"] is not None]
+    assert len(kept) == 1 and len(dup) == 1 and dup[0]["duplicate_of"] == kept[0]["id"]
+    assert docs["a"]["cluster_size"] == 2 and 0 < dup[0]["similarity"] <= 1
+    assert docs["c"]["cluster_id"] is None and docs["c"]["duplicate_of"] is None
+    (cluster,) = _lines(tmp_path / "out" / "clusters.jsonl")
+    assert cluster["kept"] == kept[0]["id"] and {m["id"] for m in cluster["members"]} == {"a", "b"}
+
+
+def test_output_order_and_bytes_do_not_depend_on_workers(tmp_path):
+    src = tmp_path / "in.jsonl"
+    with src.open("w") as fh:
+        for i in range(150):
+            text = ARTICLE.replace("twelve", str(i)) if i % 3 else f"Short note number {i} about item {i * 7}."
+            fh.write(json.dumps({"id": f"r{i}", "text": text}) + "\n")
+    run([str(src)], tmp_path / "w1", _settings(workers=1))
+    run([str(src)], tmp_path / "w2", _settings(workers=2))
+    for name in ("documents.jsonl", "clusters.jsonl", "summary.json", "rejected.jsonl"):
+        assert (tmp_path / "w1" / name).read_bytes() == (tmp_path / "w2" / name).read_bytes(), name
+    assert [d["id"] for d in _lines(tmp_path / "w1" / "documents.jsonl")] == [f"r{i}" for i in range(150)]
+
+
+def test_all_input_formats_give_the_same_documents(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [{"id": "x", "text": ARTICLE}, {"id": "y", "text": "Kurze Meldung: Der Zug fährt heute später ab."}]
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with gzip.open(tmp_path / "in.jsonl.gz", "wt") as fh:
+        fh.write("".join(json.dumps(r) + "\n" for r in rows))
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "in.parquet")
+    (tmp_path / "txt").mkdir()
+    for r in rows:
+        (tmp_path / "txt" / f"{r['id']}.txt").write_text(r["text"], "utf-8")
+    texts = {}
+    for name in ("in.jsonl", "in.jsonl.gz", "in.parquet", "txt"):
+        run([str(tmp_path / name)], tmp_path / f"out-{name}", _settings())
+        texts[name] = [(d["id"], d["text"], d["lang"]) for d in _lines(tmp_path / f"out-{name}" / "documents.jsonl")]
+    assert len({json.dumps(v) for v in texts.values()}) == 1, texts
+
+
+def test_stdin_jsonl(tmp_path):
+    data = json.dumps({"id": "s", "text": ARTICLE}).encode() + b"\n"
+    run(["-"], tmp_path / "out", _settings(), stdin=io.BytesIO(data))
+    (doc,) = _lines(tmp_path / "out" / "documents.jsonl")
+    assert doc["id"] == "s" and doc["source"] == {"file": "<stdin>", "line": 1}
+
+
+def test_input_fields_are_kept_and_collisions_preserved(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "k", "url": "https://x.example/a", "lang": "xx", "text": ARTICLE, "meta": {"a": [1, 2]}}) + "\n")
+    run([str(src)], tmp_path / "out", _settings())
+    (doc,) = _lines(tmp_path / "out" / "documents.jsonl")
+    assert doc["url"] == "https://x.example/a" and doc["meta"] == {"a": [1, 2]}
+    assert doc["input_lang"] == "xx" and doc["lang"] == "en"
+    assert list(doc)[:4] == ["id", "url", "input_lang", "text"]
+
+
+def test_duplicate_ids_are_made_unique_and_counted(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": "same", "text": f"Text number {i}."}) + "\n" for i in range(3)))
+    summary = run([str(src)], tmp_path / "out", _settings())
+    assert [d["id"] for d in _lines(tmp_path / "out" / "documents.jsonl")] == ["same", "same#2", "same#3"]
+    assert summary["renamed_duplicate_ids"] == 2
+
+
+def test_parquet_output_has_the_same_columns(tmp_path, seeds_dir):
+    import pyarrow.parquet as pq
+
+    run([str(seeds_dir)], tmp_path / "j", _settings())
+    run([str(seeds_dir)], tmp_path / "p", _settings(output_format="parquet"))
+    table = pq.read_table(tmp_path / "p" / "documents.parquet")
+    jsonl = _lines(tmp_path / "j" / "documents.jsonl")
+    assert table.column_names == list(jsonl[0])
+    assert table.to_pylist()[2]["text"] == jsonl[2]["text"]
+
+
+def test_a_failed_run_leaves_no_file_under_a_final_name(tmp_path):
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps({"id": "g", "text": ARTICLE}) + "\n")
+    data = gzip.compress(b"".join(json.dumps({"id": i, "text": "t" * 300}).encode() + b"\n" for i in range(300)))
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    out = tmp_path / "out"
+    with pytest.raises(RunError):
+        run([str(good), str(cut)], out, _settings())
+    assert sorted(p.name for p in out.iterdir()) == []
+
+
+def test_strict_stops_at_the_first_rejection(tmp_path):
+    from normalize.errors import StrictModeStop
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": "ok"}) + "\n[1]\n")
+    with pytest.raises(StrictModeStop, match="line 2"):
+        run([str(src)], tmp_path / "out", _settings(strict=True))
+
+
+def test_python_api_pipeline_clean_and_lang():
+    records = [{"id": "1", "text": "ua en ru\n\nDer Bundestag hat am Donnerstag ein neues Gesetz beschlossen, das die Mieten begrenzen soll."}]
+    (cleaned,) = Pipeline(_settings(), command="clean").run(records)
+    assert cleaned["lang"] == "de" and "ua en ru" not in cleaned["text"]
+    assert "cluster_id" not in cleaned
+    (tagged,) = Pipeline(_settings(), command="lang").run(records)
+    assert tagged["text"] == records[0]["text"] and tagged["lang"] == "de" and "removed" not in tagged
+
+
+def test_dedup_command_leaves_text_alone(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "text": "ua en ru\n" + ARTICLE}) + "\n" for i in ("a", "b")))
+    run([str(src)], tmp_path / "out", _settings(), command="dedup")
+    docs = _lines(tmp_path / "out" / "documents.jsonl")
+    assert docs[0]["text"].startswith("ua en ru") and "lang" not in docs[0]
+    assert docs[1]["duplicate_of"] == "a"

@@ -1,0 +1,169 @@
+"""Readers: every input format, encodings, and per-record rejections."""
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from normalize.document import Document
+from normalize.errors import Rejection, RunError
+from normalize.read import ReadOptions, read_inputs
+
+
+def _read(*inputs, **opts):
+    return list(read_inputs([str(i) for i in inputs], ReadOptions(**opts)))
+
+
+def _jsonl(path: Path, rows) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    return path
+
+
+def test_directory_of_txt_ids_are_relative_paths(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.txt").write_text("Eins", "utf-8")
+    (tmp_path / "two.txt").write_text("Zwei", "utf-8")
+    (tmp_path / "skip.md").write_text("not text input", "utf-8")
+    docs = _read(tmp_path)
+    assert [d.id for d in docs] == ["a/one", "two"]
+    assert [d.text for d in docs] == ["Eins", "Zwei"]
+    assert docs[0].source.file.endswith("one.txt") and docs[0].source.line == 1
+
+
+def test_seeds_directory(seeds_dir):
+    docs = _read(seeds_dir)
+    assert len(docs) == 5 and all(isinstance(d, Document) for d in docs)
+    assert all(d.encoding == "utf-8" for d in docs)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz", ".jsonl.zst"])
+def test_jsonl_plain_and_compressed(tmp_path, suffix):
+    rows = [{"id": "x1", "text": "Привіт, світе", "url": "https://e.x/1"}, {"text": "no id here", "n": 3}]
+    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
+    path = tmp_path / f"in{suffix}"
+    if suffix.endswith(".gz"):
+        data = gzip.compress(data)
+    elif suffix.endswith(".zst"):
+        import zstandard
+
+        data = zstandard.ZstdCompressor().compress(data)
+    path.write_bytes(data)
+    docs = _read(path)
+    assert [d.id for d in docs] == ["x1", f"{path}:2"]
+    assert docs[0].fields["url"] == "https://e.x/1" and docs[1].fields["n"] == 3
+    assert docs[0].text == "Привіт, світе"
+
+
+def test_text_and_id_fields_are_configurable(tmp_path):
+    path = _jsonl(tmp_path / "in.jsonl", [{"doc": 7, "body": "Hola"}])
+    (doc,) = _read(path, text_field="body", id_field="doc")
+    assert doc.id == "7" and doc.text == "Hola"
+
+
+def test_bad_records_are_rejected_with_file_line_and_reason(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(
+        b'{"id": "ok", "text": "fine"}\n'
+        b'{"id": "broken", "text": \n'
+        b'[1, 2]\n'
+        b'{"id": "nt"}\n'
+        b'{"id": "num", "text": 5}\n'
+        b'{"id": "bytes", "text": "caf\xe9"}\n'
+        b"\n"
+        b'{"id": "ok2", "text": ""}\n'
+    )
+    items = _read(path)
+    kinds = [(type(i).__name__, i.line if isinstance(i, Rejection) else i.id) for i in items]
+    assert kinds == [
+        ("Document", "ok"), ("Rejection", 2), ("Rejection", 3), ("Rejection", 4),
+        ("Rejection", 5), ("Rejection", 6), ("Document", "ok2"),
+    ]
+    reasons = [i.reason for i in items if isinstance(i, Rejection)]
+    assert "malformed JSON" in reasons[0]
+    assert "array" in reasons[1]
+    assert "no 'text' field" in reasons[2]
+    assert "int, not a string" in reasons[3]
+    assert "invalid UTF-8" in reasons[4]
+    assert all(isinstance(i, Document) or i.file == str(path) for i in items)
+    assert items[3].id == "nt"  # the id is reported when known
+
+
+def test_overlong_line_is_rejected_without_reading_it_whole(tmp_path):
+    path = tmp_path / "big.jsonl"
+    path.write_text(json.dumps({"id": "big", "text": "x" * 5000}) + "\n" + json.dumps({"id": "s", "text": "y"}) + "\n")
+    items = _read(path, max_doc_bytes=1000)
+    assert isinstance(items[0], Rejection) and "over the limit" in items[0].reason
+    assert isinstance(items[1], Document) and items[1].id == "s"
+
+
+def test_truncated_gzip_is_a_run_error_naming_the_file(tmp_path):
+    data = gzip.compress(b"".join(json.dumps({"id": i, "text": "t" * 200}).encode() + b"\n" for i in range(200)))
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(RunError, match="cut.jsonl.gz is truncated or corrupt after line"):
+        _read(path)
+
+
+def test_parquet_streams_rows(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"id": ["a", "b"], "text": ["Bonjour", None], "score": [1.5, 2.0]}), path, row_group_size=1)
+    items = _read(path)
+    assert isinstance(items[0], Document) and items[0].fields["score"] == 1.5
+    assert isinstance(items[1], Rejection) and items[1].line == 2 and "NoneType" in items[1].reason
+
+
+def test_parquet_without_text_column_or_corrupt_is_a_run_error(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "wrong.parquet"
+    pq.write_table(pa.table({"body": ["x"]}), path)
+    with pytest.raises(RunError, match="no 'text' column"):
+        _read(path)
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"PAR1 this is not parquet")
+    with pytest.raises(RunError, match="cannot read .*bad.parquet as Parquet"):
+        _read(bad)
+
+
+@pytest.mark.parametrize(
+    "encoding,text",
+    [
+        ("cp1251", "Москва — столица России. Здесь живут миллионы людей, и жизнь здесь не останавливается."),
+        ("koi8-r", "Москва - столица России. Здесь живут миллионы людей, и жизнь здесь не останавливается."),
+        ("euc-kr", "서울은 대한민국의 수도이다. 많은 사람들이 이 도시에서 살고 일한다."),
+        ("shift_jis", "東京は日本の首都です。多くの人々がこの街に住んで働いています。"),
+        ("gb18030", "北京是中华人民共和国的首都，也是全国的政治和文化中心。"),
+        ("utf-16", "Grüße aus Köln — ein schöner Tag."),
+        ("utf-8-sig", "Grüße aus Köln — ein schöner Tag."),
+    ],
+)
+def test_legacy_encodings_are_detected_and_recorded(tmp_path, encoding, text):
+    path = tmp_path / "doc.txt"
+    path.write_bytes(text.encode(encoding))
+    (doc,) = _read(path)
+    assert isinstance(doc, Document)
+    assert doc.text == text
+    assert doc.encoding
+
+
+def test_binary_txt_file_is_rejected(tmp_path):
+    path = tmp_path / "blob.txt"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    (item,) = _read(path)
+    assert isinstance(item, Rejection) and "binary" in item.reason
+
+
+def test_unknown_input_type_and_missing_file_are_run_errors(tmp_path):
+    from normalize.read import check_inputs
+
+    with pytest.raises(RunError, match="no such file"):
+        check_inputs([str(tmp_path / "missing.jsonl")])
+    (tmp_path / "x.csv").write_text("a,b")
+    with pytest.raises(RunError, match="unknown input type"):
+        check_inputs([str(tmp_path / "x.csv")])

@@ -1,0 +1,283 @@
+"""StripBoilerplate, CorpusRepeats and clean_text on seeds and synthetic pages."""
+from __future__ import annotations
+
+import json
+import pickle
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from normalize.document import Document, Source
+from normalize.normalise import Normalise, normalise_text
+from normalize.strip import (
+    CorpusRepeats,
+    StripBoilerplate,
+    classify_lines,
+    clean_text,
+)
+from normalize.strip.inspect import explain
+from normalize.strip.lexicon import languages
+
+
+def lines_of(text: str) -> list[str]:
+    return text.split("\n")
+
+
+def removed(cleaned) -> dict[str, str]:
+    return {r.text: r.reason for r in cleaned.removed}
+
+
+# --- seeds -----------------------------------------------------------------
+
+
+def test_seed_000(seed_texts):
+    c = clean_text(seed_texts["000_9628bfd9e19983d4"])
+    headline = "Can the West hinder North Korea's weapon trasfer to Russia: Expert's opinion"
+    gone = removed(c)
+    assert gone["ua en ru"] == "language-switcher"
+    assert gone[headline + " Kim Jong UN (Photo: Getty Images)"] == "repeated-headline"
+    assert lines_of(c.text).count(headline) == 1
+    assert c.text.startswith(headline)
+    for subhead in ("What preceded this", "However, it is unclear what else Pyongyang could pay",
+                    "Cooperation between Russia and North Korea"):
+        assert subhead in lines_of(c.text)
+
+
+def test_seed_001(seed_texts):
+    c = clean_text(seed_texts["001_a622f028b90d30ae"])
+    headline = "Cooperation between Russia and the DPRK: can the West stop it?"
+    assert lines_of(c.text).count(headline) == 1
+    gone = removed(c)
+    assert gone[headline] == "repeated-headline"
+    for chrome in ("Volodymyr Putin and Kim Jong Un / Photo: Associated Press", ".Read also:",
+                   "Related topics:", "Next publication"):
+        assert chrome in gone and chrome not in c.text
+    assert c.text.endswith("better conditions need to be offered to North Korea,\" the expert said.") or \
+        c.text.split("\n")[-1].startswith("\"Its only way out")
+
+
+def test_seed_002(seed_texts):
+    c = clean_text(seed_texts["002_5727dd8942b972c4"])
+    out = lines_of(c.text)
+    for chrome in ("본문 바로가기", "bar_progress", "Text Size", "Close", "Join us on social!", "Top"):
+        assert chrome not in out
+    assert not any(line.endswith("[Image source=Yonhap News]") for line in out)
+    assert not any("All rights reserved" in line for line in out)
+    assert out[0] == "Russia also reached out to North Korea... Was the impact of Western sanctions severe?"
+    for deck in ("U.S. Department of Defense Confirms Contact Regarding Russia-North Korea Arms Deal",
+                 "Analysis Suggests Western Export Controls Worsen Russia's Supply Shortage",
+                 "North Korea Sees Benefits in Maintaining Ties with Russia... Potential for Expanded Trade"):
+        assert deck in out
+    paragraphs = [l for l in lines_of(normalise_text(seed_texts["002_5727dd8942b972c4"])) if len(l) > 200]
+    assert len(paragraphs) == 10
+    assert all(p in out for p in paragraphs)
+    assert any(l.startswith("[Asia Economy Intern Reporter Yunjin Kim] It has been") for l in out)
+
+
+def test_seed_003(seed_texts):
+    c = clean_text(seed_texts["003_b6fd2c503173359d"])
+    gone = removed(c)
+    for chrome in ("Previous Article", "Next Article", "Write a Comment", "Leave a Comment",
+                   "Vera Shcherbina outlines 400 million ruble aid for Primorsky Krai small businesses amid flood recovery",
+                   "South Africa Clarifies Lady R Case Through Independent Commission Findings"):
+        assert chrome in gone
+    assert c.text.startswith("US considers sanctions over North Korea’s weapons to Russia")
+    assert len([l for l in lines_of(c.text) if l]) == 7
+
+
+def test_seed_004(seed_texts):
+    c = clean_text(seed_texts["004_831499b3296b145f"])
+    out = lines_of(c.text)
+    assert "Advertisement" not in out
+    assert not any(l.startswith("Estonia Moves to Ban") for l in out)
+    for chrome in ("Other Topics of Interest",
+                   "The move aims to safeguard against potential interference from Moscow and Minsk.",
+                   "To suggest a correction or clarification, write to us here",
+                   "You can also highlight the text and press Ctrl + Enter"):
+        assert chrome not in out
+    for subhead in ("What makes them think that?", "What’s being done about it?",
+                    "Will Russia and North Korea listen to them?", "What has Russia said?"):
+        assert subhead in out
+
+
+def test_removals_point_into_doc_lines(seed_texts):
+    for text in seed_texts.values():
+        doc = Document(id="x", text=text, source=Source("s", 1))
+        StripBoilerplate()(Normalise()(doc))
+        for r in doc.removed:
+            assert doc.lines[r.line - 1] == r.text
+        kept = [l for i, l in enumerate(doc.lines) if l and i + 1 not in {r.line for r in doc.removed}]
+        assert [l for l in doc.text.split("\n") if l] == kept
+        assert not doc.text.startswith("\n") and not doc.text.endswith("\n")
+        assert "\n\n\n" not in doc.text
+
+
+# --- signals -----------------------------------------------------------------
+
+PARA = ("The committee met on Tuesday and agreed that the new rules would take effect "
+        "next year, after a long debate about costs and benefits for the region.")
+PARA2 = ("Officials said the decision was expected, and that most of the members had "
+         "already signalled their support for the plan in earlier meetings this month.")
+
+
+def test_lexicon_has_many_languages():
+    langs = set(languages())
+    assert {"en", "uk", "ru", "ko", "ja", "zh", "de", "fr", "es", "it", "pt", "pl", "nl", "tr",
+            "ar", "hi", "cs", "ro", "sv", "id"} <= langs
+
+
+def test_lexicon_lines_in_several_languages():
+    chrome = ["Читайте також:", "Lesen Sie auch", "» Lire aussi", "関連記事", "相关新闻",
+              "Czytaj także:", "Leia também", "Devamını oku", "اقرأ أيضا", "यह भी पढ़ें"]
+    reasons = classify_lines([PARA, *chrome, PARA2])
+    assert reasons[0] is None and reasons[-1] is None
+    assert all(r is not None for r in reasons[1:-1])
+
+
+def test_subhead_between_paragraphs_kept():
+    assert classify_lines([PARA, "", "What happens next", "", PARA2]) == [None] * 5
+
+
+def test_short_run_at_edges_is_chrome():
+    reasons = classify_lines(["Home", "World", "Politics", "Sport", PARA, PARA2, "Weather", "Jobs"])
+    assert reasons[:4] == ["nav"] * 4 or all(reasons[:4])
+    assert reasons[4] is None and reasons[5] is None
+    assert all(reasons[6:])
+
+
+def test_marker_cuts_teaser_titles_and_dek_but_not_subhead():
+    lines = [PARA, "Read also", "Minister resigns after budget row",
+             "The move surprised colleagues in parliament.", "Why does it matter?", PARA2]
+    reasons = classify_lines(lines)
+    assert reasons[1] == "read-also"
+    assert reasons[2] == reasons[3] == "teaser"
+    assert reasons[4] is None and reasons[5] is None
+
+
+def test_headline_repeat_fused_with_credit():
+    head = "Floods hit the north of the country again"
+    reasons = classify_lines([head, "", head + " Rescue teams at work (Photo: Reuters)", PARA, PARA2])
+    assert reasons[0] is None
+    assert reasons[2] == "repeated-headline"
+
+
+def test_cjk_length_counts_characters():
+    zh = "国家统计局今天发布数据显示，今年前三季度全国居民人均可支配收入实际增长百分之五点九，增速比上半年加快。"
+    reasons = classify_lines(["首页", zh, zh.replace("国家", "地方"), "返回顶部"])
+    assert reasons[1] is None and reasons[2] is None
+    assert reasons[0] and reasons[3]
+
+
+# --- properties --------------------------------------------------------------
+
+POOL = [PARA, PARA2, "", "", "Home", "Read also", "Advertisement", "What happens next",
+        "Minister resigns after budget row", "© 2024 Example News. All rights reserved.",
+        "Share this article", "Photo: Reuters", "The move surprised colleagues in parliament.",
+        "本文へスキップ", "Next Article", "Kim Jong Un meets Putin in Vladivostok",
+        "Kim Jong Un meets Putin in Vladivostok (Photo: AP)", "Comments"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(POOL), max_size=25))
+def test_idempotent_and_no_invented_lines(lines):
+    text = "\n".join(lines)
+    once = clean_text(text).text
+    assert clean_text(once).text == once
+    source_lines = set(normalise_text(text).split("\n"))
+    assert all(line in source_lines for line in once.split("\n") if line)
+
+
+def test_idempotent_on_seeds(seed_texts):
+    for text in seed_texts.values():
+        once = clean_text(text).text
+        assert clean_text(once).text == once
+
+
+def test_idempotent_on_bench_pages(bench_dir):
+    records = [json.loads(l) for l in (bench_dir / "boilerplate-dev.jsonl").open(encoding="utf-8")]
+    for rec in records[::6]:
+        once = clean_text(rec["text"]).text
+        assert clean_text(once).text == once, rec["id"]
+        source_lines = set(normalise_text(rec["text"]).split("\n"))
+        assert all(line in source_lines for line in once.split("\n") if line)
+
+
+# --- corpus repeats ----------------------------------------------------------
+
+FOOTER = "Support independent journalism: subscribe today and read every story without limits."
+SHARED = "The ministry declined to comment on the figures when contacted by reporters."
+
+
+def _story(n: int) -> str:
+    return "\n\n".join(
+        f"Story {n} paragraph {k}: the council of town number {n} voted {k} times on item {n * 7 + k} "
+        f"before the recess, and residents reacted in different ways to outcome {k}."
+        for k in range(3)
+    )
+
+
+def _corpus() -> list[Document]:
+    docs = []
+    for n in range(5):  # five different stories of one site, same footer
+        docs.append(Document(id=f"s{n}", text=_story(n) + "\n\n" + FOOTER, source=Source("c", n),
+                             fields={"url": f"https://www.example.com/news/{n}"}))
+    for n in range(5):  # five copies of one story sharing a sentence
+        docs.append(Document(id=f"c{n}", text=_story(99) + "\n\n" + SHARED, source=Source("c", 10 + n),
+                             fields={"url": f"https://example.com/copy/{n}"}))
+    return docs
+
+
+def _run_corpus(docs: list[Document]) -> dict[str, str]:
+    normalise, strip = Normalise(), StripBoilerplate()
+    for doc in docs:
+        strip(normalise(doc))
+    repeats = CorpusRepeats()
+    for doc in docs:
+        repeats.add(pickle.loads(pickle.dumps(CorpusRepeats.summarise(doc))))
+    stage = pickle.loads(pickle.dumps(repeats.finish()))
+    for doc in docs:
+        stage(doc)
+    return {doc.id: doc.text for doc in docs}
+
+
+def test_corpus_chrome_removed_but_story_copies_kept():
+    docs = _corpus()
+    texts = _run_corpus(docs)
+    for n in range(5):
+        assert FOOTER not in texts[f"s{n}"]
+        assert texts[f"s{n}"].startswith(f"Story {n} paragraph 0")
+        assert SHARED in texts[f"c{n}"]
+    doc = next(d for d in docs if d.id == "s0")
+    assert any(r.reason == "corpus-repeat" and r.text == FOOTER for r in doc.removed)
+    for r in doc.removed:
+        assert doc.lines[r.line - 1] == r.text
+
+
+def test_corpus_order_independent():
+    first = _run_corpus(_corpus())
+    shuffled = _corpus()
+    random.Random(7).shuffle(shuffled)
+    assert _run_corpus(shuffled) == first
+
+
+def test_corpus_repeats_counted_per_site():
+    docs = _corpus()
+    for n, doc in enumerate(docs[:5]):
+        doc.fields = {"url": f"https://site{n}.example/{n}"}
+    texts = _run_corpus(docs)
+    assert all(FOOTER in texts[f"s{n}"] for n in range(5))
+
+
+# --- inspect -----------------------------------------------------------------
+
+
+def test_explain_gives_every_line_a_decision(seed_texts):
+    text = seed_texts["001_a622f028b90d30ae"]
+    rows = explain(text)
+    assert [r["line"] for r in rows] == list(range(1, len(normalise_text(text).split("\n")) + 1))
+    by_text = {r["text"]: r for r in rows}
+    assert by_text[".Read also:"]["decision"] == "drop"
+    assert by_text[".Read also:"]["reason"] == "read-also"
+    assert by_text["He said this in a comment to 24Kanal."]["decision"] == "keep"
+    assert all({"line", "text", "decision", "reason", "signals"} <= set(r) for r in rows)
