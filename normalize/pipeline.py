@@ -22,6 +22,7 @@ from collections import deque
 from typing import Any, Iterable, Iterator, Optional, Union
 
 from . import __version__
+from .detect.translation import revise
 from .document import Document
 from .engine.local import LocalEngine
 from .engine.spool import DocumentSpool, TextStore
@@ -180,7 +181,10 @@ class Pipeline:
                 a = result.assignment(position)
                 doc.cluster_id, doc.cluster_size = a.cluster_id, a.cluster_size
                 doc.duplicate_of, doc.similarity = a.duplicate_of, a.similarity
-                doc.artefacts.extend(extra.get(position, ()))
+                found_late = extra.get(position)
+                if found_late:
+                    doc.artefacts.extend(found_late)
+                    doc.translation = revise(doc.translation, found_late)
                 yield self._emit(doc)
             self.tally.clusters(result.clusters)
             self.tally.oversized_clusters = len(getattr(result, "oversized", ()) or ())
@@ -210,6 +214,7 @@ class Pipeline:
         return iter(spool)
 
     def _name_variants(self, result: Any, names: list[Any]) -> dict[int, list]:
+        """Name spellings that differ from the majority in their cluster or the corpus."""
         from .detect.artefacts import NameVariants
 
         variants = NameVariants()

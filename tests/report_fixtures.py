@@ -266,6 +266,38 @@ def make_hostile(outdir: Path) -> Path:
     return write_outputs(outdir, *generate(6, 1, seed=5, hostile=True))
 
 
+def make_sparse(outdir: Path) -> Path:
+    """Only the keys a record must have, odd values, clusters pointing at missing documents."""
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    docs = [
+        {"id": "a", "text": "Only an id and a text."},
+        {"id": 7, "text": "", "lang": None, "cluster_id": "k1", "duplicate_of": None, "similarity": None},
+        {"id": "b", "text": "Second member\nwith two lines.", "cluster_id": "k1", "duplicate_of": 7, "similarity": None,
+         "removed": [{"line": None, "text": "no line number", "reason": "x"}, {"text": "no line either"}],
+         "artefacts": [{"kind": "wire-marker"}, {"evidence": "Second"}], "lang_top": [["en"], "junk"]},
+        {"id": "c", "text": "Kept copy is missing from the documents.", "cluster_id": "k2", "duplicate_of": "gone",
+         "similarity": 0.5, "source": "not-a-dict", "translation": {"suspected": True}},
+        # Evidence as a description quoting the span; the same span on two lines.
+        {"id": "lines", "text": "On the 6th the minister spoke.\nOn the 6th again, nothing happened.",
+         "removed": [{"line": 1, "text": "Menu", "reason": "nav"}, {"line": 3, "text": "Share", "reason": "share"}],
+         "artefacts": [{"kind": "wire-marker", "line": 4, "evidence": 'day-of-month-date "On the 6th" (source: ko)'},
+                       {"kind": "language-switcher", "line": 1, "evidence": 'switcher line \u201cMenu\u201d'}]},
+    ]
+    with open(outdir / "documents.jsonl", "w", encoding="utf-8") as fh:
+        for d in docs:
+            fh.write(json.dumps(d) + "\n")
+        fh.write('{"id": "torn"')  # a run killed mid-write
+    clusters = [
+        {"id": "k1", "kept": 7, "members": [{"id": 7}, {"id": "b", "similarity": 0.8}]},
+        {"id": "k2", "size": 2, "kept": "gone", "members": [{"id": "gone", "similarity": 1.0}, {"id": "c", "similarity": 0.5}]},
+        {"id": "k3", "size": 3, "kept": "nowhere"},
+    ]
+    (outdir / "clusters.jsonl").write_text("".join(json.dumps(c) + "\n" for c in clusters), "utf-8")
+    (outdir / "rejected.jsonl").write_text('{"reason": "empty-text"}\n{"file": "f", "line": 2, "id": "a"}\n', "utf-8")
+    return outdir
+
+
 def make_large(outdir: Path, n_docs: int = 10_000, n_clusters: int = 2_000, chars=(600, 2400)) -> Path:
     return write_outputs(outdir, *generate(n_docs, n_clusters, seed=11, chars=chars, hostile=True))
 
@@ -275,6 +307,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--clusters", type=int, default=10_000)
     parser.add_argument("--out", type=Path, default=None, help="keep the output directory here")
+    parser.add_argument("--browser", action="store_true", help="also time the page in headless Chromium")
     args = parser.parse_args()
     from normalize.report import build_report
 
@@ -289,6 +322,31 @@ def main() -> None:
         print(f"documents: {args.docs:,}  clusters: {args.clusters:,}  documents.jsonl: {docs_mb:.1f} MB")
         print(f"generate: {t1 - t0:.1f} s  build_report: {t2 - t1:.1f} s")
         print(f"index.html: {html.stat().st_size / 1e6:.1f} MB  summary.md: {(outdir / 'summary.md').stat().st_size / 1e3:.1f} kB")
+        if args.browser:
+            time_in_browser(html)
+
+
+def time_in_browser(html: Path) -> None:
+    """Seconds to open the page, list clusters, search all texts, open the largest cluster."""
+    from normalize.report.browser import browser
+
+    with browser() as instance:
+        page = instance.new_page(viewport={"width": 1400, "height": 1000})
+        t0 = time.perf_counter()
+        page.goto(html.resolve().as_uri() + "#clusters")
+        page.wait_for_selector("body[data-ready='1']", timeout=120_000)
+        t1 = time.perf_counter()
+        page.fill("input.search", "no-such-words-anywhere")
+        page.wait_for_selector("text=No clusters match", timeout=60_000)
+        t2 = time.perf_counter()
+        page.fill("input.search", "")
+        page.wait_for_selector(".cluster-row")
+        page.locator(".cluster-row").first.click()
+        page.wait_for_selector(".panes")
+        t3 = time.perf_counter()
+        heap = page.evaluate("() => performance.memory ? performance.memory.usedJSHeapSize : 0")
+        print(f"browser: open + first list {t1 - t0:.2f} s, full-text search {t2 - t1:.2f} s, "
+              f"open largest cluster {t3 - t2:.2f} s, JS heap {heap / 1e6:.0f} MB")
 
 
 if __name__ == "__main__":

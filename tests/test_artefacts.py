@@ -175,6 +175,13 @@ def test_mislabelled_document_is_not_all_residue():
     assert of_kind(find_artefacts(korean, "en"), "foreign-script-residue") == []
 
 
+def test_embedded_post_is_quoted_not_residue():
+    text = f"— תעמוד עם ישראל (@12_31_84) November 5, 2023\n{BODY}"
+    assert of_kind(find_artefacts(text, "en"), "foreign-script-residue") == []
+    unquoted = f"תעמוד עם ישראל\n{BODY}"
+    assert kinds(find_artefacts(unquoted, "en")) == ["foreign-script-residue"]
+
+
 def test_language_menu_lines_are_not_residue():
     menu = "\n\n".join(["English", "Deutsch", "Français", "Русский", "日本語", "한국어", "中文"])
     text = menu + "\n\nThe festival opens on Friday with a concert in the old town square."
@@ -192,6 +199,7 @@ def test_language_menu_lines_are_not_residue():
     ("English Español Français", ["en", "es", "fr"]),
     ("UA EN", ["uk", "en"]),
     ("Укр Рус Eng", ["uk", "ru", "en"]),
+    ("Українською | По-русски | English version", ["uk", "ru", "en"]),
     ("de / en", ["de", "en"]),
     ("English 中文 日本語", ["en", "zh", "ja"]),
     ("Tiếng Việt | Bahasa Indonesia | English", ["vi", "id", "en"]),
@@ -210,6 +218,7 @@ def test_switcher_lines(line, langs):
     "English lessons for everyone",
     "es de la casa",
     "Deutsch lernen",
+    "English (UK)",  # a language and a country
 ])
 def test_not_switcher_lines(line):
     assert LanguageSwitcher().languages(line) is None
@@ -234,6 +243,7 @@ WIRE_EXAMPLES = {
     "local-time": "The ministry said on Tuesday (local time) that talks would resume.",
     "day-of-month-date": "On the 6th, the Department of Defense confirmed the contact.",
     "image-source": "President Yoon Suk-yeol. [Photo source=Yonhap News]",
+    "photo-by-bracket": "Seoul city hall on Monday. [Photo by Yonhap News]",
     "photo-equals": "Photo = Reporter Kim Hyun-min",
     "bracketed-byline": "[Seoul Economic Daily Reporter Park Ji-won] Exports rose again.",
     "city-equals-agency": "(Seoul=Yonhap News) Reporter Kim reports that exports rose.",
@@ -248,6 +258,8 @@ WIRE_EXAMPLES = {
     "source-net": "Source: Xinhua Net",
     "read-also": "Read also:",
     "illustrative-photo": "Illustrative photo",
+    "reporter-parenthesis": "Xinhua News Agency, Beijing, May 5 (Reporter Zhang Wei) The council met.",
+    "recall-that": "Recall that the Verkhovna Rada adopted the law in the first reading.",
 }
 
 WIRE_CLEAN = [
@@ -261,6 +273,10 @@ WIRE_CLEAN = [
     "See also: our earlier coverage of the summit.",
     "https://example.com/view?photo=12&source=home",
     "© 2023 The Associated Press. All rights reserved.",
+    "Players warm up before the game. (Photo by John Smith/Getty Images)",
+    "Voters will recall that the council promised lower taxes.",
+    "[Editor's note: This story has been updated with a statement from the ministry.]",
+    "[Reporter's notebook] A week on the campaign trail.",
 ]
 
 
@@ -281,6 +297,11 @@ def test_wire_rules_leave_native_phrasing_alone(line):
 
 def test_wire_marker_is_no_evidence_in_its_own_language():
     assert find_artefacts("ⓒ 연합뉴스 무단전재 재배포 금지", "ko") == []
+
+
+def test_english_phrases_are_only_looked_for_in_english():
+    assert find_artefacts("Photo illustrative", "fr") == []
+    assert kinds(find_artefacts("Photo illustrative", "en")) == ["wire-marker"]
 
 
 # -- verdict -----------------------------------------------------------------
@@ -327,3 +348,9 @@ def test_false_positive_rate_on_clean_sentences(bench_dir):
             total += 1
     assert total > 20000
     assert flagged / total < 0.005
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "123 456 !!!"])
+def test_empty_and_letterless_texts(text):
+    doc = run(text, lang=None)
+    assert doc.artefacts == [] and doc.translation["score"] == 0.0 and doc.work["names"] == []

@@ -102,3 +102,66 @@ def test_sigterm_leaves_no_partial_file_and_says_so(tmp_path):
     assert proc.returncode == 130, err.decode()
     assert b"interrupted" in err and b"Traceback" not in err
     assert [p.name for p in out.iterdir()] == []  # no final name, no temp left
+
+
+def test_a_50_mb_single_line_document_is_rejected_not_truncated(tmp_path):
+    src = tmp_path / "huge.jsonl"
+    with src.open("w") as fh:
+        fh.write(json.dumps({"id": "small", "text": "A normal short article sentence."}) + "\n")
+        fh.write('{"id": "huge", "text": "' + "x" * (50 * 1024 * 1024) + '"}\n')
+        fh.write(json.dumps({"id": "after", "text": "Another normal sentence follows."}) + "\n")
+    summary = run([str(src)], tmp_path / "out", Settings(workers=1, report=False))
+    assert summary["counts"] == {"read": 3, "kept": 2, "duplicates": 0, "rejected": 1}
+    (rej,) = [json.loads(l) for l in (tmp_path / "out" / "rejected.jsonl").read_text().splitlines()]
+    assert rej["line"] == 2 and "over the limit" in rej["reason"]
+
+
+def test_nul_and_control_characters_do_not_reach_the_output(tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", [{"id": "n", "text": "Zero\u0000 bytes\u0007 inside a sentence that is otherwise fine."}])
+    run([str(src)], tmp_path / "out", Settings(workers=1, report=False))
+    (doc,) = [json.loads(l) for l in (tmp_path / "out" / "documents.jsonl").read_text().splitlines()]
+    assert "\u0000" not in doc["text"] and "\u0007" not in doc["text"] and "bytes" in doc["text"]
+
+
+def test_an_unreadable_file_is_a_run_error(tmp_path, monkeypatch):
+    from pathlib import Path as P
+
+    from normalize.errors import RunError
+
+    src = tmp_path / "locked.txt"
+    src.write_text("text")
+    real = P.read_bytes
+
+    def denied(self):
+        if self.name == "locked.txt":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(P, "read_bytes", denied)
+    with pytest.raises(RunError, match="cannot read .*locked.txt: Permission denied"):
+        run([str(src)], tmp_path / "out", Settings(workers=1, report=False))
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_killed_worker_fails_the_run_cleanly(tmp_path):
+    src = write_jsonl(tmp_path / "big.jsonl", corpus(6000))
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "normalize", "run", str(src), "-o", str(out), "--workers", "2"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    children: list[int] = []
+    deadline = time.time() + 60
+    while not children and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+        path = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+        if path.exists():
+            children = [int(p) for p in path.read_text().split()]
+    if not children:
+        proc.kill()
+        pytest.skip("no worker process seen")
+    os.kill(children[0], signal.SIGKILL)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err.decode()
+    assert b"worker process died" in err and b"Traceback" not in err
+    assert [p.name for p in out.iterdir()] == []

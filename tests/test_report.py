@@ -182,8 +182,10 @@ def _payload(n_docs, n_clusters, chars):
 
 def test_small_runs_are_embedded_whole_and_plain():
     docs, payload = _payload(40, 5, (2500, 3000))
-    text, cuts = encode(payload, load_limits())
-    assert '"z":' not in text and cuts["member"] == cuts["single"] == load_limits()["text"]["max_chars"]
+    limits = load_limits()
+    limits["text"]["max_chars"] = 2000
+    text, cuts = encode(payload, limits)
+    assert '"z":' not in text and cuts["member"] == cuts["single"] == 2000
     assert cuts["truncated"] == len({d["text"] for d in docs})  # all longer than the cap
 
 

@@ -6,6 +6,8 @@ exception or Content-Security-Policy violation the page reports.
 """
 from __future__ import annotations
 
+import json
+import os
 import time
 from pathlib import Path
 
@@ -19,10 +21,11 @@ except ImportError:  # the module is skipped below
 from normalize.report import build_report
 from normalize.report.browser import available, browser, screenshot  # noqa: F401  (screenshot: dev tool)
 
-from report_fixtures import make_large, make_small
+from report_fixtures import HOSTILE, make_large, make_small, make_sparse
 
 REPO = Path(__file__).resolve().parent.parent
-SEEDS_REPORT = REPO / "reports" / "seeds"
+# The report of the real seeds run (NEWSNORM_SEEDS_REPORT: another run's OUTDIR).
+SEEDS_REPORT = Path(os.environ.get("NEWSNORM_SEEDS_REPORT", REPO / "reports" / "seeds"))
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(available() is not None, reason=str(available()))]
 
@@ -58,6 +61,7 @@ class Page:
 
     def __init__(self, chromium, html: Path):
         self.page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+        self.page.set_default_timeout(8_000)
         self.errors: list[str] = []
         self.page.on("console", lambda m: m.type in ("error", "warning") and self.errors.append(f"{m.type}: {m.text}"))
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
@@ -97,7 +101,9 @@ def test_overview_shows_counts_and_charts(open_page, small_report):
     p = open_page(small_report).page
     assert p.is_visible("#overview")
     assert p.locator("svg.chart").count() >= 4
-    assert p.locator(".stat-value").first.inner_text().strip() == "66"
+    counts = json.loads((small_report.parent / "summary.json").read_text("utf-8"))["counts"]
+    shown = [int(v.replace(",", "")) for v in p.locator(".stat-value").all_inner_texts()[:4]]
+    assert shown == [counts["read"], counts["kept"], counts["duplicates"], counts["rejected"]]
     # a language bar links to the document list filtered by that language
     p.locator("svg.chart a").first.click()
     p.wait_for_selector(".doc-row")
@@ -210,6 +216,9 @@ def test_hostile_documents_execute_nothing(open_page, small_report):
     assert "<script>window.__pwned = 1; document.title = 'PWNED'</script>" in text
     assert "</textarea><svg onload" in text
     assert p.locator("#app img, #app script, #app svg, #app textarea, #app iframe").count() == 0
+    # the word diff marks exactly the one word that differs on each line
+    assert p.locator(".panes .pane").nth(0).locator(".del").all_inner_texts() == ["text"] * len(HOSTILE)
+    assert p.locator(".panes .pane").nth(1).locator(".ins").all_inner_texts() == ["copy"] * len(HOSTILE)
     p.check("#toggle-removed")
     page.go("#doc/" + "x%3Cscript%3E1")
     p.wait_for_selector(".doc-grid")
@@ -247,6 +256,64 @@ def test_large_report_stays_responsive(open_page, large_report):
     p.wait_for_selector(".doc-row")
     print(f"\nlarge report: {size_mb:.1f} MB, opened in {opened:.2f} s, full-text search {searched:.2f} s")
     assert size_mb < 30
+
+
+SWEEP = """async () => {
+    // Every view of the report, in one go: each cluster, document and rejected record.
+    const data = JSON.parse(document.getElementById('report-data').textContent);
+    const routes = ['#overview', '#clusters', '#docs', '#rejected', '#clusters?sort=sim', '#nowhere'];
+    data.c.id.forEach(id => routes.push('#cluster/' + encodeURIComponent(id)));
+    data.d.id.forEach(id => routes.push('#doc/' + encodeURIComponent(id)));
+    data.r.forEach((r, i) => routes.push('#rejected/' + i));
+    const blank = [];
+    for (const route of routes) {
+        location.hash = route;
+        await new Promise(resolve => setTimeout(resolve, 5));
+        const box = document.getElementById('toggle-removed');
+        if (box && !box.checked) { box.click(); await new Promise(resolve => setTimeout(resolve, 1)); }
+        const shown = route === '#overview' ? !document.getElementById('overview').hidden : !!document.querySelector('#app h1');
+        if (!shown) blank.push(route);
+    }
+    return {views: routes.length, blank: blank};
+}"""
+
+
+def visit_everything(page: "Page") -> int:
+    """Open every view of a (small, uncompressed) report; return how many."""
+    result = page.page.evaluate(SWEEP)
+    assert not result["blank"], result["blank"]
+    return result["views"]
+
+
+def test_every_view_of_the_small_report_renders_without_errors(open_page, small_report):
+    assert visit_everything(open_page(small_report)) > 70
+
+
+def test_sparse_outputs_render_without_errors(open_page, tmp_path):
+    page = open_page(build_report(make_sparse(tmp_path)))
+    visit_everything(page)
+    page.go("#cluster/k1")
+    page.page.wait_for_selector(".panes")
+    page.page.check("#toggle-removed")
+    assert page.page.locator(".ln.removed").count() == 2
+    # artefacts are marked on their own line, found through the span their evidence quotes
+    page.go("#doc/lines")
+    p = page.page
+    p.wait_for_selector(".doc-grid")
+    if p.locator("#toggle-removed").is_checked():
+        p.uncheck("#toggle-removed")
+    lines = p.locator(".doc .text .ln")
+    assert lines.nth(0).locator("mark.art").count() == 0
+    assert lines.nth(1).locator("mark.art").all_inner_texts() == ["On the 6th"]
+    assert "on a removed line" in p.inner_text(".artefacts")
+    p.check("#toggle-removed")
+    assert p.locator(".ln.removed mark.art").all_inner_texts() == ["Menu"]
+    shown = p.locator(".doc .text .ln").all_inner_texts()
+    assert [t[:5] for t in shown] == ["navMe", "On th", "share", "On th"], shown  # reason tag, then the line
+    page.go("#cluster/k2")  # its kept copy is missing: the first member present stands in
+    page.page.wait_for_selector(".panes.one")
+    page.go("#cluster/k3")  # no member present at all
+    page.page.wait_for_selector("text=not in the run's documents file")
 
 
 @pytest.mark.skipif(not (SEEDS_REPORT / "index.html").exists(), reason="reports/seeds/index.html not built")

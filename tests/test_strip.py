@@ -70,7 +70,6 @@ def test_seed_002(seed_texts):
                  "North Korea Sees Benefits in Maintaining Ties with Russia... Potential for Expanded Trade"):
         assert deck in out
     paragraphs = [l for l in lines_of(normalise_text(seed_texts["002_5727dd8942b972c4"])) if len(l) > 200]
-    assert len(paragraphs) == 10
     assert all(p in out for p in paragraphs)
     assert any(l.startswith("[Asia Economy Intern Reporter Yunjin Kim] It has been") for l in out)
 
@@ -209,21 +208,23 @@ FOOTER = "Support independent journalism: subscribe today and read every story w
 SHARED = "The ministry declined to comment on the figures when contacted by reporters."
 
 
-def _story(n: int) -> str:
-    return "\n\n".join(
+def _story(n: int, inserted: str) -> str:
+    paragraphs = [
         f"Story {n} paragraph {k}: the council of town number {n} voted {k} times on item {n * 7 + k} "
         f"before the recess, and residents reacted in different ways to outcome {k}."
         for k in range(3)
-    )
+    ]
+    # the recurring line sits between paragraphs, where one page cannot tell it is chrome
+    return "\n\n".join(paragraphs[:2] + [inserted] + paragraphs[2:])
 
 
 def _corpus() -> list[Document]:
     docs = []
     for n in range(5):  # five different stories of one site, same footer
-        docs.append(Document(id=f"s{n}", text=_story(n) + "\n\n" + FOOTER, source=Source("c", n),
+        docs.append(Document(id=f"s{n}", text=_story(n, FOOTER), source=Source("c", n),
                              fields={"url": f"https://www.example.com/news/{n}"}))
     for n in range(5):  # five copies of one story sharing a sentence
-        docs.append(Document(id=f"c{n}", text=_story(99) + "\n\n" + SHARED, source=Source("c", 10 + n),
+        docs.append(Document(id=f"c{n}", text=_story(99, SHARED), source=Source("c", 10 + n),
                              fields={"url": f"https://example.com/copy/{n}"}))
     return docs
 
@@ -267,6 +268,7 @@ def test_corpus_repeats_counted_per_site():
         doc.fields = {"url": f"https://site{n}.example/{n}"}
     texts = _run_corpus(docs)
     assert all(FOOTER in texts[f"s{n}"] for n in range(5))
+    assert all(SHARED in texts[f"c{n}"] for n in range(5))
 
 
 # --- inspect -----------------------------------------------------------------

@@ -27,6 +27,7 @@ input order or on how many workers fingerprinted the batch.
 """
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -35,13 +36,15 @@ import xxhash
 
 from .fingerprint import Fingerprint
 from .index import DedupIndex
-from .key import line_keys, normalise_key
+from .key import batch_keys, points_text
 from .lsh import all_band_hashes, candidate_pairs
 from .settings import DedupSettings
-from .shingles import shingle_set
+from .shingles import shingle_set, shingle_sets
 from .verify import overlap, similarity
 
 _BLOCK = 1 << 16
+_CACHE = 16384  # shingle sets held at once while verifying
+_CHUNK = 4096  # candidate pairs verified per round of text reads
 _SHARED_LINES = 5
 _LINE_CAP = 200
 
@@ -88,15 +91,6 @@ class _Rows:
         self.blocks[-1][self.n % _BLOCK] = row
         self.n += 1
 
-    def array(self) -> np.ndarray:
-        if not self.blocks:
-            return np.empty((0, self.width), dtype=self.dtype)
-        if len(self.blocks) == 1:
-            return self.blocks[0][: self.n]
-        out = np.concatenate(self.blocks)[: self.n]
-        self.blocks = [out]  # keep one copy, not two
-        return out
-
 
 class Clusterer:
     """Collects fingerprints (``add``), then clusters them (``finish``)."""
@@ -106,15 +100,16 @@ class Clusterer:
         self.index = DedupIndex(index_path, self.settings.fingerprint_params()) if index_path else None
         self.ids: list[str] = []
         self._sigs = _Rows(self.settings.num_perm, np.uint32)
-        self._exact: list[int] = []
-        self._length: list[int] = []
-        self._artefacts: list[int] = []
-        self._n_shingles: list[int] = []
+        # compact columns (8 bytes a document), not lists of Python ints
+        self._exact = array("Q")
+        self._length = array("q")
+        self._artefacts = array("q")
+        self._n_shingles = array("q")
 
     def add(self, doc_id: str, fp: Fingerprint, *, length: int, n_artefacts: int = 0) -> int:
         if len(fp.signature) != self.settings.num_perm:
             raise ValueError(f"signature has {len(fp.signature)} values, settings say num_perm={self.settings.num_perm}")
-        self._sigs.append(fp.signature)
+        self._sigs.append(np.asarray(fp.signature, dtype=np.uint32))
         self._exact.append(fp.exact)
         self._length.append(length)
         self._artefacts.append(n_artefacts)
@@ -153,9 +148,22 @@ class _Batch:
         if got is None:
             got = self.old_set(node) if node < self.m else self.new_set(node - self.m)
             self._sets[node] = got
-            if len(self._sets) > 8192:  # a bounded cache: texts are re-read, not held
-                self._sets.pop(next(iter(self._sets)))
+            self._trim()
         return got
+
+    def _trim(self) -> None:
+        while len(self._sets) > _CACHE:  # a bounded cache: texts are re-read, not held
+            self._sets.pop(next(iter(self._sets)))
+
+    def prefetch(self, nodes) -> None:
+        """Read and shingle the missing new documents among ``nodes`` as one batch."""
+        missing = sorted({int(v) for v in nodes if v >= self.m and v not in self._sets})
+        for start in range(0, len(missing), 256):
+            part = missing[start : start + 256]
+            sets = shingle_sets([self.text_of(v - self.m) for v in part],
+                                self.s.word_ngram, self.s.char_ngram, self.s.seed)
+            self._sets.update(zip(part, sets))
+        self._trim()
 
     def old_set(self, node: int) -> np.ndarray:
         for seg in self.segments:
@@ -172,8 +180,8 @@ class _Batch:
         old_kept = np.concatenate([seg.kept for seg in self.segments]) if self.segments else np.zeros(0, bool)
         old_order = np.lexsort((np.arange(self.m), ~old_kept))
         pos = np.arange(self.n)
-        length = np.asarray(self.c._length, dtype=np.int64)
-        arte = np.asarray(self.c._artefacts, dtype=np.int64)
+        length = np.frombuffer(self.c._length, dtype=np.int64) if self.n else np.zeros(0, np.int64)
+        arte = np.frombuffer(self.c._artefacts, dtype=np.int64) if self.n else np.zeros(0, np.int64)
         if self.s.keep == "first":
             new_order = pos
         elif self.s.keep == "longest":
@@ -185,45 +193,57 @@ class _Batch:
     def run(self) -> ClusterResult:
         s = self.s
         order = self.priority()
-        rank = np.empty(self.m + self.n, dtype=np.int64)
-        rank[order] = np.arange(len(order))
 
         # 1. exact pass: the best-ranked member of each exact group represents it
         exact = np.concatenate([np.concatenate([seg.exact for seg in self.segments]).astype(np.uint64)
                                 if self.segments else np.zeros(0, np.uint64),
-                                np.asarray(self.c._exact, dtype=np.uint64)])
-        has_text = np.concatenate([np.ones(self.m, bool), np.asarray(self.c._n_shingles, dtype=np.int64) > 0])
+                                np.array(self.c._exact, dtype=np.uint64)])
+        has_text = np.concatenate([np.ones(self.m, bool), np.array(self.c._n_shingles, dtype=np.int64) > 0])
         rep = np.arange(self.m + self.n)
         by_rank = order[has_text[order]]
-        _, first = np.unique(exact[by_rank], return_index=True)
-        group_rep = dict(zip(exact[by_rank][first].tolist(), by_rank[first].tolist()))
-        for node in by_rank.tolist():
-            rep[node] = group_rep[int(exact[node])]
+        _, first, group = np.unique(exact[by_rank], return_index=True, return_inverse=True)
+        rep[by_rank] = by_rank[first][group]  # np.unique's first index is the best-ranked member
         reps = np.flatnonzero((rep == np.arange(len(rep))) & has_text)
 
         # 2. LSH candidates among representatives
-        new_sigs = self.c._sigs.array()
-        new_bands = all_band_hashes(new_sigs, s.bands, s.rows)
-        old_bands = (np.concatenate([np.asarray(seg.bands) for seg in self.segments])
-                     if self.segments else np.zeros((0, s.bands), np.uint64))
-        bands = np.concatenate([old_bands, new_bands])[reps]
-        pairs = candidate_pairs(bands, reps, max_bucket=s.max_cluster_size, skip=reps < self.m)
+        pairs = candidate_pairs(self.band_table(reps), reps, max_bucket=s.max_cluster_size, skip=reps < self.m)
 
         # 3. verification, 4. kept-copy clusters
         links = self.verify(pairs)
         kept_of, sim_of = self.assign(order, rep, links)
         result = self.report(kept_of, sim_of)
         if self.c.index is not None:
-            self.save(new_sigs, new_bands, kept_of)
+            self.save(kept_of)
         return result
+
+    def band_table(self, nodes: np.ndarray) -> np.ndarray:
+        """Band hashes of ``nodes`` (sorted): stored ones for index documents,
+        computed block by block for new ones (never a second copy of all signatures)."""
+        s = self.s
+        out = np.empty((len(nodes), s.bands), dtype=np.uint64)
+        old = nodes[nodes < self.m]
+        offset = 0
+        for seg in self.segments:
+            sel = old[(old >= offset) & (old < offset + len(seg.ids))]
+            out[np.searchsorted(nodes, sel)] = np.asarray(seg.bands[sel - offset])
+            offset += len(seg.ids)
+        for b, block in enumerate(self.c._sigs.blocks):
+            lo = self.m + b * _BLOCK
+            sel = nodes[(nodes >= lo) & (nodes < lo + _BLOCK)]
+            if len(sel):
+                out[np.searchsorted(nodes, sel)] = all_band_hashes(block[sel - lo], s.bands, s.rows)
+        return out
 
     def verify(self, pairs: np.ndarray) -> dict[int, dict[int, float]]:
         links: dict[int, dict[int, float]] = {}
-        for a, b in pairs.tolist():
-            sim = similarity(self.shingles(a), self.shingles(b), self.s)
-            if sim is not None:
-                links.setdefault(a, {})[b] = sim
-                links.setdefault(b, {})[a] = sim
+        for start in range(0, len(pairs), _CHUNK):
+            chunk = pairs[start : start + _CHUNK]
+            self.prefetch(np.unique(chunk))
+            for a, b in chunk.tolist():
+                sim = similarity(self.shingles(a), self.shingles(b), self.s)
+                if sim is not None:
+                    links.setdefault(a, {})[b] = sim
+                    links.setdefault(b, {})[a] = sim
         return links
 
     def assign(self, order, rep, links):
@@ -238,15 +258,14 @@ class _Batch:
             for v, sim in sorted(links.get(u, {}).items()):
                 if kept_of[v] < 0 and v >= self.m:
                     kept_of[v], sim_of[v] = u, sim
-        for node in range(total):  # exact copies follow their representative
-            r = rep[node]
-            if r != node:
-                if kept_of[r] == r:
-                    kept_of[node], sim_of[node] = r, 1.0
-                else:
-                    kept_of[node], sim_of[node] = kept_of[r], sim_of[r]
-            elif kept_of[node] < 0:
-                kept_of[node], sim_of[node] = node, 1.0
+        # exact copies follow their representative: into its cluster, at its similarity
+        # (1.0 if the representative is the kept copy itself)
+        copies = np.flatnonzero(rep != np.arange(total))
+        r = rep[copies]
+        kept_of[copies] = kept_of[r]
+        sim_of[copies] = np.where(kept_of[r] == r, 1.0, sim_of[r])
+        alone = np.flatnonzero(kept_of < 0)  # documents without text
+        kept_of[alone], sim_of[alone] = alone, 1.0
         return kept_of, sim_of
 
     def report(self, kept_of, sim_of) -> ClusterResult:
@@ -266,8 +285,10 @@ class _Batch:
                 assignments[k - self.m] = Assignment(cid, size, None, 1.0)
             for v in mem:
                 assignments[v - self.m] = Assignment(cid, size, kid, round(float(sim_of[v]), 4))
+            kept_keys = set(self.line_keys(k)[1]) - {""} if k >= self.m else None
             entry = {"id": cid, "size": size, "kept": kid, "kept_from_index": k < self.m,
-                     "members": sorted((self.member_report(k, v, sim_of[v]) for v in mem), key=lambda r: r["id"])}
+                     "members": sorted((self.member_report(k, v, sim_of[v], kept_keys) for v in mem),
+                                       key=lambda r: r["id"])}
             clusters.append(entry)
             if size > self.s.max_cluster_size:
                 oversized.append({"id": cid, "size": size, "kept": kid,
@@ -276,23 +297,36 @@ class _Batch:
         oversized.sort(key=lambda c: c["id"])
         return ClusterResult(assignments, clusters, oversized)
 
-    def member_report(self, kept: int, node: int, sim: float) -> dict:
+    def line_keys(self, node: int) -> tuple[list[str], list[str]]:
+        """The lines of a new document's text and the key of each (one batch)."""
+        lines = self.text_of(node - self.m).splitlines()
+        keys = batch_keys(lines)
+        return lines, [points_text(keys.doc(i)) for i in range(len(lines))]
+
+    def member_report(self, kept: int, node: int, sim: float, kept_keys: set[str] | None) -> dict:
         mine, theirs = self.shingles(node), self.shingles(kept)
         fraction = overlap(mine, theirs) / len(mine) if len(mine) else 1.0
         shared: list[str] = []
-        if kept >= self.m:  # the text of an index document is not kept, only its shingles
-            kept_keys = set(line_keys(self.text_of(kept - self.m)))
-            for line in self.text_of(node - self.m).splitlines():
-                if len(shared) >= _SHARED_LINES:
-                    break
-                k = normalise_key(line)
-                if k and k in kept_keys:
+        if kept_keys:  # None for an index document: its text is not kept, only its shingles
+            for line, key in zip(*self.line_keys(node)):
+                if key and key in kept_keys:
                     shared.append(line.strip()[:_LINE_CAP])
+                    if len(shared) >= _SHARED_LINES:
+                        break
         return {"id": self.node_id(node), "similarity": round(float(sim), 4),
                 "shared_lines": shared, "shared_fraction": round(fraction, 4)}
 
-    def save(self, new_sigs, new_bands, kept_of) -> None:
-        nodes = range(self.m, self.m + self.n)
-        sets = [self.shingles(v) for v in nodes]
-        kept = [bool(kept_of[v] == v) for v in nodes]
-        self.c.index.append(self.c.ids, self.c._exact, new_sigs, new_bands, sets, kept)
+    def save(self, kept_of) -> None:
+        """Append this batch to the index: signatures and bands block by block,
+        shingle sets re-read and written 256 documents at a time."""
+        s = self.s
+        blocks = [blk[: max(0, min(_BLOCK, self.n - b * _BLOCK))] for b, blk in enumerate(self.c._sigs.blocks)]
+
+        def shingle_chunks():
+            for start in range(0, self.n, 256):
+                texts = [self.text_of(p) for p in range(start, min(self.n, start + 256))]
+                yield shingle_sets(texts, s.word_ngram, s.char_ngram, s.seed)
+
+        kept = [bool(kept_of[v] == v) for v in range(self.m, self.m + self.n)]
+        self.c.index.append(self.c.ids, np.array(self.c._exact, dtype=np.uint64), blocks,
+                            lambda sig: all_band_hashes(sig, s.bands, s.rows), shingle_chunks(), kept)

@@ -3,6 +3,12 @@
 Computed in worker processes from the *cleaned* text (after boilerplate
 stripping), so that navigation, cookie notices and footers shared by every
 page of a site never make two different stories look alike.
+
+Everything runs on whole batches of texts (see :func:`fingerprint_texts`): the
+keys, shingles and signatures of a few hundred documents are a handful of
+numpy operations over one concatenated array, so numpy's per-call overhead is
+paid per batch, not per document. :class:`Fingerprinter` offers both the
+one-document stage call and ``batch``.
 """
 from __future__ import annotations
 
@@ -10,10 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .key import exact_hash, flat_key, lined_key
-from .minhash import signature
+from .key import batch_keys, exact_hash_points
+from .minhash import affine32_signature, oph_batch
 from .settings import DedupSettings
-from .shingles import shingle_hashes
+from .shingles import batch_shingles, to_set
 
 
 @dataclass
@@ -26,11 +32,29 @@ class Fingerprint:
     n_shingles: int
 
 
+def fingerprint_texts(texts: list[str], settings: DedupSettings) -> list[Fingerprint]:
+    """Fingerprints of many texts, computed together."""
+    if not texts:
+        return []
+    keys = batch_keys(list(texts))
+    hashes, owner = batch_shingles(keys, settings.word_ngram, settings.char_ngram, settings.seed)
+    n = len(texts)
+    if settings.scheme == "oph":
+        sigs, counts = oph_batch(hashes, owner, n, settings.num_perm, settings.seed)
+    else:
+        bounds = np.searchsorted(owner, np.arange(n + 1))
+        sigs = np.empty((n, settings.num_perm), dtype=np.uint32)
+        counts = np.empty(n, dtype=np.int64)
+        for i in range(n):
+            h = hashes[bounds[i] : bounds[i + 1]]
+            sigs[i] = affine32_signature((h >> np.uint64(32)).astype(np.uint32), settings.num_perm, settings.seed)
+            counts[i] = len(to_set(h))
+    return [Fingerprint(exact=exact_hash_points(keys.doc(i)), signature=sigs[i].copy(), n_shingles=int(counts[i]))
+            for i in range(n)]
+
+
 def fingerprint_text(text: str, settings: DedupSettings) -> Fingerprint:
-    key = lined_key(text)
-    hashes = shingle_hashes(key, settings.word_ngram, settings.char_ngram, settings.seed)
-    sig = signature(hashes, settings.num_perm, settings.seed, settings.scheme)
-    return Fingerprint(exact=exact_hash(flat_key(key)), signature=sig, n_shingles=int(len(np.unique(hashes))))
+    return fingerprint_texts([text], settings)[0]
 
 
 class Fingerprinter:
@@ -42,3 +66,9 @@ class Fingerprinter:
     def __call__(self, doc):
         doc.work["fingerprint"] = fingerprint_text(doc.text, self.settings)
         return doc
+
+    def batch(self, docs: list) -> list:
+        """The stage over a list of documents at once (much faster per document)."""
+        for doc, fp in zip(docs, fingerprint_texts([d.text for d in docs], self.settings)):
+            doc.work["fingerprint"] = fp
+        return docs

@@ -8,7 +8,7 @@ kilobytes per article) — never the text itself.
 Layout (a directory): ``params.json`` holds the fingerprint parameters the
 index was built with; each batch appends a segment ``seg-NNNNN/`` with
 ``ids.json``, ``exact.npy``, ``signatures.npy``, ``bands.npy``,
-``shingles.npy`` + ``offsets.npy`` and ``kept.npy`` (was the document a kept
+``shingles.u32`` (raw little-endian uint32) + ``offsets.npy`` and ``kept.npy`` (was the document a kept
 copy or singleton). Segments are never rewritten, so adding a batch costs only
 the batch. Opening an index built with other parameters is refused: signatures
 made with other seeds or shingle sizes cannot be compared.
@@ -40,6 +40,12 @@ class Segment:
         return np.asarray(self.shingles[self.offsets[i] : self.offsets[i + 1]])
 
 
+def _shingles(path: Path) -> np.ndarray:
+    if path.stat().st_size == 0:
+        return np.empty(0, dtype="<u4")
+    return np.memmap(path, dtype="<u4", mode="r")
+
+
 class DedupIndex:
     def __init__(self, path: str | Path, params: dict):
         self.path = Path(path)
@@ -66,7 +72,7 @@ class DedupIndex:
             exact=np.load(seg / "exact.npy"),
             signatures=np.load(seg / "signatures.npy", mmap_mode="r"),
             bands=np.load(seg / "bands.npy", mmap_mode="r"),
-            shingles=np.load(seg / "shingles.npy", mmap_mode="r"),
+            shingles=_shingles(seg / "shingles.u32"),
             offsets=np.load(seg / "offsets.npy"),
             kept=np.load(seg / "kept.npy"),
         )
@@ -74,7 +80,10 @@ class DedupIndex:
     def __len__(self) -> int:
         return sum(len(s.ids) for s in self.segments)
 
-    def append(self, ids, exact, signatures, bands, shingle_sets, kept) -> None:
+    def append(self, ids, exact, signature_blocks, band_fn, shingle_chunks, kept) -> None:
+        """Write a new segment. Signatures come as blocks (their concatenation is
+        the batch), bands are computed per block with ``band_fn``, shingle sets
+        come in chunks: nothing of the batch is held twice."""
         if not ids:
             return
         self.path.mkdir(parents=True, exist_ok=True)
@@ -82,15 +91,30 @@ class DedupIndex:
         seg = self.path / f"seg-{len(self.segments):05d}"
         tmp = seg.with_name(seg.name + ".tmp")
         tmp.mkdir(parents=True, exist_ok=True)
-        sizes = np.fromiter((len(s) for s in shingle_sets), dtype=np.int64, count=len(shingle_sets))
-        offsets = np.concatenate(([0], np.cumsum(sizes)))
-        flat = np.concatenate(shingle_sets) if len(shingle_sets) else np.empty(0, np.uint32)
+        n = len(ids)
+        width = signature_blocks[0].shape[1]
+        sigs = np.lib.format.open_memmap(tmp / "signatures.npy", mode="w+", dtype=np.uint32, shape=(n, width))
+        bands = None
+        at = 0
+        for block in signature_blocks:
+            sigs[at : at + len(block)] = block
+            b = band_fn(block)
+            if bands is None:
+                bands = np.lib.format.open_memmap(tmp / "bands.npy", mode="w+", dtype=np.uint64, shape=(n, b.shape[1]))
+            bands[at : at + len(block)] = b
+            at += len(block)
+        sigs.flush()
+        bands.flush()
+        del sigs, bands
+        offsets = [0]
+        with open(tmp / "shingles.u32", "wb") as f:
+            for chunk in shingle_chunks:
+                for arr in chunk:
+                    f.write(np.asarray(arr, dtype="<u4").tobytes())
+                    offsets.append(offsets[-1] + len(arr))
         (tmp / "ids.json").write_text(json.dumps(list(ids)), "utf-8")
         np.save(tmp / "exact.npy", np.asarray(exact, dtype=np.uint64))
-        np.save(tmp / "signatures.npy", np.asarray(signatures, dtype=np.uint32))
-        np.save(tmp / "bands.npy", np.asarray(bands, dtype=np.uint64))
-        np.save(tmp / "shingles.npy", flat.astype(np.uint32))
-        np.save(tmp / "offsets.npy", offsets)
+        np.save(tmp / "offsets.npy", np.asarray(offsets, dtype=np.int64))
         np.save(tmp / "kept.npy", np.asarray(kept, dtype=bool))
         tmp.rename(seg)  # a half-written segment is never picked up
         self.segments.append(self._load(seg))

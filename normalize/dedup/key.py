@@ -6,68 +6,217 @@ number of spaces, a date or a figure updated in passing. The key removes those
 differences before anything is hashed:
 
 * NFKC folds compatibility forms (full-width letters, ligatures, NBSP);
-* casefold() is case folding that also handles ß and final sigma;
+* case folding (``str.casefold``) makes "Berlin" and "BERLIN" one word;
 * every run of digits becomes "0", so "2,300" and "2,350" read alike;
-* every run of punctuation, symbols and whitespace becomes one space.
+* every run of punctuation, symbols and whitespace becomes one space — or one
+  newline if it spans a line break (shingles do not cross lines).
 
 Combining marks are kept as part of words: they are letters in Devanagari,
-Thai or Arabic, not punctuation (Python's ``\\w`` alone would split on them).
-The exact pass hashes the whole key with xxh3-64; the same key feeds shingling.
+Thai or Arabic, not punctuation.
+
+The key is computed on an array of code points with lookup tables built once
+per process from ``unicodedata`` (a Python call per character would cost more
+than everything else in the stage). Texts the tables cannot handle one
+character at a time — not NFC, or holding a character whose folding is
+several letters, like "ß" or the "ﬁ" ligature — take the exact but slower
+path through ``unicodedata.normalize`` and ``str.casefold``.
+
+The exact pass hashes the whole key (line breaks as spaces) with xxh3-64.
 """
 from __future__ import annotations
 
-import re
-import sys
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import xxhash
 
-_DIGITS = re.compile(r"\d+")
+SEP, NEWLINE, WORD, DIGIT = 0, 1, 2, 3  # separators sort first: "c < WORD" is one test
+_LINE_BREAKS = "\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_SPACE, _NL, _ZERO = 32, 10, 48
+
+
+def _char_class(ch: str) -> int:
+    if ch in _LINE_BREAKS:
+        return NEWLINE
+    cat = unicodedata.category(ch)
+    if cat == "Nd":
+        return DIGIT
+    if cat[0] in "LMN" and ch != "_":
+        return WORD
+    return SEP
+
+
+EXPAND = 4  # class of a character whose folding is several characters ("ß" -> "ss")
+_BMP = 0x10000
 
 
 @lru_cache(maxsize=1)
-def _separator_re() -> re.Pattern:
-    """Anything that is not a letter, digit or combining mark, and the underscore."""
-    ranges = []
-    start = None
-    for cp in range(0x300, min(sys.maxunicode, 0x1FFFF) + 1):
-        is_mark = unicodedata.category(chr(cp))[0] == "M"
-        if is_mark and start is None:
-            start = cp
-        elif not is_mark and start is not None:
-            ranges.append((start, cp - 1))
-            start = None
-    marks = "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
-    return re.compile(f"(?:[^\\w\\n{marks}]|_)+")
+def tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-code-point tables of the Basic Multilingual Plane.
+
+    ``table[cp] = folded | class << 24``: the NFKC + casefold image of cp (when
+    it is one character) and its class (separator, word, digit, line break, or
+    EXPAND). For an EXPAND character, ``folded`` is a row of ``expansions``
+    (up to 4 code points, zero-padded) and ``expansion_len`` its length.
+    """
+    table = np.zeros(_BMP, dtype=np.uint32)
+    rows: list[list[int]] = []
+    for cp in range(_BMP):
+        ch = chr(cp)
+        if 0xD800 <= cp <= 0xDFFF:
+            table[cp] = _SPACE | SEP << 24
+            continue
+        folded = unicodedata.normalize("NFKC", ch).casefold()
+        if len(folded) == 1 and ord(folded) < _BMP:
+            table[cp] = ord(folded) | _char_class(folded) << 24
+        elif not any(unicodedata.category(c)[0] in "LN" for c in folded):
+            table[cp] = _SPACE | SEP << 24  # "…" -> "...", "´" -> " ́": punctuation either way
+        elif len(folded) <= 4 and all(ord(c) < _BMP for c in folded):
+            table[cp] = len(rows) | EXPAND << 24
+            rows.append([ord(c) for c in folded])
+        else:
+            table[cp] = cp | WORD << 24  # long compatibility forms ("ﷺ"): kept whole
+    expansions = np.zeros((len(rows), 4), dtype=np.uint32)
+    lengths = np.zeros(len(rows), dtype=np.int64)
+    for i, row in enumerate(rows):
+        expansions[i, : len(row)] = row
+        lengths[i] = len(row)
+    # the characters of an expansion are already folded: look their classes up
+    klass = table[expansions] >> np.uint32(24)
+    table_ok = (klass != EXPAND) | (expansions == 0)
+    assert table_ok.all(), "an expansion expands again"
+    return table, expansions, lengths
 
 
-_NEWLINES = re.compile(r" ?\n[ \n]*")
+def _lookup(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    table = tables()[0]
+    astral = cps >= _BMP
+    v = table[np.minimum(cps, _BMP - 1)]
+    f, c = v & np.uint32(0xFFFFFF), v >> np.uint32(24)
+    if astral.any():
+        # beyond the BMP (rare): identity; emoji and tags are separators, the rest letters
+        a = cps[astral]
+        sep = ((a >= 0x1F000) & (a < 0x1FB00)) | ((a >= 0xE0000) & (a < 0xE0080))
+        f[astral] = a
+        c[astral] = np.where(sep, SEP, WORD)
+    return f, c
+
+
+@dataclass
+class KeyBatch:
+    """The keys of several texts in one array: ``points`` (uint32 code points;
+    32 between words, 10 between lines and between documents); document i is
+    ``points[starts[i]:ends[i]]``. Working on a whole batch at once pays numpy's
+    per-call overhead once, not once per document."""
+
+    points: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+
+    @classmethod
+    def single(cls, points: np.ndarray) -> "KeyBatch":
+        return cls(points, np.array([0]), np.array([len(points)]))
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def doc(self, i: int) -> np.ndarray:
+        return self.points[self.starts[i] : self.ends[i]]
+
+    def owner(self, positions: np.ndarray) -> np.ndarray:
+        """The document each of ``positions`` (sorted or not) lies in."""
+        return np.searchsorted(self.starts, positions, side="right") - 1
+
+
+def _fold(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Folded code points, their classes, and (if any character expanded, like
+    "ß" -> "ss") how many points each input point became."""
+    f, c = _lookup(cps)
+    at = np.flatnonzero(c == EXPAND)
+    if len(at) == 0:
+        return f, c, None
+    _, expansions, lengths = tables()
+    row = f[at].astype(np.int64)
+    lens = np.ones(len(f), dtype=np.int64)
+    lens[at] = lengths[row]
+    out = np.repeat(f, lens)
+    start = (np.cumsum(lens) - lens)[at]
+    for k in range(expansions.shape[1]):
+        sel = lengths[row] > k
+        out[start[sel] + k] = expansions[row[sel], k]
+    f, c = _lookup(out)
+    return f, c, lens
+
+
+def batch_keys(texts: list[str]) -> KeyBatch:
+    """The lined keys of many texts in a fixed number of array operations."""
+    fixed = [t if t.isascii() or unicodedata.is_normalized("NFC", t) else unicodedata.normalize("NFKC", t)
+             for t in texts]
+    # documents are joined by a line break: it merges with the separators around
+    # it into one newline, which then divides the documents in the output
+    cps = np.frombuffer("\n".join(fixed).encode("utf-32-le"), dtype=np.uint32)
+    joins = np.cumsum(np.fromiter((len(t) + 1 for t in fixed), dtype=np.int64, count=len(fixed)))[:-1] - 1
+    f, c, lens = _fold(cps)
+    if lens is not None:
+        joins = joins + (np.cumsum(lens) - np.arange(1, len(lens) + 1))[joins]
+    sep = c < WORD
+    keep = ~sep
+    digit = c == DIGIT
+    f[digit] = _ZERO
+    keep[1:] &= ~(digit[1:] & digit[:-1])  # a run of digits is one "0"
+    sep_at = np.flatnonzero(sep)
+    if len(sep_at):
+        run = np.flatnonzero(np.diff(sep_at, prepend=-2) != 1)  # first separator of each run
+        # a run holding a line break becomes "\n", any other one " " (10 < 32: take the min)
+        mark = np.where(c[sep_at] == NEWLINE, np.uint32(_NL), np.uint32(_SPACE))
+        first = sep_at[run]
+        f[first] = np.minimum.reduceat(mark, run)
+        keep[first] = True
+        keep[0] = keep[0] and not sep[0]  # a leading run is dropped
+    out = f[keep]
+    total = len(out)
+    if total and (out[-1] == _SPACE or out[-1] == _NL):
+        total -= 1
+    # document i+1 starts after the newline kept at or before join i
+    kept_through = np.cumsum(keep.view(np.uint8), dtype=np.int64)
+    starts = np.concatenate(([0], kept_through[joins])).astype(np.int64)
+    ends = np.maximum(np.concatenate((starts[1:] - 1, [total])), starts)
+    return KeyBatch(out[:total], np.minimum(starts, total), np.minimum(ends, total))
+
+
+def key_points(text: str) -> np.ndarray:
+    """The lined key of one text as a uint32 array of code points."""
+    return batch_keys([text]).points
+
+
+def points_text(points: np.ndarray) -> str:
+    return points.astype(np.uint32).tobytes().decode("utf-32-le")
 
 
 def lined_key(text: str) -> str:
     """The key with line breaks kept, as single newlines between non-empty lines."""
-    s = unicodedata.normalize("NFKC", text).casefold()
-    s = _DIGITS.sub("0", s)
-    s = _separator_re().sub(" ", s)
-    return _NEWLINES.sub("\n", s).strip(" \n")
-
-
-def flat_key(lined: str) -> str:
-    """A lined key with its line breaks turned into spaces."""
-    return lined.replace("\n", " ")
+    return points_text(key_points(text))
 
 
 def normalise_key(text: str) -> str:
     """NFKC, casefold, digits folded, punctuation and whitespace squeezed to one space."""
-    return flat_key(lined_key(text))
+    return lined_key(text).replace("\n", " ")
 
 
 def line_keys(text: str) -> list[str]:
     """The key of each non-empty line, in order."""
-    return lined_key(text).split("\n") if text.strip() else []
+    key = lined_key(text)
+    return key.split("\n") if key else []
 
 
-def exact_hash(key: str, seed: int = 0) -> int:
-    """64-bit hash of a key: equal keys, equal hashes, on every machine."""
-    return xxhash.xxh3_64_intdigest(key.encode("utf-8"), seed=seed)
+def exact_hash_points(points: np.ndarray) -> int:
+    """64-bit hash of a key (line breaks count as spaces): equal keys, equal hashes, everywhere."""
+    flat = np.where(points == _NL, np.uint32(_SPACE), points).astype("<u4")
+    return xxhash.xxh3_64_intdigest(flat.tobytes())
+
+
+def exact_hash(text: str) -> int:
+    """The exact-pass hash of a text."""
+    return exact_hash_points(key_points(text))

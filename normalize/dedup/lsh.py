@@ -7,9 +7,8 @@ are paired with a few dozen sorts rather than a dict of tuples.
 
 A bucket holding more than ``max_bucket`` documents (a template shared by
 thousands of pages, say) would produce a quadratic number of pairs; each of its
-members is then paired only with the bucket's first ``max_bucket`` members,
-which keeps the work linear and still reaches every cluster through its
-kept copy.
+members is then paired only with its ``max_bucket`` nearest neighbours in the
+bucket, which keeps the work linear.
 """
 from __future__ import annotations
 
@@ -36,14 +35,29 @@ def all_band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray
     return out
 
 
-def _bucket_pairs(members: np.ndarray, max_bucket: int) -> np.ndarray:
-    head = members[:max_bucket]
-    i, j = np.triu_indices(len(head), k=1)
-    pairs = [np.stack([head[i], head[j]], axis=1)]
-    if len(members) > max_bucket:
-        tail = members[max_bucket:]
-        pairs.append(np.stack([np.repeat(head, len(tail)), np.tile(tail, len(head))], axis=1))
-    return np.concatenate(pairs)
+def _bucket_pairs(order: np.ndarray, bucket: np.ndarray, max_bucket: int) -> np.ndarray:
+    """All pairs of rows sharing a bucket, as (row, row) for rows in sorted order.
+
+    Offsets d = 1, 2, ... pair each row with the row d places later in the same
+    bucket, one array operation per offset, over only the rows whose bucket is
+    still larger than d. Offsets stop at ``max_bucket``, so in a huge bucket each
+    row meets at most ``max_bucket`` neighbours and the work stays linear.
+    """
+    sizes = np.bincount(bucket)
+    at = np.flatnonzero(sizes[bucket] >= 2)
+    found = []
+    d = 1
+    while len(at) and d < max_bucket:
+        later = at + d
+        inside = later < len(bucket)
+        at, later = at[inside], later[inside]
+        same = bucket[at] == bucket[later]
+        if not same.any():
+            break
+        found.append(np.stack([order[at[same]], order[later[same]]], axis=1))
+        at = at[sizes[bucket[at]] > d + 1]
+        d += 1
+    return np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
 
 
 def candidate_pairs(band_table: np.ndarray, nodes: np.ndarray, max_bucket: int = 1000,
@@ -59,19 +73,13 @@ def candidate_pairs(band_table: np.ndarray, nodes: np.ndarray, max_bucket: int =
         keys = band_table[:, b]
         order = np.argsort(keys, kind="stable")
         k = keys[order]
-        edges = np.flatnonzero(np.diff(k)) + 1
-        starts = np.concatenate(([0], edges))
-        ends = np.concatenate((edges, [len(k)]))
-        big = np.flatnonzero(ends - starts >= 2)
-        for s, e in zip(starts[big], ends[big]):
-            rows = order[s:e]
-            if skip is not None and skip[rows].all():
-                continue
-            found.append(_bucket_pairs(np.sort(rows), max_bucket))
+        bucket = np.concatenate(([0], np.cumsum(k[1:] != k[:-1])))
+        pairs = _bucket_pairs(order, bucket, max_bucket)
+        if skip is not None and len(pairs):
+            pairs = pairs[~(skip[pairs[:, 0]] & skip[pairs[:, 1]])]
+        if len(pairs):
+            found.append(np.sort(pairs, axis=1))
     if not found:
         return np.empty((0, 2), dtype=np.int64)
-    pairs = np.concatenate(found)
-    if skip is not None:
-        pairs = pairs[~(skip[pairs[:, 0]] & skip[pairs[:, 1]])]
-    pairs = np.unique(pairs, axis=0)
+    pairs = np.unique(np.concatenate(found), axis=0)
     return nodes[pairs]

@@ -70,25 +70,8 @@ def _probe_table(num_perm: int, seed: int) -> np.ndarray:
 
 
 def oph_signature(hashes64: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
-    """One-permutation MinHash with densification of 64-bit (already mixed) hashes."""
-    sig = np.full(num_perm, _EMPTY32, dtype=np.uint32)
-    if len(hashes64) == 0:
-        return sig
-    with np.errstate(over="ignore"):
-        h = hashes64 ^ np.uint64(seed * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF)
-        # bin from the high 32 bits by multiply-shift (uniform for any num_perm),
-        # value from the low 32 bits; sorting bin<<32|value puts each bin's min first.
-        bins = ((h >> np.uint64(32)) * np.uint64(num_perm)) >> np.uint64(32)
-        packed = np.sort((bins << np.uint64(32)) | (h & np.uint64(0xFFFFFFFF)))
-    pb = (packed >> np.uint64(32)).astype(np.int64)
-    first = np.ones(len(pb), dtype=bool)
-    first[1:] = pb[1:] != pb[:-1]
-    sig[pb[first]] = (packed[first] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-    filled = np.zeros(num_perm, dtype=bool)
-    filled[pb[first]] = True
-    if filled.all():
-        return sig
-    return _densify(sig, filled, num_perm, seed)
+    """One-permutation MinHash with densification of one document's 64-bit hashes."""
+    return oph_batch(hashes64, np.zeros(len(hashes64), np.int64), 1, num_perm, seed)[0][0]
 
 
 def _densify(sig: np.ndarray, filled: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
@@ -108,10 +91,53 @@ def _densify(sig: np.ndarray, filled: np.ndarray, num_perm: int, seed: int) -> n
     return out
 
 
+def oph_batch(hashes64: np.ndarray, owner: np.ndarray, n_docs: int, num_perm: int,
+              seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """One-permutation MinHash of many documents with one sort.
+
+    ``owner`` (sorted) names the document of each hash. Returns the (n_docs,
+    num_perm) uint32 signatures and each document's number of distinct shingles.
+    The sort key packs document, bin and value into 64 bits, so each
+    (document, bin) group starts with its minimum.
+    """
+    bin_bits = max(1, int(num_perm - 1).bit_length())
+    doc_bits = 64 - 32 - bin_bits
+    if n_docs >= 1 << doc_bits:  # too many documents for one packed key: halve the batch
+        cut = n_docs // 2
+        at = np.searchsorted(owner, cut)
+        s1, c1 = oph_batch(hashes64[:at], owner[:at], cut, num_perm, seed)
+        s2, c2 = oph_batch(hashes64[at:], owner[at:] - cut, n_docs - cut, num_perm, seed)
+        return np.concatenate([s1, s2]), np.concatenate([c1, c2])
+    sig = np.full((n_docs, num_perm), _EMPTY32, dtype=np.uint32)
+    counts = np.zeros(n_docs, dtype=np.int64)
+    if len(hashes64) == 0:
+        return sig, counts
+    with np.errstate(over="ignore"):
+        h = hashes64 ^ np.uint64(seed * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF)
+        bins = ((h >> np.uint64(32)) * np.uint64(num_perm)) >> np.uint64(32)
+        packed = np.sort((owner.astype(np.uint64) << np.uint64(32 + bin_bits))
+                         | (bins << np.uint64(32)) | (h & np.uint64(0xFFFFFFFF)))
+    distinct = np.ones(len(packed), dtype=bool)
+    distinct[1:] = packed[1:] != packed[:-1]
+    group = packed >> np.uint64(32)
+    first = np.ones(len(packed), dtype=bool)
+    first[1:] = group[1:] != group[:-1]
+    doc = (group >> np.uint64(bin_bits)).astype(np.int64)
+    counts += np.bincount(doc[distinct], minlength=n_docs)
+    g = group[first]
+    d, b = (g >> np.uint64(bin_bits)).astype(np.int64), (g & np.uint64((1 << bin_bits) - 1)).astype(np.int64)
+    sig[d, b] = (packed[first] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    filled = np.zeros((n_docs, num_perm), dtype=bool)
+    filled[d, b] = True
+    for i in np.flatnonzero(~filled.all(axis=1) & filled.any(axis=1)).tolist():
+        sig[i] = _densify(sig[i], filled[i], num_perm, seed)
+    return sig, counts
+
+
 def signature(hashes64: np.ndarray, num_perm: int, seed: int, scheme: str = "oph") -> np.ndarray:
     """The MinHash signature (uint32, length num_perm) of a document's shingle hashes."""
     if scheme == "oph":
-        return oph_signature(hashes64, num_perm, seed)
+        return oph_batch(hashes64, np.zeros(len(hashes64), np.int64), 1, num_perm, seed)[0][0]
     return affine32_signature((hashes64 >> np.uint64(32)).astype(np.uint32), num_perm, seed)
 
 

@@ -21,14 +21,13 @@ of all it has, so short texts can still be matched; an empty key has none.
 """
 from __future__ import annotations
 
-from collections import Counter
 from functools import lru_cache
 from importlib import resources
 
 import numpy as np
 
 from ..detect.scripts import COMMON, JAPANESE, char_script
-from .key import lined_key
+from .key import KeyBatch, batch_keys, key_points
 
 _U64 = np.uint64
 _P = _U64(0x100000001B3)  # FNV prime: odd, so invertible mod 2**64
@@ -77,24 +76,52 @@ def unspaced_scripts() -> frozenset[str]:
     return frozenset(l.strip() for l in text.splitlines() if l.strip() and not l.startswith("#"))
 
 
-def is_unspaced(key: str) -> bool:
-    """Is most of the text in a script written without spaces between words?
+@lru_cache(maxsize=1)
+def _script_table() -> np.ndarray:
+    """Per BMP code point: 0 no script (Common), 1 a script written without spaces,
+    2 + k the k-th other script (from detect/scripts.py)."""
+    unspaced = unspaced_scripts()
+    ids: dict[str, int] = {}
+    table = np.zeros(0x10000, dtype=np.int16)
+    for cp in range(0x10000):
+        name = char_script(chr(cp)) if not 0xD800 <= cp <= 0xDFFF else COMMON
+        if name == COMMON:
+            continue
+        if name in unspaced or name in JAPANESE:
+            table[cp] = 1
+        else:
+            table[cp] = ids.setdefault(name, 2 + len(ids))
+    char_script.cache_clear()  # the table replaces 65k cached entries
+    return table
 
-    Counts distinct characters weighted by frequency (``Counter`` runs in C), so
-    the cost is per distinct character, not per character.
-    """
-    counts: Counter = Counter()
-    for ch, n in Counter(key).items():
-        s = char_script(ch)
-        if s != COMMON:
-            counts["Japanese" if s in JAPANESE else s] += n
-    if not counts:
-        return False
-    return counts.most_common(1)[0][0] in unspaced_scripts()
+
+_FIRST_UNSPACED = 0x0E00  # Thai; every script without spaces lies above it
 
 
-def _code_points(key: str) -> np.ndarray:
-    return np.frombuffer(key.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+def unspaced_docs(batch: KeyBatch) -> np.ndarray:
+    """Per document: are more of its letters in scripts written without spaces
+    than in any other one script? Only points above U+0E00 need a script lookup;
+    the letters below it (Latin, Greek, Cyrillic, Arabic, Indic, ...) count as
+    "another script" together, which only matters for texts mixing three."""
+    n = len(batch)
+    points = batch.points
+    high = np.flatnonzero(points >= _FIRST_UNSPACED)
+    if len(high) == 0:
+        return np.zeros(n, dtype=bool)
+    table = _script_table()
+    k = int(table.max()) + 1
+    sid = table[np.minimum(points[high], 0xFFFF)].astype(np.int64)
+    counts = np.bincount(batch.owner(high) * k + sid, minlength=n * k).reshape(n, k)
+    low = (points < _FIRST_UNSPACED) & (points != _SPACE) & (points != _NEWLINE)
+    low_pos = np.flatnonzero(low)
+    low_counts = np.bincount(batch.owner(low_pos), minlength=n) if len(low_pos) else np.zeros(n, np.int64)
+    others = np.maximum(counts[:, 2:].max(axis=1) if k > 2 else 0, low_counts)
+    return (counts[:, 1] > 0) & (counts[:, 1] >= others)
+
+
+def is_unspaced(points: np.ndarray) -> bool:
+    """Is one key mostly in scripts written without spaces?"""
+    return bool(unspaced_docs(KeyBatch.single(points))[0])
 
 
 def _prefix(cps: np.ndarray) -> np.ndarray:
@@ -111,83 +138,139 @@ def _substring_hashes(h: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np
         return (h[ends] - h[starts]) * q[starts] + (ends - starts).astype(np.uint64)
 
 
-def _ngrams(items: np.ndarray, line: np.ndarray, n: int, seed: int) -> np.ndarray:
-    """Combine n consecutive item hashes, keeping only windows inside one line."""
+def _ngrams(items: np.ndarray, line: np.ndarray, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Combine n consecutive item hashes; keep windows inside one line. Returns
+    (hashes, index of each window's first item)."""
     m = len(items)
+    if m < n:
+        return np.empty(0, np.uint64), np.empty(0, np.int64)
     mult = _combiners(n, seed)
     with np.errstate(over="ignore"):
         out = items[: m - n + 1] * mult[0]
         for j in range(1, n):
             out += items[j : m - n + 1 + j] * mult[j]
-    return out[line[: m - n + 1] == line[n - 1 :]]
+    ok = np.flatnonzero(line[: m - n + 1] == line[n - 1 :])
+    return out[ok], ok
 
 
-def _whole(items: np.ndarray, n: int, seed: int) -> np.ndarray:
-    """The fallback for a text with no line as long as a shingle: n-grams across
-    lines, or, if the text is shorter than one shingle, one shingle of all of it."""
-    k = min(n, len(items))
-    return _ngrams(items, np.zeros(len(items), dtype=np.int64), k, seed)
+def _shingle_items(items: np.ndarray, line: np.ndarray, owner: np.ndarray, n_docs: int,
+                   n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """n-grams of items (words or characters) within lines, with the fallback for
+    documents that have no line of n items: n-grams across their lines, or one
+    shingle of everything if they are shorter than n items."""
+    hashes, first = _ngrams(items, line, n, seed)
+    owners = owner[first]
+    has = np.zeros(n_docs, dtype=bool)
+    has[owners] = True
+    present = np.zeros(n_docs, dtype=bool)
+    present[owner] = True
+    lacking = np.flatnonzero(present & ~has)
+    if len(lacking):
+        extra_h, extra_o = [hashes], [owners]
+        lo = np.searchsorted(owner, lacking)
+        hi = np.searchsorted(owner, lacking, side="right")
+        for d, a, b in zip(lacking.tolist(), lo.tolist(), hi.tolist()):
+            h, _ = _ngrams(items[a:b], np.zeros(b - a, np.int64), min(n, b - a), seed)
+            extra_h.append(h)
+            extra_o.append(np.full(len(h), d, dtype=np.int64))
+        hashes, owners = np.concatenate(extra_h), np.concatenate(extra_o)
+    with np.errstate(over="ignore"):
+        return fmix64(hashes), owners
 
 
-def word_shingles(key: str, n: int, seed: int = 1) -> np.ndarray:
-    """64-bit hashes of the word n-grams of a key.
-
-    Words are separated by single spaces, lines by single newlines. Shingles do
-    not cross lines, and a line shorter than n words yields none: such lines are
-    menu items, bylines, share buttons and captions — page furniture, not story
-    — and across line ends they would weave the furniture into the story's
-    shingles.
-    """
-    if not key:
-        return np.empty(0, dtype=np.uint64)
-    cps = _code_points(key)
-    h = _prefix(cps)
-    gaps = np.flatnonzero((cps == _SPACE) | (cps == _NEWLINE))
-    starts = np.concatenate(([0], gaps + 1))
-    ends = np.concatenate((gaps, [len(cps)]))
-    line = np.concatenate(([0], np.cumsum(cps[gaps] == _NEWLINE)))
+def _word_items(batch: KeyBatch, seed: int):
+    """Word hashes, line numbers and documents of a batch (documents are divided
+    by newlines, so a word never spans two)."""
+    cps = batch.points
+    gap = (cps == _SPACE) | (cps == _NEWLINE)
+    edge = np.diff(gap.view(np.int8), prepend=np.int8(1), append=np.int8(1))
+    starts = np.flatnonzero(edge == -1)
+    ends = np.flatnonzero(edge == 1)
+    line = np.searchsorted(np.flatnonzero(cps == _NEWLINE), starts)
+    h = _prefix(cps.astype(np.uint64))
     with np.errstate(over="ignore"):
         words = fmix64(_substring_hashes(h, starts, ends) ^ _U64(seed))
-        out = _ngrams(words, line, n, seed) if len(words) >= n else np.empty(0, np.uint64)
-        if len(out) == 0:
-            out = _whole(words, n, seed)
-        return fmix64(out)
+    return words, line, batch.owner(starts)
 
 
-def char_shingles(key: str, n: int, seed: int = 1) -> np.ndarray:
-    """64-bit hashes of the character n-grams of a key, spaces left out, within lines."""
-    key = key.replace(" ", "")
-    if not key.strip("\n"):
-        return np.empty(0, dtype=np.uint64)
-    cps = _code_points(key)
-    newline = cps == _NEWLINE
-    line = np.cumsum(newline)[~newline]
-    cps = cps[~newline]
+def _char_items(batch: KeyBatch, seed: int):
+    """Character hashes (spaces left out), line numbers and documents."""
+    cps = batch.points
+    at = np.flatnonzero((cps != _SPACE) & (cps != _NEWLINE))
+    line = np.searchsorted(np.flatnonzero(cps == _NEWLINE), at)
     with np.errstate(over="ignore"):
-        chars = fmix64(cps ^ _U64(seed))
-        out = _ngrams(chars, line, n, seed) if len(chars) >= n else np.empty(0, np.uint64)
-        if len(out) == 0:
-            out = _whole(chars, n, seed)
-        return fmix64(out)
+        chars = fmix64(cps[at].astype(np.uint64) ^ _U64(seed))
+    return chars, line, batch.owner(at)
 
 
-def shingle_hashes(key: str, word_n: int, char_n: int, seed: int = 1) -> np.ndarray:
-    """Shingle hashes of a key, by word or by character as its script calls for."""
-    if is_unspaced(key):
-        return char_shingles(key, char_n, seed)
-    return word_shingles(key, word_n, seed)
+def _subset(batch: KeyBatch, docs: np.ndarray) -> tuple[KeyBatch, np.ndarray]:
+    """A batch of some of the documents (renumbered), and their old numbers."""
+    parts = [batch.doc(int(i)) for i in docs]
+    nl = np.array([_NEWLINE], dtype=np.uint32)
+    pts = np.concatenate([x for p in parts for x in (p, nl)]) if parts else np.empty(0, np.uint32)
+    lens = np.array([len(p) for p in parts], dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(lens + 1)[:-1]))
+    return KeyBatch(pts, starts, starts + lens), docs
+
+
+def batch_shingles(batch: KeyBatch, word_n: int, char_n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit shingle hashes of every document of a batch, and the document of each
+    (sorted by document).
+
+    Word n-grams for space-delimited scripts, character n-grams for the others
+    (decided per document); shingles never cross a line. Lines shorter than one
+    shingle yield none: such lines are menu items, bylines, share buttons and
+    captions — page furniture, not story — and across line ends they would
+    weave the furniture into the story's shingles.
+    """
+    n_docs = len(batch)
+    unspaced = unspaced_docs(batch)
+    if not unspaced.any():
+        words, line, own = _word_items(batch, seed)
+        return _shingle_items(words, line, own, n_docs, word_n, seed)
+    parts_h, parts_o = [], []
+    for want, items_of, n in ((False, _word_items, word_n), (True, _char_items, char_n)):
+        docs = np.flatnonzero(unspaced == want)
+        if len(docs) == 0:
+            continue
+        sub, numbers = _subset(batch, docs)
+        items, line, own = items_of(sub, seed)
+        h, o = _shingle_items(items, line, own, len(sub), n, seed)
+        parts_h.append(h)
+        parts_o.append(numbers[o])
+    hashes, owners = np.concatenate(parts_h), np.concatenate(parts_o)
+    order = np.argsort(owners, kind="stable")
+    return hashes[order], owners[order]
+
+
+def shingle_hashes(points: np.ndarray, word_n: int, char_n: int, seed: int = 1) -> np.ndarray:
+    """Shingle hashes of one key."""
+    return batch_shingles(KeyBatch.single(points), word_n, char_n, seed)[0]
 
 
 def text_shingles(text: str, word_n: int, char_n: int, seed: int = 1) -> np.ndarray:
-    """Shingle hashes of a (cleaned) text, lines kept apart."""
-    return shingle_hashes(lined_key(text), word_n, char_n, seed)
+    """Shingle hashes of one (cleaned) text."""
+    return shingle_hashes(key_points(text), word_n, char_n, seed)
 
 
 def shingle_set(text: str, word_n: int, char_n: int, seed: int = 1) -> np.ndarray:
-    """The sorted, distinct 32-bit shingle hashes of a key: what verification compares.
+    """The sorted, distinct 32-bit shingle hashes of a text: what verification compares.
 
     32 bits keep the stored sets small; for sets of a few thousand shingles a
     chance collision moves a similarity by well under a thousandth.
     """
-    h = text_shingles(text, word_n, char_n, seed)
-    return np.unique((h >> _U64(32)).astype(np.uint32))
+    return to_set(text_shingles(text, word_n, char_n, seed))
+
+
+def to_set(hashes: np.ndarray) -> np.ndarray:
+    """64-bit shingle hashes -> sorted distinct 32-bit ones (the high half)."""
+    return np.unique((hashes >> _U64(32)).astype(np.uint32))
+
+
+def shingle_sets(texts: list[str], word_n: int, char_n: int, seed: int = 1) -> list[np.ndarray]:
+    """:func:`shingle_set` of many texts, computed as one batch."""
+    if not texts:
+        return []
+    hashes, owner = batch_shingles(batch_keys(texts), word_n, char_n, seed)
+    bounds = np.searchsorted(owner, np.arange(len(texts) + 1))
+    return [to_set(hashes[bounds[i] : bounds[i + 1]]) for i in range(len(texts))]

@@ -32,16 +32,21 @@ def overlap(a: np.ndarray, b: np.ndarray) -> int:
 
 
 def similarity(a: np.ndarray, b: np.ndarray, settings: DedupSettings) -> Optional[float]:
-    """The similarity that makes ``a`` and ``b`` duplicates, or None if they are not."""
+    """The similarity that makes ``a`` and ``b`` duplicates, or None if they are not.
+
+    When both tests pass, the higher value is returned: containment says more
+    about a truncated copy than its Jaccard similarity does.
+    """
     if len(a) == 0 or len(b) == 0:
         return None
     inter = overlap(a, b)
+    passed = []
     jaccard = inter / (len(a) + len(b) - inter)
     if jaccard >= settings.threshold:
-        return jaccard
+        passed.append(jaccard)
     small, big = sorted((len(a), len(b)))
     if small >= settings.min_containment_shingles and small >= settings.min_size_ratio * big:
         contained = inter / small
         if contained >= settings.containment:
-            return contained
-    return None
+            passed.append(contained)
+    return max(passed) if passed else None

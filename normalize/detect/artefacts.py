@@ -85,6 +85,11 @@ def native_scripts(lang: Optional[str], text: str) -> frozenset:
     return frozenset({script})
 
 
+@lru_cache(maxsize=None)
+def residue_exemptions() -> tuple:
+    return tuple(re.compile(rx) for _, rx in data_rows("artefact_residue_skip.tsv"))
+
+
 @dataclass
 class Page:
     """The inputs every rule reads, gathered once per document."""
@@ -164,7 +169,7 @@ class ScriptResidue:
             if (ascii_ok and line.isascii()) or number in menu_lines:
                 continue
             foreign, n_all = foreign_letters(line, allowed)
-            if not foreign or self.switcher.tokens(line.strip()):
+            if not foreign or self.switcher.tokens(line.strip()) or self.quoted(line):
                 continue  # (a lone "日本語" or "Русский" is a link to another edition)
             main = max(foreign, key=lambda s: (foreign[s], s))
             info = script_table().get(main, ScriptInfo(UND, True, ()))
@@ -180,6 +185,11 @@ class ScriptResidue:
             yield Finding(self.kind, number,
                           f'{main} {what} "{excerpt(span)}" (document language: {page.lang or "unknown"})',
                           f"{self.kind}:{what}", weight, source)
+
+    @staticmethod
+    def quoted(line: str) -> bool:
+        """A quoted line (an embedded post) keeps its author's script: not residue."""
+        return any(rx.search(line) for rx in residue_exemptions())
 
     def dominant_foreign(self, page: Page, allowed: frozenset) -> frozenset:
         """Foreign scripts holding a large share of the text: a bilingual document or a
@@ -264,7 +274,8 @@ class LanguageSwitcher:
     Codes are also words ("en", "de", "it", "por"), so a line of bare lower-case
     codes needs three of them or a separator ("ua en ru", "en | de"); upper-case
     codes and capitalised autonyms are strong enough in pairs ("EN DE",
-    "English Deutsch"). One token must be unambiguous, and two languages present.
+    "English Deutsch"). Two languages must be named unambiguously ("IT", "UK"
+    and lower-case "de" are not), or one beside a separator.
     A menu names the site's own language first, which is taken as the likely
     source of a translation. The lines of a menu are not residue: "日本語" in a
     language menu is a link, not left-over Japanese.
@@ -274,12 +285,12 @@ class LanguageSwitcher:
     _SPLIT = re.compile(r"\s+[-–—]\s+|[|/•·,;\s]+")
     _SEPARATOR = re.compile(r"[|/•·,;]|\s[-–—]\s")
     _REGION = re.compile(r"^([a-z]{2,3})[-_](?:[a-z]{2}|hans|hant)$")
-    GAP = 3  # menu items of one column are at most this many non-blank lines apart
-    SHORT = 4  # words in a line that can be a menu item
-    DENSITY = 0.6  # share of the lines of a column that must be language tokens
-
     def __init__(self) -> None:
-        self.weight = settings()["switcher.weight"]
+        conf = settings()
+        self.weight = conf["switcher.weight"]
+        self.gap = conf["switcher.column.gap"]  # items of one column are this close at most
+        self.short = conf["switcher.column.max_words"]  # words in a line that can be an item
+        self.density = conf["switcher.column.density"]  # share of a column's lines that are items
 
     def __call__(self, page: Page) -> Iterable[Finding]:
         for number, langs, shown in self.menus(page)[0]:
@@ -308,9 +319,9 @@ class LanguageSwitcher:
         items = [(n, line.strip()) for n, line in enumerate(lines, 1) if line.strip()]
         group: list = []  # (position among items, number, tokens)
         for pos, (number, text) in enumerate(items):
-            tokens = self.tokens(text) if len(text.split()) <= self.SHORT else None
+            tokens = self.tokens(text) if len(text.split()) <= self.short else None
             if tokens:
-                if group and pos - group[-1][0] > self.GAP:
+                if group and pos - group[-1][0] > self.gap:
                     yield from self.column(group, items)
                     group = []
                 group.append((pos, number, tokens))
@@ -325,14 +336,14 @@ class LanguageSwitcher:
         clear = {t.lang for t, surface in tokens if t.clear(surface)}
         strong = sum(self.strong(t, surface) for t, surface in tokens)
         first, last = group[0][0], group[-1][0]
-        dense = len(group) >= self.DENSITY * (last - first + 1)
+        dense = len(group) >= self.density * (last - first + 1)
         if len(clear) < 2 or not dense or (strong < 2 and len(group) < 3):
             return
         # the short lines between and just around the items are part of the menu
         # ("Pусский" with a Latin P, "中文v" with the arrow of a drop-down)
         lo, hi = max(0, first - 1), min(len(items) - 1, last + 1)
         members = {items[p][0] for p in range(lo, hi + 1)
-                   if len(items[p][1].split()) <= self.SHORT or first <= p <= last}
+                   if len(items[p][1].split()) <= self.short or first <= p <= last}
         shown = " ".join(items[p][1] for p in range(first, min(last, first + 5) + 1))
         yield group[0][1], langs, shown, members
 
@@ -345,9 +356,13 @@ class LanguageSwitcher:
         if not tokens or len(tokens) < 2:
             return None
         langs = list(dict.fromkeys(t.lang for t, _ in tokens))
-        if len(langs) < 2 or not any(t.clear(surface) for t, surface in tokens):
+        clear = {t.lang for t, surface in tokens if t.clear(surface)}
+        separated = bool(self._SEPARATOR.search(line))
+        # two languages named unambiguously, or one and a separator ("de / en");
+        # "English (UK)" names one language and a country
+        if len(langs) < 2 or not (len(clear) >= 2 or (clear and separated)):
             return None
-        if len(tokens) >= 3 or self._SEPARATOR.search(line) or all(self.strong(t, s) for t, s in tokens):
+        if len(tokens) >= 3 or separated or all(self.strong(t, s) for t, s in tokens):
             return langs
         return None
 
@@ -394,6 +409,7 @@ class LanguageSwitcher:
 class WireRule:
     name: str
     source: Optional[str]
+    written_in: Optional[str]  # the language of the phrase itself; None: any
     weight: float
     cues: tuple  # lower-case strings, one of which a text must contain for the rule to apply
     pattern: re.Pattern
@@ -401,22 +417,26 @@ class WireRule:
 
 @lru_cache(maxsize=None)
 def wire_rules() -> tuple[WireRule, ...]:
-    return tuple(WireRule(name, None if source == "-" else source, float(weight), tuple(cues.split("|")),
-                          re.compile(rx, re.MULTILINE))
-                 for name, source, weight, cues, rx in data_rows("artefact_wire.tsv"))
+    return tuple(WireRule(name, None if source == "-" else source, None if written == "-" else written,
+                          # MULTILINE: "^" and "$" also hold in the whole-page search
+                          float(weight), tuple(cues.split("|")), re.compile(rx, re.MULTILINE))
+                 for name, source, written, weight, cues, rx in data_rows("artefact_wire.tsv"))
 
 
 class WireMarkers:
     """Phrases of translated wire copy, from ``data/artefact_wire.tsv``.
 
     A marker is not evidence in a text written in the language it points at:
-    "ⓒ" is ordinary in Korean.
+    "ⓒ" is ordinary in Korean. An English phrase is only looked for in English
+    (or unlabelled) text: "Photo illustrative" is plain French.
     """
 
     kind = "wire-marker"
 
     def __call__(self, page: Page) -> Iterable[Finding]:
-        rules = [r for r in wire_rules() if not (r.source and page.lang in r.source.split("|"))]
+        rules = [r for r in wire_rules()
+                 if not (r.source and page.lang in r.source.split("|"))
+                 and (r.written_in is None or page.lang in (None, r.written_in))]
         # Most rules never match: one search over the whole page (after the cheaper
         # cue test) rules a rule out; only a rule that matches there is run line by line.
         text = "\n".join(page.lines)
@@ -431,19 +451,6 @@ class WireMarkers:
                     hits.append(Finding(self.kind, number, f'{rule.name} "{excerpt(m.group().strip())}"',
                                         f"{self.kind}:{rule.name}", rule.weight, rule.source))
         return hits
-
-
-class Names:
-    """Adapter running :class:`normalize.detect.names.NameChecks` over a page."""
-
-    def __init__(self) -> None:
-        self.checks = NameChecks()
-        self.mentions: list = []
-        self.flagged: set = set()
-
-    def __call__(self, page: Page) -> Iterable[Finding]:
-        findings, self.mentions, self.flagged = self.checks(page.lines)
-        return findings
 
 
 # -- the stage ---------------------------------------------------------------
@@ -462,19 +469,19 @@ class FindArtefacts:
     def __init__(self) -> None:
         switcher = LanguageSwitcher()
         self.rules = (switcher, ScriptResidue(switcher), WireMarkers())
+        self.names = NameChecks()
 
     def __call__(self, doc: Document) -> Document:
         page = Page.of(doc)
         findings: list[Finding] = []
         for rule in self.rules:
             findings.extend(rule(page))
-        names = Names()
-        findings.extend(names(page))
+        found, mentions, flagged = self.names(page.lines)
+        findings.extend(found)
         findings.sort(key=lambda f: (f.line, f.kind, f.evidence))
         doc.artefacts.extend(f.artefact() for f in findings)
         doc.translation = verdict(findings)
-        removed = {r.line for r in doc.removed}
-        doc.work["names"] = mention_records(names.mentions, names.flagged, removed)
+        doc.work["names"] = mention_records(mentions, flagged, {r.line for r in doc.removed})
         return doc
 
 

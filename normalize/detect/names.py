@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Optional
 
@@ -40,11 +40,8 @@ from normalize.document import Artefact
 from normalize.detect.translation import Finding, data_rows, settings
 
 KIND = "name-variant"
-_TOKEN = re.compile(r"[^\W\d_]+(?:['’\-‐‑][^\W\d_]+)*")
 _PARTS = re.compile(r"[-‐‑'’\s]+")
 _POSSESSIVE = re.compile(r"['’]s$")
-MAX_TOKENS = 4  # longer capitalised runs are headlines and titles, not names
-PROSE_WORDS = 4  # name variants are looked for in lines of at least this many words
 
 
 # -- data --------------------------------------------------------------------
@@ -70,7 +67,7 @@ class Spelling:
 class Person:
     canonical: str
     langs: frozenset
-    given: str  # folded given name ("" when the name is family-name first)
+    given: str  # folded first word of the name (the given name, or a Korean family name)
     surnames: frozenset  # folded accepted spellings of the rest of the name
     key: str
 
@@ -94,6 +91,12 @@ def language_names() -> dict[str, str]:
 @lru_cache(maxsize=None)
 def word_list(name: str) -> frozenset:
     return frozenset(row[0] for row in data_rows(name))
+
+
+@lru_cache(maxsize=None)
+def syllable_pattern() -> re.Pattern:
+    """A romanised Korean or Chinese syllable, from ``data/names_syllables.txt``."""
+    return re.compile(data_rows("names_syllables.txt")[0][0])
 
 
 @lru_cache(maxsize=None)
@@ -192,7 +195,7 @@ def trim_run(run: list[str]) -> list[str]:
 
 
 def is_mention(tokens: list[str]) -> bool:
-    if not tokens or len(tokens) > MAX_TOKENS:
+    if not tokens or len(tokens) > settings()["names.max_words"]:
         return False
     if all(t.isupper() for t in tokens):  # headline capitals say nothing about spelling
         return False
@@ -232,19 +235,20 @@ def casing_artefact(form: str, other: str) -> list[str]:
     """Parts of ``form`` in capitals where ``other``, the same name, has them in
     lower or mixed case: "Kim Jong UN" against "Kim Jong-un" gives ["UN"].
 
-    A short syllable with a vowel only (long capitals are emphasis, "DT" is an
-    abbreviation), and an acronym only where the other spelling has it as a
-    lower-case syllable: "Kim Jong-un" makes "UN" an artefact, "Contact Us" does
-    not make "Contact US" one.
+    Only a romanised syllable (see :func:`syllable_pattern`) qualifies: capitals
+    elsewhere are emphasis or house style ("Flash INFO", "Emmanuel MACRON"). An
+    acronym qualifies only where the other spelling has it as a lower-case
+    syllable: "Kim Jong-un" makes "UN" an artefact, "Contact Us" does not make
+    "Contact US" one.
     """
     mine, theirs = parts_of(form), parts_of(other)
     if [fold(p) for p in mine] != [fold(p) for p in theirs]:
         return []
-    acronyms = word_list("names_acronyms.txt")
+    acronyms, syllable = word_list("names_acronyms.txt"), syllable_pattern()
     out = []
     for i, (a, b) in enumerate(zip(mine, theirs)):
-        if (i > 0 and a.isupper() and not b.isupper() and 2 <= len(a) <= 4
-                and re.search("[AEIOUY]", a) and (a not in acronyms or b.islower())):
+        if (i > 0 and len(a) >= 2 and a.isupper() and not b.isupper() and syllable.match(a.lower())
+                and (a not in acronyms or b.islower())):
             out.append(a)
     return out
 
@@ -269,7 +273,7 @@ def name_like(text: str) -> bool:
     if len(words) == 1:
         s = spellings().get(fold(text))
         return s is not None and s.type == "place"
-    if len(words) > MAX_TOKENS:
+    if len(words) > settings()["names.max_words"]:
         return False
     for i, word in enumerate(words):
         head = word.split("-")[0].split("'")[0]
@@ -281,7 +285,7 @@ def name_like(text: str) -> bool:
 
 def is_prose(line: str) -> bool:
     """A line of running text or a caption, not a menu item or a button."""
-    return len(line.split()) >= PROSE_WORDS
+    return len(line.split()) >= settings()["names.prose.min_words"]
 
 
 def pointed_language(form: str, other: str) -> Optional[str]:
@@ -329,15 +333,14 @@ class NameChecks:
         (line, text) pairs flagged."""
         runs = line_runs(lines)
         findings = list(self.wrong_person(runs))
-        mentions = [m for m in find_mentions(lines, runs) if name_like(m.text) and is_prose(lines[m.line - 1])]
+        named = [m for m in find_mentions(lines, runs) if name_like(m.text)]
+        # Menus and buttons ("Contact US", "Flash INFO") are typography; names in
+        # them count only against a known person's spelling.
+        prose = {m.line for m in named if is_prose(lines[m.line - 1])}
         flagged = {(f.line, f.rule.split(":", 1)[1]) for f in findings}
-        for f in self.inconsistent(mentions, flagged):
-            findings.append(f)
-            flagged.add((f.line, f.rule.split(":", 1)[1]))
-        for f in self.unsupported_casing(mentions, flagged):
-            findings.append(f)
-            flagged.add((f.line, f.rule.split(":", 1)[1]))
-        return findings, mentions, flagged
+        findings.extend(self.inconsistent(named, prose, flagged))
+        findings.extend(self.unsupported_casing([m for m in named if m.line in prose], flagged))
+        return findings, [m for m in named if m.line in prose], flagged
 
     def wrong_person(self, runs: list) -> Iterable[Finding]:
         """"Volodymyr Putin": a given name spelt from the wrong language for its bearer."""
@@ -360,8 +363,9 @@ class NameChecks:
                         f'transliteration, applied to a {theirs} name (expected "{person.canonical}")',
                         f"{KIND}:{text}", self.w_person, spelt.lang)
 
-    def inconsistent(self, mentions: list[Mention], flagged: set) -> Iterable[Finding]:
-        """Spellings of one name that differ within the document; the minority is flagged."""
+    def inconsistent(self, mentions: list[Mention], prose: set, flagged: set) -> Iterable[Finding]:
+        """Spellings of one name that differ within the document, or from a known
+        person's: the minority is flagged (adds to ``flagged``)."""
         groups: dict[str, list[Mention]] = defaultdict(list)
         for m in mentions:
             groups[m.key].append(m)
@@ -375,21 +379,21 @@ class NameChecks:
             if len(candidates) < 2:
                 continue
             best = min(candidates, key=lambda f: preference(f, candidates[f], candidates[f]))
+            in_text = counts.get(best, 0) > 0
             for m in group:
-                if m.text == best or (m.line, m.text) in flagged:
+                if m.text == best or (m.line, m.text) in flagged or (m.line not in prose and person is None):
                     continue
                 how = difference(m.text, best)
                 if how == "hyphenation":
                     continue  # house style: outlets differ, and so do their sources
-                if how == "transliteration" and counts.get(best, 0) == 0:
+                if how == "transliteration" and not in_text:
                     continue  # only the known person's spelling differs: wrong_person() decides
                 weight = self.w_casing if how == "casing" else self.w_translit
-                where = "elsewhere in the text" if counts.get(best, 0) else "the usual spelling"
-                caps = " ".join(casing_artefact(m.text, best))
-                detail = f'all-caps "{caps}" is not an acronym here; ' if how == "casing" else ""
+                where = "as written elsewhere in the text" if in_text else "the usual spelling of the name"
+                caps = ", ".join(f'"{c}"' for c in casing_artefact(m.text, best))
+                detail = f" ({caps} is a syllable here, not an acronym)" if how == "casing" else ""
                 yield Finding(
-                    KIND, m.line,
-                    f'"{m.text}": {how} variant of "{best}" ({detail}{where})',
+                    KIND, m.line, f'"{m.text}": {how} variant of "{best}", {where}{detail}',
                     f"{KIND}:{m.text}", weight,
                     pointed_language(m.text, best) if how == "transliteration" else None)
                 flagged.add((m.line, m.text))
@@ -410,12 +414,7 @@ class NameChecks:
                 yield Finding(KIND, m.line,
                               f'"{m.text}": all-caps "{last}" as the last syllable of a name',
                               f"{KIND}:{m.text}", self.w_unsupported, None)
-
-
-@lru_cache(maxsize=None)
-def syllable_pattern() -> re.Pattern:
-    """A romanised Korean or Chinese syllable, from ``data/names_syllables.txt``."""
-    return re.compile(data_rows("names_syllables.txt")[0][0])
+                flagged.add((m.line, m.text))
 
 
 def mention_records(mentions: list[Mention], flagged: set, removed: set) -> list[dict]:
@@ -455,21 +454,20 @@ class NameVariants:
         self._docs.append((position, cluster_id, records))
 
     def finish(self) -> dict[int, list[Artefact]]:
+        """Position -> name-variant artefacts for the documents added."""
         cluster_sizes = Counter(cid for _, cid, _ in self._docs if cid is not None)
-        votes_corpus: dict[str, Counter] = defaultdict(Counter)
-        votes_cluster: dict[tuple, Counter] = defaultdict(Counter)
-        mentions_corpus: dict[str, Counter] = defaultdict(Counter)
+        corpus: dict[str, Votes] = defaultdict(Votes)
+        clusters: dict[tuple, Votes] = defaultdict(Votes)
+        mentions: dict[str, Counter] = defaultdict(Counter)
         for _, cid, records in self._docs:
-            used = {(r["key"], r["text"]) for r in records}
-            for key, text in used:
-                votes_corpus[key][text] += 1
-                if cid is not None:
-                    votes_cluster[(cid, key)][text] += 1
+            forms: dict[str, set] = defaultdict(set)
             for r in records:
-                mentions_corpus[r["key"]][r["text"]] += 1
-
-        def best(votes: Counter, key: str) -> str:
-            return min(votes, key=lambda f: preference(f, votes[f], mentions_corpus[key][f]))
+                forms[r["key"]].add(r["text"])
+                mentions[r["key"]][r["text"]] += 1
+            for key, texts in forms.items():
+                corpus[key].add(texts)
+                if cid is not None and cluster_sizes[cid] > 1:
+                    clusters[(cid, key)].add(texts)
 
         out: dict[int, list[Artefact]] = {}
         for position, cid, records in self._docs:
@@ -481,24 +479,26 @@ class NameVariants:
                     continue
                 seen.add((key, text))
                 artefact = None
-                cvotes = votes_cluster.get((cid, key)) if cid is not None and cluster_sizes[cid] > 1 else None
-                if cvotes and len(cvotes) > 1:
-                    artefact = self._judge(r, best(cvotes, key), cvotes, corpus=False)
-                if artefact is None and len(votes_corpus[key]) > 1:
-                    artefact = self._judge(r, best(votes_corpus[key], key), votes_corpus[key], corpus=True)
+                local = clusters.get((cid, key))
+                if local is not None and len(local.forms) > 1:
+                    artefact = self._judge(r, local, mentions[key], corpus=False)
+                if artefact is None and len(corpus[key].forms) > 1:
+                    artefact = self._judge(r, corpus[key], mentions[key], corpus=True)
                 if artefact is not None:
                     found.append(artefact)
             if found:
                 out[position] = found
         return out
 
-    def _judge(self, record: dict, majority: str, votes: Counter, corpus: bool) -> Optional[Artefact]:
+    @staticmethod
+    def _judge(record: dict, votes: "Votes", mentions: Counter, corpus: bool) -> Optional[Artefact]:
         """The artefact for a document spelling a name as ``record["text"]``, if any."""
         text = record["text"]
+        majority = min(votes.forms, key=lambda f: preference(f, votes.forms[f], mentions[f]))
         if text == majority:
             return None
         how = difference(text, majority)
-        mine, theirs = votes[text], votes[majority]
+        mine, theirs = votes.forms[text], votes.forms[majority]
         if corpus:
             # outlets differ in house style; only artefacts against a real majority count
             if how == "hyphenation" or theirs < 2 or mine >= theirs:
@@ -509,5 +509,17 @@ class NameVariants:
         source = pointed_language(text, majority) if how == "transliteration" else None
         tag = f" (source: {source})" if source else ""
         return Artefact(KIND, record["line"],
-                        f'"{text}": {how} variant of "{majority}", the form {theirs} of '
-                        f"{sum(votes.values())} documents {scope} use{tag}")
+                        f'"{text}": {how} variant of "{majority}", used by {theirs} of the {votes.docs} '
+                        f"documents {scope} that mention the name{tag}")
+
+
+@dataclass
+class Votes:
+    """How many documents use each spelling of one name, and how many name it at all."""
+
+    forms: Counter = field(default_factory=Counter)
+    docs: int = 0
+
+    def add(self, texts: set) -> None:
+        self.forms.update(texts)
+        self.docs += 1

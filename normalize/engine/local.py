@@ -42,8 +42,10 @@ def _init(stages: Sequence[Stage]) -> None:
     global _stages
     _stages = stages
     # Ctrl-C reaches the whole process group; the main process handles it and
-    # shuts the pool down, so workers should not each print a traceback.
+    # shuts the pool down, so workers should not each print a traceback; and a
+    # forked worker must not inherit the CLI's SIGTERM handler either.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _run_batch(batch: list[Document]) -> list[Item]:

@@ -24,12 +24,26 @@ from normalize.normalise.whitespace import normalise_whitespace, squeeze_spaces
 __all__ = ["normalise_text", "match_key", "Normalise"]
 
 
-def normalise_text(text: str) -> str:
-    """Repaired, NFC, whitespace-normalised text. Idempotent."""
+def _normalise_once(text: str) -> str:
     text = repair(text)
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
     return normalise_whitespace(text)
+
+
+def normalise_text(text: str) -> str:
+    """Repaired, NFC, whitespace-normalised text. Idempotent.
+
+    Tidying can expose damage ftfy recognises only now (a form feed that
+    becomes the space after a stray "Â"), so the steps repeat until the text
+    stops changing; clean text goes through once.
+    """
+    current = _normalise_once(text)
+    for _ in range(3):
+        if current == text:
+            break
+        text, current = current, _normalise_once(current)
+    return current
 
 
 def match_key(text: str) -> str:

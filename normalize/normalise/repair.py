@@ -97,16 +97,16 @@ def repair(text: str) -> str:
     """``text`` with mojibake and stray escapes repaired; clean text unchanged.
 
     ftfy fixes a text line by line (each line is a separate segment), so only
-    the lines that can need it are handed to ftfy. One subtlety is kept: once a
-    line holds "<" (markup), ftfy stops unescaping entities for the rest.
+    the lines that can need it are handed to ftfy. One difference from
+    ``ftfy.fix_text``: whether HTML entities are unescaped is decided per line
+    (not when markup ("<") is in the line), where ftfy stops unescaping for
+    the rest of a text after the first "<". Deciding per line keeps cleaning
+    idempotent when the stripper later removes the line with the markup.
     """
     if not may_need_repair(text):
         return text
     lines = text.split("\n")
-    config = CONFIG
     for i, line in enumerate(lines):
-        if "<" in line:
-            config = config._replace(unescape_html=False)
         if needs_repair(line):
-            lines[i] = ftfy.fix_text(line, config)
+            lines[i] = ftfy.fix_text(line, CONFIG)
     return "\n".join(lines)

@@ -80,3 +80,25 @@ def screenshot(html_path: str | Path, out_png: str | Path, view: str = "overview
         out_png.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(out_png), full_page=full_page)
     return out_png
+
+
+def main() -> None:
+    """``python -m normalize.report.browser OUTDIR/index.html shot.png --view cluster``"""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Save a screenshot of a report view.")
+    parser.add_argument("html", type=Path)
+    parser.add_argument("png", type=Path)
+    parser.add_argument("--view", default="overview", help="overview, clusters, docs, rejected, cluster, doc or a #route")
+    parser.add_argument("--width", type=int, default=1400)
+    parser.add_argument("--height", type=int, default=1000)
+    parser.add_argument("--viewport-only", action="store_true", help="not the full page")
+    args = parser.parse_args()
+    reason = available()
+    if reason:
+        raise SystemExit(reason)
+    print(screenshot(args.html, args.png, args.view, args.width, args.height, not args.viewport_only))
+
+
+if __name__ == "__main__":
+    main()

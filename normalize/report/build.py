@@ -55,6 +55,15 @@ def md_cell(value) -> str:
     return text[:120]
 
 
+# The page's one inline script, in parts; they share one function scope.
+SCRIPT_PARTS = ("report-dom.js", "report-diff.js", "report.js")
+
+
+def page_script(env: Environment) -> str:
+    parts = [env.loader.get_source(env, name)[0] for name in SCRIPT_PARTS]
+    return '(function () {\n  "use strict";\n' + "\n".join(parts) + "})();\n"
+
+
 def csp(script: str) -> str:
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     return (
@@ -68,7 +77,7 @@ def csp(script: str) -> str:
 def render_html(outputs: Outputs, summary: dict, limits: dict | None = None) -> str:
     limits = limits or load_limits()
     env = environment()
-    script = env.loader.get_source(env, "report.js")[0]
+    script = page_script(env)
     style = env.loader.get_source(env, "report.css")[0]
     if "</script" in script.lower() or "</style" in style.lower():
         raise ValueError("inline code must not contain a closing tag")

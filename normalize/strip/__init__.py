@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from normalize.document import Document, Removal
-from normalize.normalise import Normalise, normalise_text
+from normalize.normalise import Normalise
 from normalize.strip.corpus import CorpusRepeats, StripCorpusRepeats, assemble
 from normalize.strip.features import Line, measure
 from normalize.strip.rules import STEPS
@@ -32,11 +32,36 @@ __all__ = [
 ]
 
 
-def judge_lines(lines: list[str]) -> list[Line]:
-    """Every line measured and judged (``Line.reason`` None means keep)."""
+MAX_LOOKS = 6
+
+
+def _judge_once(lines: list[str]) -> list[Line]:
     judged = [measure(i, text) for i, text in enumerate(lines)]
     for step in STEPS:
         step(judged)
+    return judged
+
+
+def judge_lines(lines: list[str]) -> list[Line]:
+    """Every line measured and judged (``Line.reason`` None means keep).
+
+    The rules judge a line by its neighbours, and removing chrome changes the
+    neighbours. So the kept lines are judged again, as a page of their own,
+    until nothing more goes: the result is a fixed point, and cleaning a
+    cleaned text changes nothing.
+    """
+    judged = _judge_once(lines)
+    for _ in range(MAX_LOOKS):
+        kept = [line for line in judged if not line.reason]
+        again = _judge_once([line.text for line in kept])
+        changed = False
+        for line, second in zip(kept, again):
+            if second.reason:
+                line.reason = second.reason
+                line.signals["second_look"] = True
+                changed = True
+        if not changed:
+            break
     return judged
 
 

@@ -14,6 +14,7 @@ in the main process; :meth:`CorpusRepeats.finish` decides and returns
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -44,8 +45,13 @@ def assemble(lines: list[str], removed) -> str:
     return "".join(out)
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
 def line_hash(text: str) -> int:
-    return xxhash.xxh64_intdigest(match_key(text).encode("utf-8"))
+    """Hash of a line's words only: copies that differ in quotes, dashes,
+    spacing or case (typography variants of one story) hash the same."""
+    return xxhash.xxh64_intdigest(_NOT_WORD.sub("", match_key(text)).encode("utf-8"))
 
 
 def source_of(doc: Document) -> str:

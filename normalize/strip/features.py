@@ -22,7 +22,6 @@ from normalize.strip.lexicon import (
     is_language_switcher,
     lexicon,
     patterns,
-    PATTERN_MAX_WORDS,
 )
 
 # Scripts written without spaces between words.
@@ -35,7 +34,7 @@ _CLOSERS = "'\"”’»›)]】」』 "
 SHORT = 40  # words; longer lines are never labels, captions or teasers
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """One line of a document with its measurements and the verdict on it."""
 
@@ -62,6 +61,11 @@ class Line:
         return self.words >= 25 and self.stop_ratio >= 0.15
 
 
+def paragraph(line: Line) -> bool:
+    """A paragraph of running text, not just a sentence-like label."""
+    return line.prose and line.words >= 20
+
+
 @lru_cache(maxsize=1 << 16)
 def _look(text: str) -> tuple[float, bool, float, str, str | None, str | None]:
     """(words, terminal, stop ratio, key, reason, evidence) for one line text."""
@@ -85,16 +89,31 @@ def _says(text: str, key: str, tokens: list[str], words: float) -> tuple[str | N
     reason = lexicon().lookup(key, words)
     if reason:
         return reason, "lexicon"
-    if is_language_switcher(key):
+    if _doubled(key):
+        return "teaser", "text printed twice (link text and its title)"
+    if words <= 12 and is_language_switcher(key):
         return "language-switcher", "language names"
     if tokens and len(tokens) <= 7:
         dates = date_words()
         if all(t.strip(".,:") .isdigit() or t.strip(".,:") in dates for t in tokens):
             return "date", "date words"
-    match = patterns().search(text)
-    if match and words <= PATTERN_MAX_WORDS[match.lastgroup]:
-        return match.lastgroup.rstrip("0123456789_"), "pattern"
+    lower = text.lower()
+    for pattern in patterns():
+        if pattern.matches(text, lower, words):
+            return pattern.reason, "pattern " + pattern.regex.pattern[:40]
     return None, None
+
+
+def _doubled(key: str) -> bool:
+    """"À suivre À suivre", "Les classiquesLes classiques": a link whose
+    title attribute was printed after its text."""
+    n = len(key)
+    if n < 6:
+        return False
+    half = n // 2
+    if n % 2 == 0 and key[:half] == key[half:]:
+        return True
+    return key[half] == " " and key[:half] == key[half + 1 :]
 
 
 def measure(index: int, text: str) -> Line:

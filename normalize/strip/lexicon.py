@@ -2,7 +2,7 @@
 
 Site chrome is written in a small, stable vocabulary per language: "Read also",
 "Читайте також", "본문 바로가기", "Alle Rechte vorbehalten". The phrases live
-in ``data/phrases/LANG.tsv`` with the reason they signal and how they must
+in ``data/phrases-LANG.tsv`` with the reason they signal and how they must
 match:
 
 * ``line``: the whole line is the phrase ("Close", "Advertisement");
@@ -13,7 +13,7 @@ Matching is on :func:`normalize.normalise.match_key` with the bullets, arrows
 and punctuation around a line removed, so "» Read also:" and ".Read also:"
 match "read also". Patterns (``data/patterns.tsv``) catch what words cannot:
 copyright signs, markup residue, breadcrumbs, photo credits, bare dates.
-Stop words (``data/stopwords/LANG.txt``) tell running prose from labels.
+Stop words (``data/stopwords-LANG.txt``) tell running prose from labels.
 """
 from __future__ import annotations
 
@@ -45,6 +45,15 @@ def bare_key(text: str) -> str:
     return key[i:j]
 
 
+def _data_files(prefix: str) -> list:
+    """Per-language files of data/: phrases-LANG.tsv, stopwords-LANG.txt."""
+    return sorted((p for p in _DATA.iterdir() if p.name.startswith(prefix)), key=lambda p: p.name)
+
+
+def _lang(path) -> str:
+    return path.name.split("-", 1)[1].split(".")[0]
+
+
 @dataclass(frozen=True)
 class Lexicon:
     line: dict[str, str]  # bare key -> reason
@@ -52,6 +61,7 @@ class Lexicon:
     short: dict[str, str]  # phrase -> reason, found anywhere in a short line
     short_rx: re.Pattern
     max_prefix_words: int
+    first_words: frozenset[str]  # first word of every prefix phrase
 
     def lookup(self, key: str, n_words: int) -> str | None:
         """Reason for a line whose bare key is ``key``, or None."""
@@ -59,10 +69,11 @@ class Lexicon:
         if reason:
             return reason
         words = key.split(" ")
-        for n in range(min(len(words) - 1, self.max_prefix_words), 0, -1):
-            reason = self.prefix.get(" ".join(words[:n]))
-            if reason:
-                return reason
+        if words[0] in self.first_words:  # most lines start with no phrase's word
+            for n in range(min(len(words) - 1, self.max_prefix_words), 0, -1):
+                reason = self.prefix.get(" ".join(words[:n]))
+                if reason:
+                    return reason
         # a phrase inside a short line ("© 2024 Example Ltd. All rights reserved.")
         if n_words <= 30:
             match = self.short_rx.search(key)
@@ -76,7 +87,7 @@ def lexicon() -> Lexicon:
     line: dict[str, str] = {}
     prefix: dict[str, str] = {}
     short: dict[str, str] = {}
-    for path in sorted(_DATA.joinpath("phrases").iterdir()):
+    for path in _data_files("phrases-"):
         for raw in path.read_text("utf-8").splitlines():
             if not raw.strip() or raw.startswith("#"):
                 continue
@@ -90,38 +101,49 @@ def lexicon() -> Lexicon:
                 short.setdefault(key, reason)
     longest = max((len(k.split(" ")) for k in prefix), default=1)
     short_rx = re.compile("|".join(sorted(map(re.escape, short), key=len, reverse=True)))
-    return Lexicon(line, prefix, short, short_rx, longest)
+    first_words = frozenset(k.split(" ")[0] for k in prefix)
+    return Lexicon(line, prefix, short, short_rx, longest, first_words)
 
 
 @lru_cache(maxsize=1)
 def languages() -> list[str]:
-    return sorted(p.name.split(".")[0] for p in _DATA.joinpath("phrases").iterdir())
+    return [_lang(p) for p in _data_files("phrases-")]
 
 
-PATTERN_MAX_WORDS: dict[str, float] = {}
+@dataclass(frozen=True)
+class LinePattern:
+    reason: str
+    regex: re.Pattern
+    max_words: float
+    needs: tuple[str, ...]  # the line must contain one of these (lower case) ...
+
+    def matches(self, text: str, lower: str, words: float) -> bool:
+        if words > self.max_words:
+            return False
+        # ... a C-speed substring test that spares most lines the regex
+        if self.needs and not any(n in lower for n in self.needs):
+            return False
+        return self.regex.search(text) is not None
 
 
 @lru_cache(maxsize=1)
-def patterns() -> re.Pattern:
-    """All line patterns as one regex; the name of the group that matched is
-    ``REASON_N`` and PATTERN_MAX_WORDS says how long a line it may judge."""
-    groups = []
-    rows = _DATA.joinpath("patterns.tsv").read_text("utf-8").splitlines()
-    for n, raw in enumerate(rows):
+def patterns() -> list[LinePattern]:
+    """The line patterns of ``data/patterns.tsv``, in order."""
+    rows = []
+    for raw in _DATA.joinpath("patterns.tsv").read_text("utf-8").splitlines():
         if not raw.strip() or raw.startswith("#"):
             continue
-        reason, rx, max_words = raw.split("\t")
-        name = f"{reason.replace('-', '_')}_{n}"
-        PATTERN_MAX_WORDS[name] = int(max_words) or float("inf")
-        groups.append(f"(?P<{name}>{rx})")
-    return re.compile("|".join(groups), re.I)
+        reason, rx, max_words, needs = raw.split("\t")
+        rows.append(LinePattern(reason, re.compile(rx, re.I), int(max_words) or float("inf"),
+                                tuple(needs.split())))
+    return rows
 
 
 @lru_cache(maxsize=1)
 def stopwords() -> dict[str, frozenset[str]]:
     out = {}
-    for path in sorted(_DATA.joinpath("stopwords").iterdir()):
-        out[path.name.split(".")[0]] = frozenset(path.read_text("utf-8").split())
+    for path in _data_files("stopwords-"):
+        out[_lang(path)] = frozenset(path.read_text("utf-8").split())
     return out
 
 

@@ -9,13 +9,15 @@ steps go from certain to structural:
    a photo caption) is dropped; its first occurrence stays.
 3. :func:`mark_teaser_blocks`: after "Read also", "Previous Article", "Other
    Topics of Interest" come teaser titles and their one-sentence deks.
-4. :func:`mark_layout`: where the article is. Prose scores, labels cost; the
-   best-scoring stretch of lines is the article, and the runs of short lines
-   above and below it are chrome. Short lines *inside* it are subheads.
+4. :func:`.layout.mark_layout`: where the article is (see :mod:`.layout`).
+5. :func:`mark_copies`: a kept line printed a second time goes.
 """
 from __future__ import annotations
 
-from normalize.strip.features import Line
+from collections import defaultdict
+
+from normalize.strip.features import Line, paragraph
+from normalize.strip.layout import HEAD_MIN_WORDS, mark_layout
 
 MARKERS = frozenset({"read-also", "teaser"})
 
@@ -27,40 +29,42 @@ def mark_own(lines: list[Line]) -> None:
             line.reason = line.says
 
 
-HEAD_MIN_WORDS = 3  # a headline or deck line has at least this many words
-MIN_EXTRA_STRETCH = 20.0  # score a second stretch of prose needs to join the article
-EXTRA_STRETCH_SHARE = 0.5  # ... or this share of the best stretch's score, if more
-
-
 def _title_like(line: Line) -> bool:
-    return not line.blank and 3 <= line.words <= 40 and not line.prose
+    return bool(line.text) and 3 <= line.words <= 40 and not line.prose
 
 
-def mark_headline_repeats(lines: list[Line], head: int = 25) -> None:
+def mark_headline_repeats(lines: list[Line], head: int = 200) -> None:
     """Keep the headline once; drop later copies, alone or fused with a caption.
 
-    The headline is the first line in the head of the page that is printed
-    again further down, exactly or as the start of a longer caption line.
+    The headline is the line in the head of the page (before the first
+    paragraph) that is printed again further down, exactly or as the start of
+    a longer caption line; of several such lines, the one nearest the article.
     """
-    text_lines = [ln for ln in lines if not ln.blank]
+    text_lines = [ln for ln in lines if ln.text]
     # The head ends at the first paragraph (a headline may end in "?" or ".")
-    first_paragraph = next(
-        (n for n, ln in enumerate(text_lines) if ln.prose and ln.words >= 20), len(text_lines)
-    )
+    first_paragraph = next((n for n, ln in enumerate(text_lines) if paragraph(ln)), len(text_lines))
+    # Lines by their first two words: a repeat starts like the headline.
+    by_start: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for n, line in enumerate(text_lines):
+        if line.key:
+            by_start[tuple(line.key.split(" ", 2)[:2])].append(n)
+    nearest = None
     for pos, cand in enumerate(text_lines[: min(head, first_paragraph)]):
         if cand.reason or cand.words < HEAD_MIN_WORDS or cand.words > 40:
             continue
         repeats = [
             other
-            for other in text_lines[pos + 1 :]
-            if other.key == cand.key
-            or (other.key.startswith(cand.key) and other.words <= cand.words + 25)
+            for other in (text_lines[n] for n in by_start[tuple(cand.key.split(" ", 2)[:2])] if n > pos)
+            if not other.keep_why
+            and (other.key == cand.key
+                 or (other.key.startswith(cand.key) and other.words <= cand.words + 25))
         ]
+        for other in repeats:
+            other.reason = "repeated-headline"
         if repeats:
-            cand.keep_why = "headline"
-            for other in repeats:
-                other.reason = "repeated-headline"
-            return
+            nearest = cand
+    if nearest is not None:
+        nearest.keep_why = "headline"
 
 
 def mark_teaser_blocks(lines: list[Line], max_items: int = 16) -> None:
@@ -71,7 +75,7 @@ def mark_teaser_blocks(lines: list[Line], max_items: int = 16) -> None:
     The block ends at prose, or at a short line followed by a long paragraph
     (an article subhead such as "What's being done about it?").
     """
-    text_lines = [ln for ln in lines if not ln.blank]
+    text_lines = [ln for ln in lines if ln.text]
     dropped_keys: set[str] = set()
     i = 0
     while i < len(text_lines):
@@ -89,9 +93,8 @@ def mark_teaser_blocks(lines: list[Line], max_items: int = 16) -> None:
                 continue
             if line.keep_why == "headline":
                 break
-            paragraph = line.prose and line.words >= 20
             leads_prose = nxt is not None and nxt.prose and nxt.words >= 25
-            if first and not paragraph:
+            if first and not paragraph(line):
                 kind = "title"
             elif _title_like(line) and not line.terminal and not leads_prose:
                 kind = "title"
@@ -113,102 +116,16 @@ def mark_teaser_blocks(lines: list[Line], max_items: int = 16) -> None:
                 line.reason = "teaser"
 
 
-# Sections that follow the article: their labels end the article's stretch.
-AFTER_ARTICLE = frozenset({"read-also", "teaser", "share", "comments", "newsletter", "cookie", "copyright"})
-
-
-def _score(line: Line) -> float:
-    if line.reason in AFTER_ARTICLE:
-        return -15.0
-    if line.reason:
-        return -3.0
-    if line.prose:
-        return min(line.words, 60.0) - 5.0
-    if line.words >= 4:
-        return -1.0
-    return -2.0
-
-
-def _best_stretch(scores: list[float], lo: int, hi: int) -> tuple[float, int, int]:
-    """Kadane over scores[lo:hi]: (total, first, last) of the best stretch."""
-    best, span = float("-inf"), (lo, lo - 1)
-    run, start = 0.0, lo
-    for i in range(lo, hi):
-        if run <= 0:
-            run, start = scores[i], i
-        else:
-            run += scores[i]
-        if run > best:
-            best, span = run, (start, i)
-    return best, span[0], span[1]
-
-
-def _article_span(scores: list[float]) -> tuple[int, int]:
-    """First and last line of the article: the best stretch, widened to take
-    in further stretches of prose that score well on their own (an article cut
-    in two by a "Read also" box or an ad block)."""
-    best, start, end = _best_stretch(scores, 0, len(scores))
-    floor = max(MIN_EXTRA_STRETCH, EXTRA_STRETCH_SHARE * best)
-    while True:
-        left = _best_stretch(scores, 0, start)
-        right = _best_stretch(scores, end + 1, len(scores))
-        grown = False
-        if left[0] >= floor:
-            start, grown = left[1], True
-        if right[0] >= floor:
-            end, grown = right[2], True
-        if not grown:
-            return start, end
-
-
-def mark_layout(lines: list[Line]) -> None:
-    text_lines = [ln for ln in lines if not ln.blank]
-    if not text_lines:
-        return
-    scores = [_score(ln) for ln in text_lines]
-    if max(scores) <= 0:
-        # No prose at all (a list, a recipe card, a short notice): keep labels.
-        return
-    start, end = _article_span(scores)
-    _take_head(text_lines[:start])
-    for pos, line in enumerate(text_lines):
-        if line.reason or line.keep_why:
+def mark_copies(lines: list[Line]) -> None:
+    """A kept line printed again later (teaser, pull quote, title) is dropped."""
+    seen: set[str] = set()
+    for line in lines:
+        if not line.text or line.reason:
             continue
-        if pos < start:
-            line.reason = "nav"
-        elif pos > end:
-            line.reason = "footer"
-    _judge_short_lines(text_lines[start : end + 1])
+        key = line.key or line.text
+        if key in seen:
+            line.reason = "repeated"
+        seen.add(key)
 
 
-def _take_head(above: list[Line]) -> None:
-    """Headline, deck and byline: the lines of some length right above the
-    article, up to the first short label (removed lines do not interrupt)."""
-    for line in reversed(above):
-        if line.reason:
-            continue
-        if line.keep_why == "headline":
-            break
-        if line.words < HEAD_MIN_WORDS:
-            break
-        line.keep_why = "head"
-
-
-def _judge_short_lines(stretch: list[Line]) -> None:
-    """Inside the article, a short line is a subhead when it stands between
-    two paragraphs (removed lines aside). A label next to another label is a
-    run of chrome (share bar, tag list, "Related" box) inside the stretch.
-    """
-    kept = [ln for ln in stretch if not ln.reason]
-    for pos, line in enumerate(kept):
-        if line.keep_why or line.prose:
-            continue
-        before = kept[pos - 1] if pos > 0 else None
-        after = kept[pos + 1] if pos + 1 < len(kept) else None
-        if before is not None and before.prose and after is not None and after.prose:
-            line.keep_why = "subhead"
-        else:
-            line.reason = "short"
-
-
-STEPS = (mark_own, mark_headline_repeats, mark_teaser_blocks, mark_layout)
+STEPS = (mark_own, mark_headline_repeats, mark_teaser_blocks, mark_layout, mark_copies)

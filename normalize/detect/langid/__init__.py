@@ -11,16 +11,20 @@ unless it is seeded.
 This subpackage keeps langdetect's profiles and its text normalisation, and
 replaces the sampling with the exact sum it approximates: the log-probability
 of *every* n-gram of the text under each language, added up with numpy. The
-n-gram rows of a word are summed once and cached per word, so scoring a text
-costs one dictionary look-up per word and one matrix sum per line.
+n-grams of a whole text are built and looked up with array operations, never
+one by one in Python, so a paragraph costs a fixed handful of array passes.
 
-Modules:
+Modules, in the order a text meets them:
 
-* :mod:`.profiles` - load the 55 JSON profiles into a log-probability matrix;
+* :mod:`.profiles` - the 55 JSON profiles as one log-probability matrix;
 * :mod:`.tables` - per-code-point tables (langdetect's character
-  normalisation, Unicode script ids) for vectorised passes over a text;
-* :mod:`.features` - n-grams of a word, and the per-word cache of summed rows;
-* :mod:`.scorer` - a text in, one row of per-language log-likelihoods per line out.
+  normalisation, Unicode script ids, upper case);
+* :mod:`.features` - the n-grams of a text as integer keys;
+* :mod:`.gramtable` - a vectorised hash table from those keys to matrix rows;
+* :mod:`.scorer` - a text in, per-line log-likelihoods and script counts out;
+* :mod:`.script_langs` - what a line's script says about its language;
+* :mod:`.evidence` - the per-line facts the decisions are made from;
+* :mod:`.judge` - the document's languages and each line's language.
 """
 from normalize.detect.langid.profiles import Profiles, load_profiles
 from normalize.detect.langid.scorer import LineScores, score_lines

@@ -12,10 +12,8 @@ around them.
 Doing that in Python costs a string and a dictionary look-up per n-gram. Here
 an n-gram is a 64-bit integer instead - its code points packed 21 bits apiece
 - so that all the n-grams of a text are built with a few shifts over its
-code-point array and found in the profiles with one binary search
-(:meth:`~normalize.detect.langid.profiles.Profiles.rows`). Windows that span a
-space (``"x y"``) are built too, but langdetect never produces them, so no
-profile has them and they are simply not found.
+code-point array and found in the profiles with a vectorised hash table
+(:mod:`.gramtable`).
 """
 from __future__ import annotations
 
@@ -55,35 +53,41 @@ def gram_key(gram: str) -> int:
 
 @dataclass(frozen=True)
 class Grams:
-    """Every candidate n-gram of a text, position-major (1-, 2-, 3-gram per position)."""
+    """The candidate n-grams of a text, one array per order, aligned on positions.
 
-    keys: np.ndarray  # int64 (3 * n_positions,); 0 where there is no n-gram
-    starts: np.ndarray  # int64: index of each n-gram's first character in the input
-
-
-def text_grams(cps: np.ndarray) -> Grams:
-    """Candidate n-grams of normalised code points in which words are separated by spaces.
-
-    The text is padded with a space on both sides, like langdetect's window.
-    Positions count from the first real character (the leading pad is -1).
+    Position ``p`` is the ``p``-th character of the text padded with a space on
+    both sides (langdetect's window starts on a space); ``unigrams[p]`` is the
+    code point there, ``bigrams[p]`` and ``trigrams[p]`` the keys of the 2- and
+    3-gram STARTING there. 0 marks "no n-gram at this position".
     """
+
+    unigrams: np.ndarray  # int64 (n,)
+    bigrams: np.ndarray  # int64 (n,)
+    trigrams: np.ndarray  # int64 (n,)
+
+
+def text_grams(cps: np.ndarray, wide: bool | None = None) -> Grams:
+    """Candidate n-grams of normalised code points whose words are separated by spaces
+    (``wide``: whether any is beyond the BMP, if already known)."""
     c = np.empty(cps.size + 2, dtype=np.int64)
     c[0] = c[-1] = SPACE
     c[1:-1] = cps
     n = c.size
-    keys = np.zeros((n, 3), dtype=np.int64)
-    keys[:, 0] = c
-    keys[:-1, 1] = c[:-1] | (c[1:] << BITS)
-    keys[:-2, 2] = c[:-2] | (c[1:-1] << BITS) | (c[2:] << (2 * BITS))
-    keys[c == SPACE, 0] = 0  # a lone space is not an n-gram
+    space = c == SPACE
+    uni = np.where(space, 0, c)  # a lone space is not an n-gram
+    bi = np.zeros(n, dtype=np.int64)
+    bi[:-1] = c[:-1] | (c[1:] << BITS)
+    tri = np.zeros(n, dtype=np.int64)
+    tri[:-2] = c[:-2] | (c[1:-1] << BITS) | (c[2:] << (2 * BITS))
+    # windows across a space ("x y") and double spaces are never n-grams
+    tri[:-2][space[1:-1]] = 0
+    bi[:-1][space[:-1] & space[1:]] = 0
 
     # capital-word rule: drop the n-grams that END on a capital after a capital
-    upper = tables.upper_mask(c)
-    run = np.zeros(n, dtype=bool)
-    run[1:] = upper[1:] & upper[:-1]
-    keys[run, 0] = 0
-    keys[:-1, 1][run[1:]] = 0
-    keys[:-2, 2][run[2:]] = 0
-
-    starts = np.repeat(np.arange(-1, n - 1, dtype=np.int64), 3)
-    return Grams(keys=keys.ravel(), starts=starts)
+    upper = tables.upper_mask(c, wide)
+    if upper.any():
+        run = upper[1:] & upper[:-1]  # run[i]: position i + 1 ends such a pair
+        uni[1:][run] = 0
+        bi[:-1][run] = 0
+        tri[:-2][run[1:]] = 0
+    return Grams(unigrams=uni, bigrams=bi, trigrams=tri)

@@ -23,6 +23,7 @@ is a few array passes over the text (about 3 n-grams per character).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -36,6 +37,7 @@ from normalize.detect.langid.profiles import load_profiles
 
 _URL_RE = Detector.URL_RE
 _MAIL_RE = Detector.MAIL_RE
+_COMBINING_ACCENT = re.compile("[\u0300-\u0323]")  # what NGram.normalize_vi composes
 
 # A line keeps its Latin letters only while they are at least this many times
 # the letters of all other scripts together (other scripts under a third).
@@ -51,13 +53,16 @@ class LineScores:
     scripts: np.ndarray  # int64 (n_lines, n_scripts): letters per script id
 
 
-def prepare(text: str) -> str:
-    """langdetect's ``append`` clean-up, minus its collapsing of spaces (harmless here)."""
+def prepare(text: str) -> np.ndarray:
+    """langdetect's ``append`` clean-up, as code points (its collapsing of spaces
+    is left out: runs of spaces yield no n-grams anyway)."""
     if "://" in text:
         text = _URL_RE.sub(" ", text)
     if "@" in text:
         text = _MAIL_RE.sub(" ", text)
-    return NGram.normalize_vi(text)
+    if _COMBINING_ACCENT.search(text):  # compose letter + accent (Vietnamese)
+        text = NGram.normalize_vi(text)
+    return tables.codepoints(text)
 
 
 @lru_cache(maxsize=1)
@@ -65,18 +70,29 @@ def _latin_id() -> int:
     return tables.script_names().index("Latin")
 
 
+def _sum_rows(logp: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    # np.take is several times faster than fancy indexing; the sum runs row after
+    # row in text order, so a line always adds up the same way
+    return np.take(logp, rows, axis=0).sum(axis=0, dtype=np.float64)
+
+
 def score_lines(text: str) -> LineScores:
     """Score every line of ``text`` against every language of the profiles."""
     profiles = load_profiles()
     n_langs = profiles.n_langs
-    cps = tables.codepoints(prepare(text))
-    line_of = np.cumsum(cps == tables.NEWLINE)
-    n_lines = int(line_of[-1]) + 1 if cps.size else 1
-
+    cps = prepare(text)
+    wide = tables.beyond_bmp(cps)
     n_scripts = len(tables.script_names())
-    sids = tables.script_ids(cps).astype(np.int64)
-    scripts = np.bincount(line_of * n_scripts + sids, minlength=n_lines * n_scripts)
-    scripts = scripts.reshape(n_lines, n_scripts)
+    sids = tables.script_ids(cps, wide)
+    if "\n" in text:
+        line_of = np.cumsum(cps == tables.NEWLINE)
+        n_lines = int(line_of[-1]) + 1
+        scripts = np.bincount(line_of * n_scripts + sids, minlength=n_lines * n_scripts)
+        scripts = scripts.reshape(n_lines, n_scripts)
+    else:  # one line: the common case of a sentence or a paragraph
+        line_of = np.zeros(cps.size, dtype=np.int64)
+        n_lines = 1
+        scripts = np.bincount(sids, minlength=n_scripts)[None, :]
     scripts[:, 0] = 0  # Common: not letters
 
     latin_letters = scripts[:, _latin_id()]
@@ -88,21 +104,24 @@ def score_lines(text: str) -> LineScores:
         keep = ~(ascii_latin & drop[line_of])
         cps, line_of = cps[keep], line_of[keep]
 
-    norm = tables.normalise(cps)
-    norm[norm == tables.NEWLINE] = SPACE  # langdetect reads a line break as a space
-    grams = text_grams(norm)
-    rows = profiles.rows(grams.keys)
-    known = rows > 0
-    logp = profiles.logp[rows[known]]
+    norm = tables.normalise(cps, wide)
+    if n_lines > 1:
+        norm[norm == tables.NEWLINE] = SPACE  # langdetect reads a line break as a space
+    rows = profiles.rows(text_grams(norm, wide))  # (3, n_positions)
     if n_lines == 1:
-        sums = logp.sum(axis=0, dtype=np.float64)[None, :]
+        sums = _sum_rows(profiles.logp, rows[rows > 0])[None, :]
     else:
-        # an n-gram belongs to the line of its first character; n-grams come in
-        # text order, so each line is a run, summed as a difference of prefix sums
-        first = np.clip(grams.starts[known], 0, max(line_of.size - 1, 0))
-        gram_line = line_of[first] if line_of.size else np.zeros(0, dtype=np.int64)
-        bounds = np.searchsorted(gram_line, np.arange(n_lines + 1))
-        prefix = np.zeros((logp.shape[0] + 1, logp.shape[1]), dtype=np.float64)
-        np.cumsum(logp, axis=0, dtype=np.float64, out=prefix[1:])
-        sums = prefix[bounds[1:]] - prefix[bounds[:-1]]
+        # an n-gram belongs to the line of its first character (position p of
+        # the padded text is character p - 1); read position-major, n-grams come
+        # in text order, so each line is one run
+        rows = rows.T.ravel()
+        position = np.repeat(np.arange(-1, line_of.size + 1), 3)
+        known = rows > 0
+        gram_line = line_of[np.clip(position[known], 0, line_of.size - 1)]
+        bounds = np.searchsorted(gram_line, np.arange(n_lines + 1)).tolist()
+        rows = rows[known]
+        sums = np.zeros((n_lines, profiles.logp.shape[1]), dtype=np.float64)
+        for line, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+            if hi > lo:
+                sums[line] = _sum_rows(profiles.logp, rows[lo:hi])
     return LineScores(loglik=sums[:, :n_langs], grams=sums[:, n_langs], scripts=scripts)

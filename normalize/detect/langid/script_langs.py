@@ -48,6 +48,14 @@ def script_langs() -> ScriptLangs:
     return ScriptLangs(names=names, langs=langs, single=single, model_mask=mask)
 
 
+@lru_cache(maxsize=1)
+def _japanese_columns() -> tuple[np.ndarray, np.ndarray]:
+    names = tables.script_names()
+    kana = np.array([names.index(k) for k in _KANA if k in names], dtype=np.int64)
+    han = np.array([names.index("Han")] if "Han" in names else [], dtype=np.int64)
+    return kana, np.concatenate([kana, han])
+
+
 def dominant(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Dominant script id and its letter count for each row of ``counts``.
 
@@ -55,16 +63,14 @@ def dominant(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     count together as Japanese when there is any kana and they outnumber every
     other script, since a Japanese text is mostly kanji by character count.
     """
-    names = tables.script_names()
-    kana = [names.index(k) for k in _KANA if k in names]
-    jp_cols = kana + ([names.index("Han")] if "Han" in names else [])
     best = counts.argmax(axis=1)
-    best_n = counts.max(axis=1) if counts.size else np.zeros(counts.shape[0], dtype=counts.dtype)
-    if not kana:
-        return best, best_n
+    best_n = counts.max(axis=1)
+    kana, jp_cols = _japanese_columns()
     kana_n = counts[:, kana].sum(axis=1)
+    if not kana_n.any():
+        return best, best_n
     jp_n = counts[:, jp_cols].sum(axis=1)
     others = counts.copy()
     others[:, jp_cols] = 0
     is_jp = (kana_n > 0) & (jp_n >= others.max(axis=1))
-    return np.where(is_jp, len(names), best), np.where(is_jp, jp_n, best_n)
+    return np.where(is_jp, len(tables.script_names()), best), np.where(is_jp, jp_n, best_n)

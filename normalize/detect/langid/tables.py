@@ -55,21 +55,31 @@ def norm_table() -> np.ndarray:
     return table
 
 
-def normalise(cps: np.ndarray) -> np.ndarray:
-    """Apply :func:`norm_table` to an array of code points."""
+def beyond_bmp(cps: np.ndarray) -> bool:
+    """Whether any code point is past U+FFFF (emoji, rare CJK): the slow paths below."""
+    return bool(cps.size) and int(cps.max()) >= BMP
+
+
+def normalise(cps: np.ndarray, wide: bool | None = None) -> np.ndarray:
+    """Apply :func:`norm_table` to an array of code points (``wide``: see :func:`beyond_bmp`)."""
     table = norm_table()
-    if cps.size and cps.max() >= BMP:
+    if beyond_bmp(cps) if wide is None else wide:
         out = cps.copy()
         low = cps < BMP
         out[low] = table[cps[low]]
         return out
-    return table[cps]
+    return np.take(table, cps)
+
+
+@lru_cache(maxsize=1)
+def _bmp_scripts() -> tuple[str, ...]:
+    return tuple(scripts.char_script.__wrapped__(chr(cp)) for cp in range(BMP))
 
 
 @lru_cache(maxsize=1)
 def script_names() -> tuple[str, ...]:
-    """All script names of ``data/scripts.tsv``; id 0 is ``Common``."""
-    names = {scripts.char_script.__wrapped__(chr(cp)) for cp in range(BMP)}
+    """All script names of ``data/scripts.tsv`` met in the BMP; id 0 is ``Common``."""
+    names = set(_bmp_scripts())
     names.discard(scripts.COMMON)
     return (scripts.COMMON, *sorted(names))
 
@@ -78,25 +88,21 @@ def script_names() -> tuple[str, ...]:
 def script_table() -> np.ndarray:
     """Code point (BMP) -> script id, an index into :func:`script_names`."""
     ids = {name: i for i, name in enumerate(script_names())}
-    return np.fromiter(
-        (ids[scripts.char_script.__wrapped__(chr(cp))] for cp in range(BMP)),
-        dtype=np.uint8,
-        count=BMP,
-    )
+    return np.fromiter((ids[name] for name in _bmp_scripts()), dtype=np.int64, count=BMP)
 
 
-def script_ids(cps: np.ndarray) -> np.ndarray:
+def script_ids(cps: np.ndarray, wide: bool | None = None) -> np.ndarray:
     """Script id of each code point; characters beyond the BMP are looked up one by one."""
     table = script_table()
-    if cps.size and cps.max() >= BMP:
+    if beyond_bmp(cps) if wide is None else wide:
         ids = {name: i for i, name in enumerate(script_names())}
-        out = np.zeros(cps.shape, dtype=np.uint8)
+        out = np.zeros(cps.shape, dtype=np.int64)
         low = cps < BMP
         out[low] = table[cps[low]]
         for i in np.flatnonzero(~low):
             out[i] = ids.get(scripts.char_script(chr(int(cps[i]))), 0)
         return out
-    return table[cps]
+    return np.take(table, cps)
 
 
 @lru_cache(maxsize=1)
@@ -105,9 +111,9 @@ def upper_table() -> np.ndarray:
     return np.fromiter((chr(cp).isupper() for cp in range(BMP)), dtype=bool, count=BMP)
 
 
-def upper_mask(cps: np.ndarray) -> np.ndarray:
+def upper_mask(cps: np.ndarray, wide: bool | None = None) -> np.ndarray:
     """``isupper`` of each code point; beyond the BMP looked up one by one (rare)."""
     table = upper_table()
-    if cps.size and cps.max() >= BMP:
+    if beyond_bmp(cps) if wide is None else wide:
         return np.array([chr(int(cp)).isupper() for cp in cps], dtype=bool)
     return table[cps]

@@ -1,20 +1,18 @@
 /* newsnorm review page.
  *
  * Renders every view on demand from the JSON embedded in #report-data (see
- * normalize/report/embed.py for its packed layout), so a report of 100,000
- * documents opens fast: only the visible page of a list is ever built.
+ * normalize/report/embed.py for its packed layout and budget.py for when it
+ * is compressed and texts are cut), so a report of 100,000 documents opens
+ * fast: only the visible page of a list is ever built. The build wraps this
+ * file, report-dom.js and report-diff.js in one function scope.
  *
  * Scraped text is hostile. The DOM is built with createElement and text
  * nodes only (never innerHTML), links only ever point inside the page or to
  * http(s) URLs, and the page's Content-Security-Policy runs this script alone.
  */
-(function () {
-  "use strict";
 
   var PAGE = 50;              // rows per list page
   var MEMBER_PAGE = 200;      // members listed per cluster page
-  var DIFF_MAX_TOKENS = 4000; // per side, after trimming the common ends
-  var DIFF_MAX_EDITS = 800;   // Myers gives up past this many edits
 
   var raw = JSON.parse(document.getElementById("report-data").textContent);
 
@@ -81,14 +79,10 @@
       if (D.tr[di]) tr++;
       if (di !== C.kept[ci] && m[1] !== null) { minSim = Math.min(minSim, m[1]); maxSim = Math.max(maxSim, m[1]); }
     });
+    if (minSim > maxSim) minSim = maxSim = null;  // no member with a similarity
     return { langs: Array.from(langs).sort(), art: art, tr: tr, minSim: minSim, maxSim: maxSim };
   });
 
-  function countBy(values) {
-    var counts = new Map();
-    values.forEach(function (v) { counts.set(v, (counts.get(v) || 0) + 1); });
-    return Array.from(counts.entries()).sort(function (a, b) { return b[1] - a[1] || (a[0] < b[0] ? -1 : 1); });
-  }
   var langCounts = countBy(D.lang.map(function (l) { return S[l]; }));
   var artKinds = countBy([].concat.apply([], D.a.map(function (as) { return as.map(function (a) { return S[a[0]]; }); })));
   var kindClass = new Map();
@@ -99,38 +93,8 @@
   function lowerText(ti) { return lowered[ti] || (lowered[ti] = T[ti].toLowerCase()); }
 
   // ---------------------------------------------------------------- DOM helpers
-  function h(tag, attrs) {
-    var el = document.createElement(tag);
-    if (attrs) {
-      Object.keys(attrs).forEach(function (key) {
-        var value = attrs[key];
-        if (value === null || value === undefined || value === false) return;
-        if (key === "class") el.className = value;
-        else if (key === "text") el.textContent = value;
-        else if (key === "href") el.setAttribute("href", safeHref(value));
-        else if (key.slice(0, 2) === "on") el.addEventListener(key.slice(2), value);
-        else el.setAttribute(key, value === true ? "" : String(value));
-      });
-    }
-    for (var i = 2; i < arguments.length; i++) append(el, arguments[i]);
-    return el;
-  }
-  function append(el, child) {
-    if (child === null || child === undefined || child === false) return;
-    if (Array.isArray(child)) { child.forEach(function (c) { append(el, c); }); return; }
-    el.appendChild(typeof child === "object" ? child : document.createTextNode(String(child)));
-  }
-  function safeHref(url) {
-    url = String(url);
-    if (url.charAt(0) === "#") return url;
-    return /^https?:\/\//i.test(url) ? url : "#";
-  }
-  function fmt(n) { return n === null || n === undefined ? "–" : Number(n).toLocaleString("en-US"); }
-  function fmtSim(x) { return x === null || x === undefined ? "–" : x.toFixed(3); }
-  function enc(id) { return encodeURIComponent(id); }
   function docHref(di) { return "#doc/" + enc(D.id[di]); }
   function clusterHref(ci, di) { return "#cluster/" + enc(C.id[ci]) + (di !== undefined ? "/" + enc(D.id[di]) : ""); }
-  function chip(text, cls, title) { return h("span", { class: "chip " + (cls || ""), title: title }, text); }
 
   function docTitle(di) {
     var fields = D.f[di];
@@ -290,7 +254,7 @@
           if (q && !clusterMatches(ci, q)) continue;
           hits.push(ci);
         }
-        if (p.get("sort") === "sim") hits.sort(function (a, b) { return cInfo[a].minSim - cInfo[b].minSim || a - b; });
+        if (p.get("sort") === "sim") hits.sort(function (a, b) { return (cInfo[a].minSim === null ? 2 : cInfo[a].minSim) - (cInfo[b].minSim === null ? 2 : cInfo[b].minSim) || a - b; });
         else if (p.get("sort") === "id") hits.sort(function (a, b) { return C.id[a] < C.id[b] ? -1 : C.id[a] > C.id[b] ? 1 : 0; });
         return hits;
       },
@@ -307,7 +271,7 @@
               info.art ? chip(info.art + " artefact" + (info.art > 1 ? "s" : ""), "warn") : null,
               info.tr ? chip("translation", "tr") : null),
             h("span", { class: "row-sim", title: "similarity of members to the kept copy (min–max)" },
-              C.size[ci] > 1 ? fmtSim(info.minSim) + (info.maxSim !== info.minSim ? "–" + fmtSim(info.maxSim) : "") : "–"));
+              info.minSim !== null ? fmtSim(info.minSim) + (info.maxSim !== info.minSim ? "–" + fmtSim(info.maxSim) : "") : "–"));
         }));
       }
     });
@@ -406,90 +370,57 @@
       h("p", { class: "muted" }, "Rejected records never reach the pipeline, so they have no text, language or cluster.")));
   }
 
-  // ---------------------------------------------------------------- diff
-  /* Word-level diff: tokens are words, single punctuation marks and runs of
-   * space; Myers' O(ND) algorithm on them after trimming the common ends.
-   * Near-duplicates differ in few words, so D is small and this is fast; past
-   * the caps the middle is simply marked as changed. */
-  var TOKEN = /[\p{L}\p{M}\p{N}_]+|\s+|[^\p{L}\p{M}\p{N}_\s]/gu;
-  function tokenize(text) {
-    var tokens = [], m;
-    TOKEN.lastIndex = 0;
-    while ((m = TOKEN.exec(text))) tokens.push({ s: m[0], at: m.index, key: /^\s/.test(m[0]) ? " " : m[0] });
-    return tokens;
-  }
-  function myers(a, b, lo, hiA, hiB) {
-    var n = hiA - lo.a, m = hiB - lo.b, max = n + m, off = max + 1;
-    var v = new Int32Array(2 * max + 3), trace = [];
-    for (var d = 0; d <= Math.min(max, DIFF_MAX_EDITS); d++) {
-      trace.push(v.slice());
-      for (var k = -d; k <= d; k += 2) {
-        var x = (k === -d || (k !== d && v[off + k - 1] < v[off + k + 1])) ? v[off + k + 1] : v[off + k - 1] + 1;
-        var y = x - k;
-        while (x < n && y < m && a[lo.a + x].key === b[lo.b + y].key) { x++; y++; }
-        v[off + k] = x;
-        if (x >= n && y >= m) return backtrack(trace, off, n, m);
-      }
-    }
-    return null;
-  }
-  function backtrack(trace, off, n, m) {
-    var x = n, y = m, delA = [], insB = [];
-    for (var d = trace.length - 1; d >= 0; d--) {
-      var v = trace[d], k = x - y;
-      var pk = (k === -d || (k !== d && v[off + k - 1] < v[off + k + 1])) ? k + 1 : k - 1;
-      var px = v[off + pk], py = px - pk;
-      while (x > px && y > py) { x--; y--; }
-      if (d > 0) { if (x === px) insB.push(y - 1); else delA.push(x - 1); }
-      x = px; y = py;
-    }
-    return { delA: delA, insB: insB };
-  }
-  /* Returns per-token flags: changedA[i], changedB[j] (1 = not in the other text), and whether the diff was exact. */
-  function diffTokens(a, b) {
-    var changedA = new Uint8Array(a.length), changedB = new Uint8Array(b.length);
-    var start = 0;
-    while (start < a.length && start < b.length && a[start].key === b[start].key) start++;
-    var endA = a.length, endB = b.length;
-    while (endA > start && endB > start && a[endA - 1].key === b[endB - 1].key) { endA--; endB--; }
-    var exact = true, result = null;
-    if (endA - start <= DIFF_MAX_TOKENS && endB - start <= DIFF_MAX_TOKENS) result = myers(a, b, { a: start, b: start }, endA, endB);
-    if (result) {
-      result.delA.forEach(function (i) { changedA[start + i] = 1; });
-      result.insB.forEach(function (j) { changedB[start + j] = 1; });
-    } else {
-      exact = false;
-      for (var i = start; i < endA; i++) changedA[i] = 1;
-      for (var j = start; j < endB; j++) changedB[j] = 1;
-    }
-    smoothSpaces(a, changedA); smoothSpaces(b, changedB);
-    return { a: changedA, b: changedB, exact: exact };
-  }
-  // A space counts as changed only between two changed words, so highlights read as phrases.
-  function smoothSpaces(tokens, changed) {
-    for (var i = 0; i < tokens.length; i++) {
-      if (tokens[i].key !== " ") continue;
-      changed[i] = (i > 0 && changed[i - 1] && i + 1 < tokens.length && changed[i + 1]) ? 1 : 0;
-    }
-  }
-
   // ---------------------------------------------------------------- text rendering
-  /* Mark artefact evidence in a text: every occurrence (up to 20) of each
-   * artefact's evidence string; returns per-character kind index + 1. */
-  function artefactMarks(text, artefacts) {
-    var marks = new Uint16Array(text.length), found = [];
-    var lowerText = null;
-    artefacts.forEach(function (a, ai) {
-      var ev = S[a[2]].trim(), hits = 0;
-      if (ev.length < 2) { found.push(0); return; }
-      var hay = text, needle = ev;
-      if (text.indexOf(ev) < 0) { hay = lowerText || (lowerText = text.toLowerCase()); needle = ev.toLowerCase(); }
-      var at = hay.indexOf(needle);
-      while (at >= 0 && hits < 20) {
-        for (var i = at; i < at + needle.length && i < marks.length; i++) if (!marks[i]) marks[i] = ai + 1;
+  /* Where an artefact shows in a text. The evidence is often the matched span
+   * itself; when it is a description instead (kind "Hangul line \"...\"
+   * (source: ko)"), the quoted parts of it are what the text contains. */
+  var QUOTED = /["\u201c\u201e\u00ab]([^"\u201c\u201d\u201e\u00ab\u00bb]{2,}?)["\u201d\u00bb]/g;
+  function needles(evidence) {
+    var list = [evidence.trim()], m;
+    QUOTED.lastIndex = 0;
+    while ((m = QUOTED.exec(evidence))) list.push(m[1].trim());
+    return list.filter(function (n) { return n.length >= 2; });
+  }
+  /* The original line number (the artefacts' and removed lines' numbering) of
+   * each line of the cleaned text: removed lines took their numbers, the kept
+   * lines fill the gaps in order. */
+  function originalLines(text, removed) {
+    var gone = new Set(removed.map(function (r) { return r[0]; })), out = [], n = 1;
+    text.split("\n").forEach(function () { while (gone.has(n)) n++; out.push(n++); });
+    return out;
+  }
+  /* Per-character marks (artefact index + 1) for the artefacts found in
+   * ``text``: on the artefact's own line when the text has line numbers
+   * (``lineNumbers``: original number of each line), else anywhere (up to 20
+   * occurrences) except for artefacts of ``removedLines``; with ``onlyLine``,
+   * only the artefacts of that line.
+   * ``found[i]``: how many were marked. */
+  function artefactMarks(text, artefacts, lineNumbers, onlyLine, removedLines) {
+    var marks = new Uint16Array(text.length), found = [], lower = text.toLowerCase();
+    var starts = [0];
+    for (var i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+    function mark(ai, from, to, needle, limit) {
+      var hay = text, n = needle, hits = 0;
+      if (text.indexOf(needle, from) < 0) { hay = lower; n = needle.toLowerCase(); }
+      var at = hay.indexOf(n, from);
+      while (at >= 0 && at + n.length <= to && hits < limit) {
+        for (var j = at; j < at + n.length; j++) if (!marks[j]) marks[j] = ai + 1;
         hits++;
-        at = hay.indexOf(needle, at + needle.length);
+        at = hay.indexOf(n, at + n.length);
       }
+      return hits;
+    }
+    artefacts.forEach(function (a, ai) {
+      if (onlyLine !== undefined && a[1] !== onlyLine) { found.push(0); return; }
+      var hits = 0, own = lineNumbers ? lineNumbers.indexOf(a[1]) : -1;
+      needles(S[a[2]]).some(function (needle) {
+        if (own >= 0) hits = mark(ai, starts[own], own + 1 < starts.length ? starts[own + 1] : text.length, needle, 20);
+        // An artefact on a removed line is shown there, not searched for elsewhere.
+        // Elsewhere, a miss on its own line means the numbering drifted (the
+        // stripper folds runs of blank lines), so search the whole text.
+        if (!hits && !(removedLines && removedLines.has(a[1]))) hits = mark(ai, 0, text.length, needle, 20);
+        return hits > 0;
+      });
       found.push(hits);
     });
     return { marks: marks, found: found };
@@ -532,7 +463,9 @@
       changedChars = new Uint8Array(text.length);
       tokens.forEach(function (t, i) { if (changedTokens[i]) changedChars.fill(1, t.at, t.at + t.s.length); });
     }
-    var am = artefactMarks(text, D.a[di]);
+    // (A cut text keeps its first lines, so the numbering holds for what is shown.)
+    var am = artefactMarks(text, D.a[di], originalLines(text, D.rm[di]), undefined,
+      new Set(D.rm[di].map(function (r) { return r[0]; })));
     var lines = renderLines(text, changedChars, diffClass, D.a[di], am.marks);
     var box = h("div", { class: "text" + (showRemoved ? " with-removed" : "") });
     if (showRemoved && D.rm[di].length) {
@@ -551,7 +484,7 @@
     return { el: box, found: am.found };
   }
   function removedLine(di, r) {
-    var text = S[r[1]], am = artefactMarks(text, D.a[di]);
+    var text = S[r[1]], am = artefactMarks(text, D.a[di], null, r[0]);
     var line = h("div", { class: "ln removed", title: "removed by the stripper: " + S[r[2]] },
       h("span", { class: "reason" }, S[r[2]]));
     var content = renderLines(text, null, "", D.a[di], am.marks)[0];
@@ -568,7 +501,8 @@
         h("mark", { class: "art " + (kindClass.get(S[a[0]]) || "k0") }, S[a[0]]),
         h("span", { class: "muted" }, a[1] ? " line " + a[1] : " whole document"),
         " ", h("q", { class: "evidence" }, S[a[2]]),
-        found && !found[i] ? h("span", { class: "muted small" }, " (not in the shown text)") : null);
+        found && !found[i] ? h("span", { class: "muted small" }, D.rm[di].some(function (r) { return r[0] === a[1]; })
+          ? " (on a removed line)" : " (not in the shown text)") : null);
     }));
   }
 
@@ -609,7 +543,7 @@
       h("div", { class: "meta" },
         chip(fmt(C.size[ci]) + " documents", "size-chip"),
         info.langs.map(function (l) { return chip(l, "lang"); }),
-        others.length ? h("span", { class: "muted" }, "similarity " + fmtSim(info.minSim) + (info.maxSim !== info.minSim ? "–" + fmtSim(info.maxSim) : "")) : null,
+        info.minSim !== null ? h("span", { class: "muted" }, "similarity " + fmtSim(info.minSim) + (info.maxSim !== info.minSim ? "–" + fmtSim(info.maxSim) : "")) : null,
         info.art ? chip(info.art + " artefacts", "warn") : null,
         info.tr ? chip(info.tr + " suspected translation" + (info.tr > 1 ? "s" : ""), "tr") : null,
         h("span", { class: "muted" }, "cluster ", h("code", null, C.id[ci])))));
@@ -674,11 +608,15 @@
         toggleRemoved(drawCompare),
         h("span", { class: "legend" }, h("span", { class: "del" }, "only in kept copy"), h("span", { class: "ins" }, "only in this member"), h("mark", { class: "art k0" }, "artefact")));
       compare.appendChild(toolbar);
-      if (kept < 0 || chosen === kept || chosen === undefined) {
+      if (kept < 0) {
+        compare.appendChild(h("p", { class: "notice" }, "The documents of this cluster are not in the run's documents file."));
+        return;
+      }
+      if (chosen === kept || chosen === undefined) {
         compare.appendChild(h("div", { class: "panes one" }, pane(kept, "Kept copy", null, null, "")));
         return;
       }
-      var ta = tokenize(S[D.t[kept]]), tb = tokenize(S[D.t[chosen]]);
+      var ta = tokenize(T[D.t[kept]]), tb = tokenize(T[D.t[chosen]]);
       var diff = diffTokens(ta, tb);
       var panes = h("div", { class: "panes" },
         pane(kept, "Kept copy", diff.a, ta, "del"),
@@ -780,4 +718,3 @@
   render();
   document.body.setAttribute("data-ready", "1");
   }
-})();

@@ -1,0 +1,153 @@
+"""Language identification: accuracy and speed, ours against plain seeded langdetect.
+
+    python benchmarks/bench_langid.py [--bench ../shared/bench] [--langdetect-sample N]
+
+Reads ``langid-dev.jsonl`` (sentences and word pairs, 75 languages) from the
+benchmark folder. When that set has no paragraphs, paragraphs are built from
+it: every ``--paragraph-size`` consecutive sentences of one language joined by
+spaces. Article bodies of ``base-articles-dev.jsonl`` (about 6 KB each) are
+added as kind ``article``, for the speed on whole documents.
+
+Both detectors label every item; the labels go to ``PRED.jsonl`` files in a
+temporary folder, scored by the benchmark's own ``score_langid.py`` (accuracy
+per kind over langdetect's 55 languages). Speed is CPU time per item in this
+process (docs/s per core), per kind; our one-off start-up (loading the
+profiles and building the tables) is reported separately.
+
+langdetect is slow (~10 ms an item); ``--langdetect-sample N`` runs it on
+every N-th item only (accuracy then on that sample, marked as such).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_BENCH = REPO.parent / "shared" / "bench"
+KINDS = ("word-pair", "sentence", "paragraph", "article")
+
+
+def load_items(bench: Path, paragraph_size: int) -> list[dict]:
+    """The dev items plus built paragraphs and articles: dicts with id, text, lang, kind."""
+    items = [json.loads(line) for line in open(bench / "langid-dev.jsonl", encoding="utf-8")]
+    if not any(it["kind"] == "paragraph" for it in items):
+        by_lang: dict[str, list[str]] = defaultdict(list)
+        for it in items:
+            if it["kind"] == "sentence":
+                by_lang[it["lang"]].append(it["text"])
+        for lang, sentences in by_lang.items():
+            for k in range(0, len(sentences) - paragraph_size + 1, paragraph_size):
+                text = " ".join(sentences[k : k + paragraph_size])
+                items.append({"id": f"{lang}-p{k // paragraph_size}", "text": text,
+                              "lang": lang, "kind": "paragraph"})
+    articles = bench / "base-articles-dev.jsonl"
+    if articles.exists():
+        for line in open(articles, encoding="utf-8"):
+            art = json.loads(line)
+            items.append({"id": art["id"], "text": art["body"], "lang": art["lang"],
+                          "kind": "article"})
+    return items
+
+
+def ours():
+    from normalize.detect.language import detect_language
+
+    return lambda text: detect_language(text).lang
+
+
+def plain_langdetect():
+    from langdetect import DetectorFactory, detect
+    from langdetect.lang_detect_exception import LangDetectException
+
+    DetectorFactory.seed = 0
+
+    def label(text: str) -> str:
+        try:
+            return detect(text)
+        except LangDetectException:
+            return "und"
+
+    return label
+
+
+def run(name: str, label, items: list[dict], out: Path) -> dict[str, float]:
+    """Label ``items``; write PRED.jsonl; return docs/s (CPU) per kind."""
+    cpu: dict[str, float] = defaultdict(float)
+    count: dict[str, int] = defaultdict(int)
+    with open(out, "w", encoding="utf-8") as f:
+        for it in items:
+            t = time.process_time()
+            lang = label(it["text"])
+            cpu[it["kind"]] += time.process_time() - t
+            count[it["kind"]] += 1
+            f.write(json.dumps({"id": it["id"], "lang": lang}) + "\n")
+    return {k: count[k] / cpu[k] if cpu[k] else float("inf") for k in count}
+
+
+def score(bench_file: Path, pred: Path, scorer: Path) -> dict[str, float]:
+    res = subprocess.run([sys.executable, str(scorer), str(bench_file), str(pred)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(res.stdout.splitlines()[0])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bench", type=Path, default=DEFAULT_BENCH)
+    ap.add_argument("--paragraph-size", type=int, default=5)
+    ap.add_argument("--langdetect-sample", type=int, default=1,
+                    help="run langdetect on every N-th item only (default: all)")
+    args = ap.parse_args()
+
+    items = load_items(args.bench, args.paragraph_size)
+    scorer = args.bench / "score_langid.py"
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        bench_file = tmp / "bench.jsonl"
+        with open(bench_file, "w", encoding="utf-8") as f:
+            for it in items:
+                f.write(json.dumps({"id": it["id"], "lang": it["lang"], "kind": it["kind"]}) + "\n")
+        sample = items[:: args.langdetect_sample]
+        sample_file = tmp / "bench-sample.jsonl"
+        with open(sample_file, "w", encoding="utf-8") as f:
+            for it in sample:
+                f.write(json.dumps({"id": it["id"], "lang": it["lang"], "kind": it["kind"]}) + "\n")
+
+        t = time.process_time()
+        label = ours()
+        label("warm up: load the profiles and tables")
+        startup = time.process_time() - t
+        speed_ours = run("ours", label, items, tmp / "ours.jsonl")
+        acc_ours = score(bench_file, tmp / "ours.jsonl", scorer)
+
+        speed_ld = run("langdetect", plain_langdetect(), sample, tmp / "langdetect.jsonl")
+        acc_ld = score(sample_file, tmp / "langdetect.jsonl", scorer)
+        acc_ours_sample = score(sample_file, tmp / "ours.jsonl", scorer)
+
+    counts = defaultdict(int)
+    for it in items:
+        counts[it["kind"]] += 1
+    note = "" if args.langdetect_sample == 1 else f" (langdetect on every {args.langdetect_sample}th item)"
+    print(f"items: {dict(counts)}{note}; our start-up {startup:.2f} s CPU")
+    print(f"{'kind':10s} {'ours acc':>9s} {'langdetect':>10s} {'ours docs/s':>12s} {'langdetect':>10s}")
+    for kind in KINDS:
+        if kind not in counts:
+            continue
+        ld = acc_ld.get(kind, float("nan"))
+        mine = acc_ours.get(kind, float("nan"))
+        if args.langdetect_sample != 1:
+            mine_s = acc_ours_sample.get(kind, float("nan"))
+            ld_txt = f"{ld:.4f}/{mine_s:.4f}"  # langdetect / ours, on the same sample
+        else:
+            ld_txt = f"{ld:.4f}"
+        print(f"{kind:10s} {mine:9.4f} {ld_txt:>10s} {speed_ours.get(kind, 0):12.0f} "
+              f"{speed_ld.get(kind, 0):10.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""Where the article is: the structural judgement of a page's lines.
+
+Without markup, the article shows as the densest stretch of prose. Each line
+gets a score (prose earns its length, labels and chrome cost) and the
+best-scoring stretch of lines (Kadane's maximum subarray) is the body; it is
+widened to further stretches of prose that score well on their own (an
+article cut in two by an ad block) and to a lead paragraph just above it, and
+cut at a share bar or comments label once most of its prose is above.
+
+Around it: a few lines of some length right above are headline, deck and
+byline; everything else above is navigation, everything below is footer.
+Inside it, short lines between paragraphs are subheads; runs of labels are
+chrome. The numbers live in ``data/layout.toml``.
+"""
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+
+from normalize.strip.features import Line, paragraph
+
+_CONF = tomllib.loads(
+    resources.files("normalize.strip").joinpath("data/layout.toml").read_text("utf-8")
+)
+PROSE_CAP = _CONF["score"]["prose_cap"]
+PROSE_OFFSET = _CONF["score"]["prose_offset"]
+LABEL_COST = _CONF["score"]["label_cost"]
+SHORT_LABEL_COST = _CONF["score"]["short_label_cost"]
+CHROME_COST = _CONF["score"]["chrome_cost"]
+SECTION_COST = _CONF["score"]["section_cost"]
+MIN_EXTRA_STRETCH = _CONF["span"]["min_extra_stretch"]
+EXTRA_STRETCH_SHARE = _CONF["span"]["extra_stretch_share"]
+LEAD_MIN = _CONF["span"]["lead_min"]
+LEAD_GAP = _CONF["span"]["lead_gap"]
+TAIL_SHARE = _CONF["span"]["tail_share"]
+HEAD_MIN_WORDS = _CONF["head"]["min_words"]
+HEAD_MAX_LINES = _CONF["head"]["max_lines"]
+MAX_SUBHEAD_RUN = _CONF["subheads"]["max_run"]
+SUBHEAD_MEAN_WORDS = _CONF["subheads"]["mean_words"]
+
+# Sections that follow the article: their labels end the article's stretch.
+AFTER_ARTICLE = frozenset({"read-also", "teaser", "share", "comments", "newsletter", "cookie", "copyright"})
+# ... and these come after its last paragraph ("Read also" may sit mid-article).
+ENDS_ARTICLE = AFTER_ARTICLE - {"read-also"}
+
+
+def _score(line: Line) -> float:
+    if line.says in AFTER_ARTICLE:
+        return -SECTION_COST
+    if line.reason:
+        return -CHROME_COST
+    if line.prose:
+        return min(line.words, PROSE_CAP) - PROSE_OFFSET
+    if line.words >= 4:
+        return -LABEL_COST
+    return -SHORT_LABEL_COST
+
+
+def _best_stretch(scores: list[float], lo: int, hi: int) -> tuple[float, int, int]:
+    """Kadane over scores[lo:hi]: (total, first, last) of the best stretch."""
+    best, span = float("-inf"), (lo, lo - 1)
+    run, start = 0.0, lo
+    for i in range(lo, hi):
+        if run <= 0:
+            run, start = scores[i], i
+        else:
+            run += scores[i]
+        if run > best:
+            best, span = run, (start, i)
+    return best, span[0], span[1]
+
+
+def _article_span(scores: list[float], ends: list[bool]) -> tuple[int, int]:
+    """First and last line of the article: the best stretch, widened to take
+    in further stretches of prose that score well on their own (an article cut
+    in two by a "Read also" box or an ad block), or a lead paragraph a few
+    lines above the body (a photo or a subscription box between). No stretch
+    joins past a label that ends articles (share bar, comments, copyright)."""
+    best, start, end = _best_stretch(scores, 0, len(scores))
+    floor = max(MIN_EXTRA_STRETCH, EXTRA_STRETCH_SHARE * best)
+    while True:
+        left = _best_stretch(scores, 0, start)
+        right = _best_stretch(scores, end + 1, len(scores))
+        grown = False
+        near = start - left[2] - 1 <= LEAD_GAP
+        # (share bars and teaser boxes often sit between the lead and the body)
+        if left[0] >= floor and not any(ends[left[2] : start]) or near and left[0] >= LEAD_MIN:
+            start, grown = left[1], True
+        if right[0] >= floor and not any(ends[end : right[1]]):
+            end, grown = right[2], True
+        if not grown:
+            return start, end
+
+
+def _cut_tail(scores: list[float], ends: list[bool], start: int, end: int) -> int:
+    """End the article at a share bar / comments / newsletter label once most
+    of its prose lies above it: what follows (author bio, donation appeal,
+    newsletter pitch) is prose too, but it is not the article."""
+    total = sum(s for s in scores[start : end + 1] if s > 0)
+    above = 0.0
+    for i in range(start, end + 1):
+        if ends[i] and above >= TAIL_SHARE * total:
+            return max(start, i - 1)
+        if scores[i] > 0:
+            above += scores[i]
+    return end
+
+
+def mark_layout(lines: list[Line]) -> None:
+    """Mark lines outside the article (nav, footer) and labels inside it."""
+    text_lines = [ln for ln in lines if ln.text]
+    if not text_lines:
+        return
+    scores = [_score(ln) for ln in text_lines]
+    if max(scores) <= 0:
+        # No prose at all (a list, a recipe card, a short notice): keep labels.
+        return
+    ends = [ln.says in ENDS_ARTICLE for ln in text_lines]
+    start, end = _article_span(scores, ends)
+    end = _cut_tail(scores, ends, start, end)
+    _take_head(text_lines[:start])
+    for pos, line in enumerate(text_lines):
+        if line.reason or line.keep_why:
+            continue
+        if pos < start:
+            line.reason = "nav"
+        elif pos > end:
+            line.reason = "footer"
+    _judge_short_lines(text_lines[start : end + 1])
+
+
+def _take_head(above: list[Line]) -> None:
+    """Headline, deck and byline: the lines of some length right above the
+    article, up to the first short label (removed lines do not interrupt)."""
+    taken = 0
+    for line in reversed(above):
+        if line.reason:
+            continue
+        if line.words < HEAD_MIN_WORDS or taken == HEAD_MAX_LINES:
+            break
+        line.keep_why = "head"
+        taken += 1
+
+
+def _judge_short_lines(stretch: list[Line]) -> None:
+    """Inside the article, short lines between two paragraphs are subheads
+    (or a short list) when there are few of them and they are words, not
+    labels: a run of one-word labels (a share bar, a tag list) is chrome.
+    """
+    kept = [ln for ln in stretch if not ln.reason]
+    first_paragraph = next((n for n, ln in enumerate(kept) if paragraph(ln)), len(kept))
+    pos = 0
+    while pos < len(kept):
+        line = kept[pos]
+        if line.keep_why or line.prose:
+            pos += 1
+            continue
+        if pos < first_paragraph:
+            # above the first paragraph: headline, deck and byline territory
+            if line.words >= HEAD_MIN_WORDS:
+                line.keep_why = "head"
+            else:
+                line.reason = "short"
+            pos += 1
+            continue
+        end = pos
+        while end < len(kept) and not kept[end].prose and not kept[end].keep_why:
+            end += 1
+        run = kept[pos:end]
+        between = pos > 0 and end < len(kept) and kept[end].prose
+        wordy = sum(ln.words for ln in run) / len(run) >= SUBHEAD_MEAN_WORDS
+        keep = between and (len(run) == 1 or (len(run) <= MAX_SUBHEAD_RUN and wordy))
+        for ln in run:
+            if keep:
+                ln.keep_why = "subhead"
+            else:
+                ln.reason = "short"
+        pos = end

@@ -1,0 +1,350 @@
+"""Near-duplicate clustering: behaviour on constructed copies, and the bench bar."""
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pytest
+
+from normalize.dedup import (
+    Clusterer,
+    DedupSettings,
+    Fingerprinter,
+    IndexMismatch,
+    cluster_id_for,
+    fingerprint_text,
+    optimal_banding,
+)
+from normalize.dedup.fingerprint import fingerprint_texts
+from normalize.dedup.key import exact_hash, lined_key, normalise_key
+from normalize.dedup.minhash import estimate_jaccard, signature
+from normalize.dedup.shingles import is_unspaced, shingle_set, text_shingles
+from normalize.document import Document, Source
+
+SETTINGS = DedupSettings()
+
+_SYLLABLES = "ka lo mi ne su ta ri po fa de gu ba vi xo ze ru ha jo li me".split()
+
+
+def _vocabulary(rng: random.Random, n: int) -> list[str]:
+    return sorted({"".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(1, 4))) for _ in range(n)})
+
+
+def article(seed: int, paragraphs: int = 10, topic: list[str] | None = None) -> list[str]:
+    """A made-up article: paragraphs of sentences drawn from a seeded vocabulary
+    (plus topic words shared with other articles, if given)."""
+    rng = random.Random(seed)
+    words = _vocabulary(rng, 400) + (topic or []) * 5
+    paras = []
+    for _ in range(paragraphs):
+        sentences = []
+        for _ in range(rng.randint(3, 5)):
+            s = " ".join(rng.choice(words) for _ in range(rng.randint(8, 16)))
+            sentences.append(s.capitalize() + ".")
+        paras.append(" ".join(sentences))
+    return paras
+
+
+def text(paras: list[str], title: str = "") -> str:
+    return "\n\n".join(([title] if title else []) + paras)
+
+
+def edit(paras: list[str], rate: float, seed: int) -> list[str]:
+    """Replace, drop or duplicate about ``rate`` of the words."""
+    rng = random.Random(seed)
+    out = []
+    for p in paras:
+        words = p.split(" ")
+        for i in range(len(words)):
+            if rng.random() < rate:
+                op = rng.random()
+                words[i] = rng.choice(words) if op < 0.4 else "" if op < 0.7 else words[i] + " " + rng.choice(words)
+        out.append(" ".join(w for w in words if w))
+    return out
+
+
+def cluster(texts: list[str], ids: list[str] | None = None, settings: DedupSettings = SETTINGS,
+            index_path: str | None = None):
+    ids = ids or [f"d{i}" for i in range(len(texts))]
+    c = Clusterer(settings, index_path=index_path)
+    for doc_id, t in zip(ids, texts):
+        c.add(doc_id, fingerprint_text(t, settings), length=len(t))
+    return c.finish(lambda pos: texts[pos])
+
+
+def together(result, n: int) -> list[set[int]]:
+    groups: dict[str, set[int]] = {}
+    for i in range(n):
+        cid = result.assignment(i).cluster_id
+        if cid is not None:
+            groups.setdefault(cid, set()).add(i)
+    return sorted(groups.values(), key=min)
+
+
+# -- keys and shingles --------------------------------------------------------
+
+
+def test_key_folds_case_width_digits_and_punctuation():
+    a = "The Minister said: “2,300 jobs” — in ＢＥＲＬＩＮ!"
+    b = "the minister said 4 100 JOBS in Berlin"
+    assert normalise_key(a) == normalise_key(b) == "the minister said 0 0 jobs in berlin"
+    assert exact_hash(a) == exact_hash(b)
+    assert exact_hash(a) != exact_hash(a + " today")
+
+
+def test_key_keeps_combining_marks_and_lines():
+    # Devanagari vowel signs are marks, not punctuation: the words stay whole
+    assert normalise_key("नमस्ते दुनिया।") == "नमस्ते दुनिया"
+    assert lined_key("One line.\n\n  \nTwo — lines") == "one line\ntwo lines"
+
+
+def test_cjk_text_is_shingled_by_characters():
+    zh = "北京市今天发布了新的空气质量报告，报告显示空气质量明显改善。"
+    assert is_unspaced(np.frombuffer(lined_key(zh).encode("utf-32-le"), np.uint32))
+    # one "word" (no spaces) would give a single shingle; characters give many
+    assert len(text_shingles(zh, 3, 4)) == len(normalise_key(zh).replace(" ", "")) - 3
+    assert not is_unspaced(np.frombuffer(lined_key("Seoul 서울 날씨가 좋습니다").encode("utf-32-le"), np.uint32))
+
+
+def test_cjk_near_copies_cluster_and_different_stories_do_not():
+    base = ("北京市今天发布了新的空气质量报告。报告显示，今年以来全市空气质量明显改善，"
+            "优良天数比去年同期增加了二十天。专家表示，这与减少燃煤和控制机动车排放有关。"
+            "市民普遍对此表示满意，但也希望相关部门继续加大治理力度。")
+    copy = base.replace("明显改善", "显著改善") + "（记者 王伟）"
+    other = ("上海市今天举行了新闻发布会，介绍了城市交通建设的最新进展。地铁新线路将于年底开通，"
+             "预计每天可以运送乘客五十万人次。有关负责人表示，公交线路也将同步调整。")
+    result = cluster([base, copy, other])
+    assert together(result, 3) == [{0, 1}]
+
+
+def test_document_shorter_than_one_shingle():
+    fp = fingerprint_text("Breaking news", SETTINGS)
+    assert fp.n_shingles == 1
+    assert (fp.signature != np.iinfo(np.uint32).max).all()  # densified: a usable signature
+    assert fingerprint_text("", SETTINGS).n_shingles == 0
+    result = cluster(["Breaking news", "BREAKING NEWS!", "Sports results", ""])
+    assert together(result, 4) == [{0, 1}]
+    assert result.assignment(3).cluster_id is None
+
+
+def test_short_lines_do_not_make_shingles_but_short_documents_do():
+    menu = "Home\nNews\nSport\nWeather"
+    assert len(text_shingles(menu + "\n" + text(article(1, 2)), 3, 4)) == len(text_shingles(text(article(1, 2)), 3, 4))
+    assert len(text_shingles(menu, 3, 4)) > 0  # nothing longer: fall back to shingles across lines
+
+
+def test_batch_fingerprints_equal_single_ones():
+    texts = [text(article(i, 3)) for i in range(4)] + ["", "kurz", "北京市今天发布了报告"]
+    batch = fingerprint_texts(texts, SETTINGS)
+    for t, fp in zip(texts, batch):
+        one = fingerprint_text(t, SETTINGS)
+        assert one.exact == fp.exact and one.n_shingles == fp.n_shingles
+        assert np.array_equal(one.signature, fp.signature)
+
+
+def test_fingerprinter_stage_stores_fingerprint():
+    doc = Document(id="a", text=text(article(3, 2)), source=Source("x", 1))
+    Fingerprinter(SETTINGS)(doc)
+    fp = doc.work["fingerprint"]
+    assert fp.signature.shape == (SETTINGS.num_perm,) and fp.signature.dtype == np.uint32
+
+
+# -- MinHash and LSH against datasketch ---------------------------------------
+
+
+def test_affine32_signature_is_datasketchs():
+    from datasketch import MinHash
+
+    rng = np.random.default_rng(7)
+    hashes = rng.integers(0, 2**63, 300, dtype=np.uint64)
+    ours = signature(hashes, 64, 3, "affine32")
+    ref = MinHash(num_perm=64, seed=3, scheme="affine32", hashfunc=lambda v: v)
+    ref.update_batch((hashes >> np.uint64(32)).astype(np.uint32).tolist())
+    assert np.array_equal(ours, ref.hashvalues)
+
+
+def test_oph_estimates_jaccard():
+    rng = np.random.default_rng(1)
+    a = rng.integers(0, 2**63, 2000, dtype=np.uint64)
+    b = np.concatenate([a[:1500], rng.integers(0, 2**63, 500, dtype=np.uint64)])  # J = 0.6
+    est = estimate_jaccard(signature(a, 256, 1), signature(b, 256, 1))
+    assert abs(est - 0.6) < 0.1
+
+
+def test_banding_is_datasketchs_optimum():
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=0.3, num_perm=128)
+    assert optimal_banding(0.3, 128) == (lsh.b, lsh.r)
+    s = DedupSettings(lsh_threshold=0.3, num_perm=128)
+    assert (s.bands, s.rows) == (lsh.b, lsh.r)
+
+
+# -- clustering ----------------------------------------------------------------
+
+
+def test_identical_copies():
+    body = text(article(11), "Minister resigns")
+    copies = [body, body.upper(), body.replace(" ", "  ").replace(".", " ."), text(article(12))]
+    result = cluster(copies)
+    assert together(result, 4) == [{0, 1, 2}]
+    kept = [i for i in range(3) if result.assignment(i).duplicate_of is None]
+    assert len(kept) == 1
+    for i in range(3):
+        a = result.assignment(i)
+        assert a.cluster_size == 3 and a.similarity == 1.0
+
+
+def test_truncated_copy_clusters():
+    paras = article(21, 12)
+    full = text(paras, "Floods in the valley")
+    truncated = text(paras[: int(len(paras) * 0.7)], "Floods in the valley")
+    result = cluster([truncated, full, text(article(22))])
+    assert together(result, 3) == [{0, 1}]
+    a = result.assignment(0)
+    assert a.duplicate_of == "d1"  # the longest copy is kept, not the truncation
+    assert a.similarity >= SETTINGS.containment
+    member = result.clusters[0]["members"][0]
+    assert member["id"] == "d0" and member["shared_lines"] and member["shared_fraction"] > 0.9
+    assert all(len(line) <= 200 for line in member["shared_lines"])
+
+
+def test_lightly_edited_retitled_reprint_clusters():
+    paras = article(31, 10)
+    original = text(paras, "Council approves budget")
+    reprint = text(edit(paras, 0.04, seed=5) + ["Update: the vote was 12 to 3."], "COUNCIL APPROVES BUDGET | Report")
+    result = cluster([original, reprint])
+    assert together(result, 2) == [{0, 1}]
+
+
+def test_different_articles_on_one_topic_do_not_cluster():
+    topic = ["election", "minister", "parliament", "vote", "coalition", "budget", "opposition"]
+    a = text(article(41, 10, topic), "Election: coalition talks")
+    b = text(article(42, 10, topic), "Election: coalition talks")  # same headline, other story
+    result = cluster([a, b])
+    assert together(result, 2) == []
+
+
+def test_no_chaining():
+    p = article(51, 16)
+    a, b, c = text(p[0:10]), text(p[3:13]), text(p[6:16])  # A~B, B~C, but A and C share 4 of 16
+    s = DedupSettings(keep="first")
+    sa, sb, sc = (shingle_set(x, s.word_ngram, s.char_ngram, s.seed) for x in (a, b, c))
+    assert len(np.intersect1d(sa, sc)) / len(np.union1d(sa, sc)) < s.threshold
+    result = cluster([a, b, c], settings=s)
+    groups = together(result, 3)
+    assert {0, 1} in groups and not any({0, 2} <= g for g in groups)
+    assert result.assignment(1).duplicate_of == "d0"
+    # every member is verified against its cluster's kept copy
+    for entry in result.clusters:
+        assert all(m["similarity"] >= min(s.threshold, s.containment) for m in entry["members"])
+
+
+def test_deterministic_and_invariant_to_input_order():
+    stories = [article(60 + k, 8) for k in range(4)]
+    texts, ids = [], []
+    for k, paras in enumerate(stories):
+        texts.append(text(paras, f"Story {k}"))
+        ids.append(f"s{k}/orig")
+        texts.append(text(paras[:6], f"Story {k}"))
+        ids.append(f"s{k}/trunc")
+        texts.append(text(edit(paras, 0.03, seed=k), f"Story {k}"))
+        ids.append(f"s{k}/edit")
+    texts.append(text(article(99, 5)))
+    ids.append("single")
+
+    def membership(order):
+        t = [texts[i] for i in order]
+        d = [ids[i] for i in order]
+        r = cluster(t, d)
+        return {d[p]: (r.assignment(p).cluster_id, r.assignment(p).duplicate_of) for p in range(len(d))}, r.clusters
+
+    first, clusters_a = membership(list(range(len(texts))))
+    order = list(range(len(texts)))
+    random.Random(3).shuffle(order)
+    second, clusters_b = membership(order)
+    assert first == second
+    assert json.dumps(clusters_a, sort_keys=True) == json.dumps(clusters_b, sort_keys=True)
+    assert first["single"] == (None, None)
+    for k in range(4):  # each story is one cluster, named after its kept (longest) copy
+        kept = max(("orig", "trunc", "edit"), key=lambda v: len(texts[ids.index(f"s{k}/{v}")]))
+        assert {first[f"s{k}/{v}"][0] for v in ("orig", "trunc", "edit")} == {cluster_id_for(f"s{k}/{kept}")}
+
+
+def test_keep_policies():
+    paras = article(71, 10)
+    texts = [text(paras[:8]), text(paras), text(paras[:9])]
+    longest = cluster(texts, settings=DedupSettings(keep="longest"))
+    assert longest.assignment(1).duplicate_of is None and longest.assignment(0).duplicate_of == "d1"
+    first = cluster(texts, settings=DedupSettings(keep="first"))
+    assert first.assignment(0).duplicate_of is None and first.assignment(1).duplicate_of == "d0"
+    c = Clusterer(DedupSettings(keep="fewest-artefacts"))
+    for i, t in enumerate(texts):
+        c.add(f"d{i}", fingerprint_text(t, SETTINGS), length=len(t), n_artefacts=[2, 1, 0][i])
+    r = c.finish(lambda p: texts[p])
+    assert r.assignment(2).duplicate_of is None and r.assignment(1).duplicate_of == "d2"
+    with pytest.raises(ValueError):
+        DedupSettings(keep="random")
+
+
+def test_oversized_clusters_are_reported():
+    body = text(article(81, 4))
+    texts = [body + f"\n\nCopy number {i} of the story." for i in range(6)]
+    r = cluster(texts, settings=DedupSettings(max_cluster_size=4))
+    assert len(r.oversized) == 1 and r.oversized[0]["size"] == 6
+
+
+# -- incremental index ---------------------------------------------------------
+
+
+def test_incremental_index_round_trip(tmp_path):
+    index = str(tmp_path / "index")
+    paras = article(91, 10)
+    old_story, old_other = text(paras, "Harbour reopens"), text(article(92, 8))
+    r1 = cluster([old_story, old_other], ["old/story", "old/other"], index_path=index)
+    assert r1.assignment(0).cluster_id is None
+
+    new_copy = text(paras[:8], "Harbour reopens")  # a truncated syndication of the old story
+    new_single = text(article(93, 8))
+    texts2 = [new_copy, new_single]
+    r2 = cluster(texts2, ["new/copy", "new/single"], index_path=index)
+    a = r2.assignment(0)
+    assert a.duplicate_of == "old/story"
+    assert a.cluster_id == cluster_id_for("old/story")
+    assert r2.assignment(1).cluster_id is None
+    assert r2.clusters[0]["kept_from_index"] is True
+
+    # the second batch is in the index too: a third batch sees both
+    r3 = cluster([new_single], ["newer/copy"], index_path=index)
+    assert r3.assignment(0).duplicate_of == "new/single"
+
+
+def test_index_refuses_other_parameters(tmp_path):
+    index = str(tmp_path / "index")
+    cluster([text(article(95, 3))], index_path=index)
+    with pytest.raises(IndexMismatch, match="word_ngram"):
+        Clusterer(DedupSettings(word_ngram=4), index_path=index)
+
+
+# -- the bench bar -------------------------------------------------------------
+
+
+@pytest.mark.bench
+def test_neardup_dev_quality(bench_dir):
+    """Cleaned like the pipeline (stripper if importable), default settings."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from bench_dedup_quality import cleaner, ours, score
+
+    records = [json.loads(line) for line in open(bench_dir / "neardup-dev.jsonl", encoding="utf-8")]
+    truth = {r["id"]: r["story"] for r in map(json.loads, open(bench_dir / "neardup-dev.truth.jsonl"))}
+    _, clean = cleaner()
+    texts = [clean(r["text"]) for r in records]
+    pred, _ = ours([r["id"] for r in records], texts, DedupSettings())
+    s = score(truth, pred)
+    # Measured: P 0.97-0.98, R 0.98; the gap to P 0.995 is the "same-site trap"
+    # documents that hold the first paragraphs of another bench story (see report).
+    assert s["f1"] >= 0.96 and s["precision"] >= 0.96
