@@ -289,3 +289,11 @@ def test_accuracy_on_langid_dev(bench_dir):
     assert len(sentences) > 5000
     assert accuracy(paragraphs) >= 0.99
     assert accuracy(sentences) >= 0.98
+
+
+def test_a_short_tail_block_is_merged_not_crashed():
+    # One full block of letters and a short tail: the tail joins the block before it.
+    para = "The committee met on Monday to discuss the new rules for the city harbour. " * 6
+    text = "\n".join([para, "Short tail line."])
+    result = detect_language(text)
+    assert result.lang == "en" and result.score > 0.9

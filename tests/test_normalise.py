@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from normalize.document import Document, Source
 from normalize.normalise import Normalise, match_key, normalise_text
-from normalize.normalise.repair import CONFIG, may_need_repair, repair
+from normalize.normalise.repair import CONFIG, _suspect_lines, may_need_repair, needs_repair, repair
 
 # Clean text in many scripts, with the typography ftfy's defaults would change:
 # curly quotes, full-width forms, ligatures, NNBSP before French punctuation,
@@ -122,6 +122,18 @@ _MOJIBAKE_ALPHABET = st.sampled_from(
 def test_fast_path_agrees_with_ftfy(text):
     expected = unicodedata.normalize("NFC", ftfy.fix_text(text, CONFIG))
     assert unicodedata.normalize("NFC", repair(text)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(_MOJIBAKE_ALPHABET, max_size=30) | st.text(max_size=30), max_size=6))
+def test_one_scan_finds_every_line_ftfy_would_change(lines):
+    # repair() scans the whole text once for suspect lines; no line that the
+    # per-line test says needs ftfy may be missed
+    text = "\n".join(lines)
+    suspects = {text[start:end] for start, end in _suspect_lines(text)}
+    for line in text.split("\n"):
+        if needs_repair(line):
+            assert line in suspects
 
 
 @settings(max_examples=300, deadline=None)

@@ -283,3 +283,89 @@ def test_explain_gives_every_line_a_decision(seed_texts):
     assert by_text[".Read also:"]["reason"] == "read-also"
     assert by_text["He said this in a comment to 24Kanal."]["decision"] == "keep"
     assert all({"line", "text", "decision", "reason", "signals"} <= set(r) for r in rows)
+
+
+def test_corpus_story_lead_shown_as_teaser_elsewhere_stays_in_its_story():
+    lead = _story(50, SHARED).split("\n\n")[0]
+    docs = []
+    for n in range(4):  # four other stories show story 50's lead as a teaser
+        docs.append(Document(id=f"o{n}", text=_story(n, lead), source=Source("c", n),
+                             fields={"source": "example.com"}))
+    for n in range(3):  # three copies of story 50 itself
+        docs.append(Document(id=f"x{n}", text=_story(50, SHARED), source=Source("c", 10 + n),
+                             fields={"source": "example.com"}))
+    texts = _run_corpus(docs)
+    assert all(texts[f"x{n}"].startswith(lead) for n in range(3))
+    assert all(lead not in texts[f"o{n}"] for n in range(4))
+
+
+def test_label_fused_with_its_link_text():
+    fused = ["Читайте також: Зеленський провів нараду з військовими",
+             "Read also: How the war changed Europe", "Lesen Sie auch: Wie geht es weiter"]
+    reasons = classify_lines([PARA, *fused, PARA2])
+    assert reasons[1:4] == ["read-also"] * 3
+    assert reasons[0] is None and reasons[4] is None
+
+
+# --- structural signals added for author boxes, credits, datelines, lists ----
+
+PARA3 = ("Residents who live near the river were told to move their cars to higher ground "
+         "before the evening, and schools in the valley will stay closed until Monday.")
+
+
+def test_author_box_after_article_is_dropped():
+    lines = [PARA, PARA2, "Jane Roe", "Jane Roe is a senior writer covering science and the "
+             "environment, and before that she reported on courts and city hall for many years."]
+    reasons = classify_lines(lines)
+    assert reasons[0] is None and reasons[1] is None
+    assert reasons[2] == reasons[3] == "author"
+
+
+def test_name_subhead_before_its_paragraph_in_the_lead_stays():
+    # the same shape above the first paragraph is a byline and lead, not a box
+    reasons = classify_lines(["Jane Roe", "Jane Roe " + PARA, PARA2])
+    assert reasons[1] is None and reasons[2] is None
+
+
+def test_photo_copyright_does_not_end_the_article():
+    reasons = classify_lines([PARA, "Image copyright Reuters", PARA2, PARA3])
+    assert reasons[1] == "copyright"
+    assert reasons[0] is None and reasons[2] is None and reasons[3] is None
+
+
+def test_site_copyright_ends_the_article():
+    notice = ("Example News is published by Example Media Group, which also runs radio "
+              "stations and a printing business in three countries across the region.")
+    reasons = classify_lines([PARA, PARA2, PARA3, "© 2024 Example News", notice])
+    assert reasons[3] == "copyright" and reasons[4] == "footer"
+
+
+def test_dateline_fused_with_a_label_is_chrome():
+    reasons = classify_lines(["8. November 2021 | Aktuelles", "Flood warning for the north", PARA,
+                              "January 13, 2020 at 08:45 AM | categories: Python | 4 comments",
+                              PARA2])
+    assert reasons[0] == "date" and reasons[3] == "date"
+    assert reasons[2] is None and reasons[4] is None
+
+
+def test_comment_count_in_a_meta_line():
+    reasons = classify_lines([PARA, "19.6.2007 9:40 Uhr Christoph Becker 71 Kommentare", PARA2])
+    assert reasons[1] == "meta"
+
+
+def test_ingredient_list_between_paragraphs_kept():
+    items = ["300 g Mehl", "1 TL Backpulver", "200 g Zucker", "1 Prise Salz", "2 Eier",
+             "100 g gemahlene Mandeln", "1 TL Zimt", "Mandelsplitter", "250 ml Milch", "1 Ei"]
+    reasons = classify_lines([PARA, *items, PARA2])
+    assert reasons == [None] * len(reasons)
+
+
+def test_one_word_label_run_between_paragraphs_still_chrome():
+    labels = ["Politik", "Sport", "Kultur", "Wetter", "Reisen", "Auto", "Digital", "Karriere", "Leben"]
+    reasons = classify_lines([PARA, *labels, PARA2])
+    assert all(reasons[1:-1])
+
+
+def test_call_to_action_phrase_in_short_line():
+    reasons = classify_lines([PARA, "Jede kleine Spende hilft – jetzt spenden!", PARA2])
+    assert reasons[1] == "appeal"

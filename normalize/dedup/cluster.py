@@ -126,6 +126,21 @@ class Clusterer:
         return _Batch(self, text_of).run()
 
 
+class _Links:
+    """Verified pairs as arrays, looked up by node (CSR): a few dozen bytes a link,
+    where a dict of dicts would take hundreds."""
+
+    def __init__(self, a: np.ndarray, b: np.ndarray, sim: np.ndarray):
+        src, dst = np.concatenate([a, b]), np.concatenate([b, a])
+        order = np.lexsort((dst, src))
+        self.src, self.dst, self.sim = src[order], dst[order], np.concatenate([sim, sim])[order]
+        self.nodes = np.unique(self.src)
+
+    def of(self, node: int) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = np.searchsorted(self.src, [node, node + 1])
+        return self.dst[lo:hi], self.sim[lo:hi]
+
+
 class _Batch:
     """One ``finish``: old documents (from the index) are nodes 0..M-1, new ones M.."""
 
@@ -234,38 +249,39 @@ class _Batch:
                 out[np.searchsorted(nodes, sel)] = all_band_hashes(block[sel - lo], s.bands, s.rows)
         return out
 
-    def verify(self, pairs: np.ndarray) -> dict[int, dict[int, float]]:
-        links: dict[int, dict[int, float]] = {}
+    def verify(self, pairs: np.ndarray) -> "_Links":
+        src, dst, sims = array("q"), array("q"), array("d")
         for start in range(0, len(pairs), _CHUNK):
             chunk = pairs[start : start + _CHUNK]
             self.prefetch(np.unique(chunk))
             for a, b in chunk.tolist():
                 sim = similarity(self.shingles(a), self.shingles(b), self.s)
                 if sim is not None:
-                    links.setdefault(a, {})[b] = sim
-                    links.setdefault(b, {})[a] = sim
-        return links
+                    src.append(a)
+                    dst.append(b)
+                    sims.append(sim)
+        return _Links(np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64), np.array(sims))
 
-    def assign(self, order, rep, links):
+    def assign(self, order, rep, links: "_Links"):
         """kept_of[node] = kept node (itself if kept); sim_of[node] = similarity to it."""
         total = self.m + self.n
         kept_of = np.full(total, -1, dtype=np.int64)
         sim_of = np.full(total, np.nan)
-        for u in order.tolist():
+        for u in order[np.isin(order, links.nodes)].tolist():  # documents with verified links
             if rep[u] != u or kept_of[u] >= 0:
                 continue
             kept_of[u], sim_of[u] = u, 1.0
-            for v, sim in sorted(links.get(u, {}).items()):
-                if kept_of[v] < 0 and v >= self.m:
-                    kept_of[v], sim_of[v] = u, sim
+            vs, sims = links.of(u)
+            free = (kept_of[vs] < 0) & (vs >= self.m)
+            kept_of[vs[free]], sim_of[vs[free]] = u, sims[free]
+        loners = np.flatnonzero((kept_of < 0) & (rep == np.arange(total)))
+        kept_of[loners], sim_of[loners] = loners, 1.0
         # exact copies follow their representative: into its cluster, at its similarity
         # (1.0 if the representative is the kept copy itself)
         copies = np.flatnonzero(rep != np.arange(total))
         r = rep[copies]
         kept_of[copies] = kept_of[r]
         sim_of[copies] = np.where(kept_of[r] == r, 1.0, sim_of[r])
-        alone = np.flatnonzero(kept_of < 0)  # documents without text
-        kept_of[alone], sim_of[alone] = alone, 1.0
         return kept_of, sim_of
 
     def report(self, kept_of, sim_of) -> ClusterResult:
@@ -285,10 +301,8 @@ class _Batch:
                 assignments[k - self.m] = Assignment(cid, size, None, 1.0)
             for v in mem:
                 assignments[v - self.m] = Assignment(cid, size, kid, round(float(sim_of[v]), 4))
-            kept_keys = set(self.line_keys(k)[1]) - {""} if k >= self.m else None
             entry = {"id": cid, "size": size, "kept": kid, "kept_from_index": k < self.m,
-                     "members": sorted((self.member_report(k, v, sim_of[v], kept_keys) for v in mem),
-                                       key=lambda r: r["id"])}
+                     "members": sorted(self.member_reports(k, mem, sim_of), key=lambda r: r["id"])}
             clusters.append(entry)
             if size > self.s.max_cluster_size:
                 oversized.append({"id": cid, "size": size, "kept": kid,
@@ -297,24 +311,27 @@ class _Batch:
         oversized.sort(key=lambda c: c["id"])
         return ClusterResult(assignments, clusters, oversized)
 
-    def line_keys(self, node: int) -> tuple[list[str], list[str]]:
-        """The lines of a new document's text and the key of each (one batch)."""
-        lines = self.text_of(node - self.m).splitlines()
-        keys = batch_keys(lines)
-        return lines, [points_text(keys.doc(i)) for i in range(len(lines))]
-
-    def member_report(self, kept: int, node: int, sim: float, kept_keys: set[str] | None) -> dict:
-        mine, theirs = self.shingles(node), self.shingles(kept)
-        fraction = overlap(mine, theirs) / len(mine) if len(mine) else 1.0
-        shared: list[str] = []
-        if kept_keys:  # None for an index document: its text is not kept, only its shingles
-            for line, key in zip(*self.line_keys(node)):
-                if key and key in kept_keys:
-                    shared.append(line.strip()[:_LINE_CAP])
-                    if len(shared) >= _SHARED_LINES:
-                        break
-        return {"id": self.node_id(node), "similarity": round(float(sim), 4),
-                "shared_lines": shared, "shared_fraction": round(fraction, 4)}
+    def member_reports(self, kept: int, members: list[int], sim_of) -> list[dict]:
+        """Per member: similarity to the kept copy, the share of its shingles the kept
+        copy has, and up to five of its lines found in the kept copy. The lines of
+        the kept copy and of every member are keyed in one batch."""
+        texts = [self.text_of(v - self.m) for v in ([kept] if kept >= self.m else []) + members]
+        lines = [t.splitlines() for t in texts]
+        keys = batch_keys([line for ls in lines for line in ls])
+        keyed, at = [], 0
+        for ls in lines:
+            keyed.append([points_text(keys.doc(at + i)) for i in range(len(ls))])
+            at += len(ls)
+        # an index document's text is not kept, only its shingles: no shared lines then
+        kept_keys = set(keyed.pop(0)) - {""} if kept >= self.m else set()
+        out = []
+        for v, ls, ks in zip(members, lines, keyed):
+            mine, theirs = self.shingles(v), self.shingles(kept)
+            shared = [line.strip()[:_LINE_CAP] for line, key in zip(ls, ks) if key and key in kept_keys]
+            out.append({"id": self.node_id(v), "similarity": round(float(sim_of[v]), 4),
+                        "shared_lines": shared[:_SHARED_LINES],
+                        "shared_fraction": round(overlap(mine, theirs) / len(mine), 4) if len(mine) else 1.0})
+        return out
 
     def save(self, kept_of) -> None:
         """Append this batch to the index: signatures and bands block by block,

@@ -14,12 +14,13 @@ differences before anything is hashed:
 Combining marks are kept as part of words: they are letters in Devanagari,
 Thai or Arabic, not punctuation.
 
-The key is computed on an array of code points with lookup tables built once
-per process from ``unicodedata`` (a Python call per character would cost more
-than everything else in the stage). Texts the tables cannot handle one
-character at a time — not NFC, or holding a character whose folding is
-several letters, like "ß" or the "ﬁ" ligature — take the exact but slower
-path through ``unicodedata.normalize`` and ``str.casefold``.
+The key is computed on an array of code points, for a whole batch of texts at
+once, with a lookup table built once per process from ``unicodedata``: a
+Python call (or a Unicode-aware regex) per character would cost more than
+everything else in the stage. A character whose folding is several letters
+("ß" -> "ss", "ﬁ" -> "fi") is expanded in the array; a text that is not in NFC
+(decomposed accents) is first normalised by ``unicodedata`` so that accents
+compose before the per-character table applies.
 
 The exact pass hashes the whole key (line breaks as spaces) with xxh3-64.
 """

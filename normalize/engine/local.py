@@ -52,6 +52,21 @@ def _run_batch(batch: list[Document]) -> list[Item]:
     return [apply_stages(_stages, doc) for doc in batch]
 
 
+# Stages load their tables (language profiles, lexicons) lazily on first use.
+# Running them once on a small text in the parent before the pool forks means
+# the workers share those tables instead of each spending a second loading them.
+WARM_UP_TEXT = (
+    "Warm-up headline\n\nThis short paragraph loads the tables every stage needs. "
+    "Ce paragraphe est en français.\nЭто строка по-русски.\n본문 바로가기\n東京は日本の首都です。"
+)
+
+
+def warm_up(stages: Sequence[Stage]) -> None:
+    from ..document import Source
+
+    apply_stages(stages, Document(id="warm-up", text=WARM_UP_TEXT, source=Source("<warm-up>", 0)))
+
+
 def _batches(items: Iterable[Document], size: int) -> Iterator[list[Document]]:
     it = iter(items)
     while batch := list(islice(it, size)):
@@ -68,6 +83,7 @@ class LocalEngine:
             for doc in docs:
                 yield apply_stages(stages, doc)
             return
+        warm_up(stages)
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
         pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init, initargs=(list(stages),))
         window = self.workers * 4

@@ -21,6 +21,7 @@ same result as calling it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import ftfy
 from ftfy.badness import is_bad
@@ -79,6 +80,18 @@ def _has_trigger(text: str) -> bool:
     return bool(_TRIGGERS.search(text))
 
 
+# One scan finds every line that may need ftfy: a trigger or a mojibake pair.
+# It is _TRIGGERS | _MOJIBAKE_PAIR written to start with one character class
+# (checked afterwards by lookbehinds), which lets the regex engine skip
+# ahead at C speed: an alternation of the two scans three times slower.
+_SUSPECT = re.compile(
+    f"[&\x1b\x80-\x9f\ud800-\udfff{_UPPER}]"
+    "(?:(?<=&)#?[0-9A-Za-z]{1,24};"
+    "|(?<=[\x1b\x80-\x9f\ud800-\udfff])"
+    f"|(?<=[{_UPPER}])(?:[{_UPPER}\ufffd]|(?<=[{_LEAD}])[ ?]))"
+)
+
+
 def may_need_repair(text: str) -> bool:
     """Cheap test: False proves ftfy would leave ``text`` as it is."""
     if text.isascii():
@@ -93,6 +106,34 @@ def needs_repair(line: str) -> bool:
     return _has_trigger(line) or is_bad(line)
 
 
+@lru_cache(maxsize=1 << 14)
+def _repair_line(line: str) -> str:
+    # Damaged lines recur (a site's mangled menu, a syndicated story), and
+    # ftfy spends ~0.2 ms on each: the answer is kept per exact line.
+    if _TRIGGERS.search(line) or is_bad(line):
+        return ftfy.fix_text(line, CONFIG)
+    return line
+
+
+def _suspect_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each line holding a trigger or a mojibake pair.
+
+    One regex scan of the whole text, resumed at the next line after a hit,
+    instead of a scan per line: most lines of a suspect text are clean.
+    """
+    spans = []
+    pos = 0
+    search = _SUSPECT.search
+    while (m := search(text, pos)) is not None:
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        if end < 0:
+            end = len(text)
+        spans.append((start, end))
+        pos = end + 1
+    return spans
+
+
 def repair(text: str) -> str:
     """``text`` with mojibake and stray escapes repaired; clean text unchanged.
 
@@ -103,10 +144,20 @@ def repair(text: str) -> str:
     the rest of a text after the first "<". Deciding per line keeps cleaning
     idempotent when the stripper later removes the line with the markup.
     """
-    if not may_need_repair(text):
+    if text.isascii() and "&" not in text and "\x1b" not in text:
         return text
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        if needs_repair(line):
-            lines[i] = ftfy.fix_text(line, CONFIG)
-    return "\n".join(lines)
+    spans = _suspect_lines(text)
+    if not spans:
+        return text
+    parts, done = [], 0
+    for start, end in spans:
+        line = text[start:end]
+        fixed = _repair_line(line)
+        if fixed is not line:
+            parts.append(text[done:start])
+            parts.append(fixed)
+            done = end
+    if not parts:
+        return text
+    parts.append(text[done:])
+    return "".join(parts)

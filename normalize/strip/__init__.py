@@ -35,11 +35,18 @@ __all__ = [
 MAX_LOOKS = 6
 
 
-def _judge_once(lines: list[str]) -> list[Line]:
-    judged = [measure(i, text) for i, text in enumerate(lines)]
+def _judge_once(lines: list[Line]) -> None:
     for step in STEPS:
-        step(judged)
-    return judged
+        step(lines)
+
+
+def _fresh(line: Line, index: int) -> Line:
+    """The measurements of ``line`` without its verdict, for another look."""
+    again = Line(index, line.text, line.key, line.words, line.terminal, line.stop_ratio, line.says,
+                 prose=line.prose)
+    if "says" in line.signals:
+        again.signals["says"] = line.signals["says"]
+    return again
 
 
 def judge_lines(lines: list[str]) -> list[Line]:
@@ -48,12 +55,16 @@ def judge_lines(lines: list[str]) -> list[Line]:
     The rules judge a line by its neighbours, and removing chrome changes the
     neighbours. So the kept lines are judged again, as a page of their own,
     until nothing more goes: the result is a fixed point, and cleaning a
-    cleaned text changes nothing.
+    cleaned text changes nothing. Blank lines are measured but never judged:
+    no rule reads them.
     """
-    judged = _judge_once(lines)
+    judged = [measure(i, text) for i, text in enumerate(lines)]
+    kept = [line for line in judged if line.text]
+    _judge_once(kept)
     for _ in range(MAX_LOOKS):
-        kept = [line for line in judged if not line.reason]
-        again = _judge_once([line.text for line in kept])
+        kept = [line for line in kept if not line.reason]
+        again = [_fresh(line, n) for n, line in enumerate(kept)]
+        _judge_once(again)
         changed = False
         for line, second in zip(kept, again):
             if second.reason:

@@ -5,7 +5,8 @@ prose in any one page. Across a crawl it gives itself away: it recurs in many
 documents of the same site. But so does every sentence of a story reprinted
 five times, and those must stay. So a line counts only once per *story*:
 documents that share a good part of their prose lines (compared by a hash per
-line, a cheap content fingerprint) are one story, whatever their order.
+line, a cheap content fingerprint) are one story, whatever their order. And
+a story's own lead, shown as a teaser on other pages, stays in that story.
 
 Two passes: :meth:`CorpusRepeats.summarise` runs on each document in a worker
 and returns a small picklable summary; :meth:`CorpusRepeats.add` collects them
@@ -123,16 +124,37 @@ class CorpusRepeats:
         # Sort first: the decision must not depend on the order documents came in.
         summaries = sorted(self.summaries, key=lambda s: (s.source, s.prose, s.lines))
         stories = _same_story(summaries)
-        seen: dict[tuple[str, int], set[int]] = defaultdict(set)
+        # per (site, line): how many documents of each story carry it
+        carriers: dict[tuple[str, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        story_prose: dict[int, set[int]] = defaultdict(set)
         for n, summary in enumerate(summaries):
             story = stories.find(n)
+            story_prose[story].update(summary.prose)
             for h in summary.lines:
-                seen[(summary.source, h)].add(story)
-        chrome: dict[str, set[int]] = defaultdict(set)
-        for (source, h), found_in in seen.items():
-            if len(found_in) >= self.min_stories:
-                chrome[source].add(h)
-        return StripCorpusRepeats({s: frozenset(v) for s, v in sorted(chrome.items())})
+                carriers[(summary.source, h)][story] += 1
+        chrome: dict[str, dict[int, frozenset[int]]] = defaultdict(dict)
+        homes: dict[int, frozenset[int]] = {}
+        for (source, h), per_story in sorted(carriers.items()):
+            if len(per_story) < self.min_stories:
+                continue
+            chrome[source][h] = _home(per_story, story_prose, homes)
+        return StripCorpusRepeats(dict(sorted(chrome.items())))
+
+
+def _home(per_story: dict[int, int], story_prose: dict[int, set[int]], homes: dict) -> frozenset[int]:
+    """The prose of the line's own story, if it has one, else an empty set.
+
+    A story's lead is shown as a teaser on other pages of its site, so it
+    recurs across stories like chrome; but it is carried by more copies of its
+    own story than by any other story. That story keeps it.
+    """
+    ranked = sorted(per_story.items(), key=lambda kv: (-kv[1], kv[0]))
+    (story, count), runner_up = ranked[0], ranked[1][1]
+    if count < 2 or count == runner_up:
+        return frozenset()
+    if story not in homes:
+        homes[story] = frozenset(story_prose[story])
+    return homes[story]
 
 
 def _same_story(summaries: list[Summary]) -> _Stories:
@@ -158,23 +180,40 @@ def _same_story(summaries: list[Summary]) -> _Stories:
 
 
 class StripCorpusRepeats:
-    """Stage: remove lines found to be chrome of the document's site."""
+    """Stage: remove lines found to be chrome of the document's site.
 
-    def __init__(self, chrome: dict[str, frozenset[int]]) -> None:
+    ``chrome`` maps site -> line hash -> prose hashes of the line's own story
+    (empty if none): in documents of that story the line stays.
+    """
+
+    def __init__(self, chrome: dict[str, dict[int, frozenset[int]]]) -> None:
         self.chrome = chrome
 
     def __call__(self, doc: Document) -> Document:
-        hashes = self.chrome.get(source_of(doc))
-        if not hashes:
+        lines = self.chrome.get(source_of(doc))
+        if not lines:
             return doc
         removed = {r.line - 1: r.reason for r in doc.removed}
+        prose = None
         changed = False
         for i, text in _kept(doc):
-            if line_hash(text) in hashes:
-                removed[i] = "corpus-repeat"
-                doc.removed.append(Removal(line=i + 1, text=text, reason="corpus-repeat"))
-                changed = True
+            home = lines.get(line_hash(text))
+            if home is None:
+                continue
+            if home:
+                if prose is None:
+                    prose = set(CorpusRepeats.summarise(doc).prose)
+                if _same_prose(prose, home):
+                    continue
+            removed[i] = "corpus-repeat"
+            doc.removed.append(Removal(line=i + 1, text=text, reason="corpus-repeat"))
+            changed = True
         if changed:
             doc.removed.sort(key=lambda r: r.line)
             doc.text = assemble(doc.lines, removed)
         return doc
+
+
+def _same_prose(prose: set[int], home: frozenset[int]) -> bool:
+    shared = len(prose & home)
+    return shared >= max(1.0, SAME_STORY * len(prose)) and (shared >= 2 or len(prose) == 1)

@@ -21,14 +21,13 @@ from normalize.strip.lexicon import (
     date_words,
     is_language_switcher,
     lexicon,
-    patterns,
+    match_pattern,
 )
 
 # Scripts written without spaces between words.
 _SPACELESS = re.compile(
     "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
 )
-_FIRST_SPACELESS = "\u0e00"  # nothing below this code point is in _SPACELESS
 _TERMINAL = frozenset(".!?…。！？؟।॥:;")
 _CLOSERS = "'\"”’»›)]】」』 "
 SHORT = 40  # words; longer lines are never labels, captions or teasers
@@ -48,17 +47,19 @@ class Line:
     reason: str | None = None
     keep_why: str | None = None
     signals: dict = field(default_factory=dict)
+    prose: bool = False  # reads like running text (see is_prose); set by measure()
 
     @property
     def blank(self) -> bool:
         return not self.text
 
-    @property
-    def prose(self) -> bool:
-        """Reads like a sentence of running text."""
-        if self.terminal:
-            return self.words >= 7 and (self.stop_ratio >= 0.1 or self.words >= 15)
-        return self.words >= 25 and self.stop_ratio >= 0.15
+
+def is_prose(words: float, terminal: bool, stop_ratio: float) -> bool:
+    """Reads like a sentence of running text. (Every rule asks this of every
+    line, so :func:`measure` answers it once, into ``Line.prose``.)"""
+    if terminal:
+        return words >= 7 and (stop_ratio >= 0.1 or words >= 15)
+    return words >= 25 and stop_ratio >= 0.15
 
 
 def paragraph(line: Line) -> bool:
@@ -69,23 +70,21 @@ def paragraph(line: Line) -> bool:
 @lru_cache(maxsize=1 << 16)
 def _look(text: str) -> tuple[float, bool, float, str, str | None, str | None]:
     """(words, terminal, stop ratio, key, reason, evidence) for one line text."""
-    tokens = text.lower().split()
+    lower = text.lower()
+    tokens = lower.split()
     words = float(len(tokens))
-    if max(text) >= _FIRST_SPACELESS:
-        spaceless = len(_SPACELESS.findall(text))
-        if spaceless:
-            words = spaceless / 2 + sum(1 for t in tokens if not _SPACELESS.search(t))
+    if not text.isascii() and _SPACELESS.search(text):
+        words = len(_SPACELESS.findall(text)) / 2 + sum(1 for t in tokens if not _SPACELESS.search(t))
     terminal = text.rstrip(_CLOSERS)[-1:] in _TERMINAL
-    stops = all_stopwords()
-    stop_ratio = sum(map(stops.__contains__, tokens)) / len(tokens) if tokens else 0.0
+    stop_ratio = sum(map(all_stopwords().__contains__, tokens)) / len(tokens) if tokens else 0.0
     if words > SHORT:
         return words, terminal, stop_ratio, "", None, None
     key = bare_key(text)
-    reason, evidence = _says(text, key, tokens, words)
+    reason, evidence = _says(text, lower, key, tokens, words)
     return words, terminal, stop_ratio, key, reason, evidence
 
 
-def _says(text: str, key: str, tokens: list[str], words: float) -> tuple[str | None, str | None]:
+def _says(text: str, lower: str, key: str, tokens: list[str], words: float) -> tuple[str | None, str | None]:
     reason = lexicon().lookup(key, words)
     if reason:
         return reason, "lexicon"
@@ -95,13 +94,35 @@ def _says(text: str, key: str, tokens: list[str], words: float) -> tuple[str | N
         return "language-switcher", "language names"
     if tokens and len(tokens) <= 7:
         dates = date_words()
-        if all(t.strip(".,:") .isdigit() or t.strip(".,:") in dates for t in tokens):
+        if all(_number(t) or t.strip(".,:|") in dates for t in tokens):
             return "date", "date words"
-    lower = text.lower()
-    for pattern in patterns():
-        if pattern.matches(text, lower, words):
-            return pattern.reason, "pattern " + pattern.regex.pattern[:40]
+    if words <= 20 and _dateline(tokens):
+        return "date", "date, then a label after a separator"
+    pattern = match_pattern(text, lower, words)
+    if pattern is not None:
+        return pattern.reason, "pattern " + pattern.regex.pattern[:40]
     return None, None
+
+
+_SEPARATORS = frozenset("|·•")
+
+
+def _dateline(tokens: list[str]) -> bool:
+    """"8. November 2021 | Aktuelles", "January 13, 2020 at 08:45 AM | categories:
+    ...": a date and a label (section, category, comment count) joined by a
+    separator is page furniture above or below the article."""
+    dates = date_words()
+    for n, token in enumerate(tokens):
+        if token in _SEPARATORS:
+            return n > 0 and any(map(_number, tokens[:n]))
+        if not (_number(token) or token.strip(".,:") in dates):
+            return False
+    return False
+
+
+def _number(token: str) -> bool:
+    """"18.", "12:50", "2023," "06.12.2022": parts of dates and times."""
+    return token.strip(".,:|").replace(":", "").replace(".", "").replace("/", "").isdigit()
 
 
 def _doubled(key: str) -> bool:
@@ -120,7 +141,8 @@ def measure(index: int, text: str) -> Line:
     if not text:
         return Line(index, text)
     words, terminal, stop_ratio, key, says, evidence = _look(text)
-    line = Line(index, text, key, words, terminal, stop_ratio, says)
+    line = Line(index, text, key, words, terminal, stop_ratio, says,
+                prose=is_prose(words, terminal, stop_ratio))
     if evidence:
         line.signals["says"] = evidence
     return line

@@ -2,10 +2,12 @@
 
 Without markup, the article shows as the densest stretch of prose. Each line
 gets a score (prose earns its length, labels and chrome cost) and the
-best-scoring stretch of lines (Kadane's maximum subarray) is the body; it is
-widened to further stretches of prose that score well on their own (an
-article cut in two by an ad block) and to a lead paragraph just above it, and
-cut at a share bar or comments label once most of its prose is above.
+best-scoring stretch of lines (Kadane's maximum subarray) is the body. The
+first prose line under the headline (or the first byline or date) weighs
+extra, since that is where articles begin; the body is widened to further
+stretches of prose that score well on their own (an article cut in two by an
+ad block) and to a lead paragraph just above it, and cut at a share bar or
+comments label once most of its prose is above.
 
 Around it: a few lines of some length right above are headline, deck and
 byline; everything else above is navigation, everything below is footer.
@@ -33,10 +35,13 @@ EXTRA_STRETCH_SHARE = _CONF["span"]["extra_stretch_share"]
 LEAD_MIN = _CONF["span"]["lead_min"]
 LEAD_GAP = _CONF["span"]["lead_gap"]
 TAIL_SHARE = _CONF["span"]["tail_share"]
+ANCHOR_REACH = _CONF["span"]["anchor_reach"]
+ANCHOR_BONUS = _CONF["span"]["anchor_bonus"]
 HEAD_MIN_WORDS = _CONF["head"]["min_words"]
 HEAD_MAX_LINES = _CONF["head"]["max_lines"]
 MAX_SUBHEAD_RUN = _CONF["subheads"]["max_run"]
 SUBHEAD_MEAN_WORDS = _CONF["subheads"]["mean_words"]
+MAX_LIST_RUN = _CONF["subheads"]["max_list_run"]
 
 # Sections that follow the article: their labels end the article's stretch.
 AFTER_ARTICLE = frozenset({"read-also", "teaser", "share", "comments", "newsletter", "cookie", "copyright"})
@@ -44,8 +49,21 @@ AFTER_ARTICLE = frozenset({"read-also", "teaser", "share", "comments", "newslett
 ENDS_ARTICLE = AFTER_ARTICLE - {"read-also"}
 
 
+def _photo_credit(line: Line) -> bool:
+    """"© dpa", "Image copyright Reuters": a copyright sign that credits a
+    photo inside the article, unlike a site's "© 2024 Example Ltd." (a year)
+    or "All rights reserved" (a lexicon phrase) that closes the page."""
+    return (line.says == "copyright" and line.words <= 4
+            and line.signals.get("says", "").startswith("pattern")
+            and not any(c.isdigit() for c in line.text))
+
+
+def _ends_article(line: Line) -> bool:
+    return line.says in ENDS_ARTICLE and not _photo_credit(line)
+
+
 def _score(line: Line) -> float:
-    if line.says in AFTER_ARTICLE:
+    if line.says in AFTER_ARTICLE and not _photo_credit(line):
         return -SECTION_COST
     if line.reason:
         return -CHROME_COST
@@ -54,6 +72,25 @@ def _score(line: Line) -> float:
     if line.words >= 4:
         return -LABEL_COST
     return -SHORT_LABEL_COST
+
+
+def _anchor_at_headline(text_lines: list[Line], scores: list[float]) -> int:
+    """The article begins under its headline (found by its printed repeat) or,
+    failing that, under the page's first byline or date line: the first prose line within
+    reach below it weighs more, so that a short article (or the free lead of a
+    paywalled one) is not outscored by a login form or a list of teasers."""
+    top = next((pos for pos, ln in enumerate(text_lines) if ln.keep_why == "headline"), None)
+    if top is None:
+        top = next((pos for pos, ln in enumerate(text_lines) if ln.says == "credit"), None)
+    if top is None:
+        top = next((pos for pos, ln in enumerate(text_lines) if ln.says in ("date", "meta")), None)
+    if top is None:
+        return -1
+    for n in range(top + 1, min(top + 1 + ANCHOR_REACH, len(text_lines))):
+        if text_lines[n].prose and not text_lines[n].reason:
+            scores[n] += ANCHOR_BONUS
+            return n
+    return -1
 
 
 def _best_stretch(scores: list[float], lo: int, hi: int) -> tuple[float, int, int]:
@@ -70,13 +107,15 @@ def _best_stretch(scores: list[float], lo: int, hi: int) -> tuple[float, int, in
     return best, span[0], span[1]
 
 
-def _article_span(scores: list[float], ends: list[bool]) -> tuple[int, int]:
+def _article_span(scores: list[float], ends: list[bool], anchor: int = -1) -> tuple[int, int]:
     """First and last line of the article: the best stretch, widened to take
     in further stretches of prose that score well on their own (an article cut
     in two by a "Read also" box or an ad block), or a lead paragraph a few
     lines above the body (a photo or a subscription box between). No stretch
     joins past a label that ends articles (share bar, comments, copyright)."""
     best, start, end = _best_stretch(scores, 0, len(scores))
+    if start <= anchor <= end:
+        best -= ANCHOR_BONUS  # judge other stretches against the article's own prose
     floor = max(MIN_EXTRA_STRETCH, EXTRA_STRETCH_SHARE * best)
     while True:
         left = _best_stretch(scores, 0, start)
@@ -112,11 +151,12 @@ def mark_layout(lines: list[Line]) -> None:
     if not text_lines:
         return
     scores = [_score(ln) for ln in text_lines]
+    anchor = _anchor_at_headline(text_lines, scores)
     if max(scores) <= 0:
         # No prose at all (a list, a recipe card, a short notice): keep labels.
         return
-    ends = [ln.says in ENDS_ARTICLE for ln in text_lines]
-    start, end = _article_span(scores, ends)
+    ends = [_ends_article(ln) for ln in text_lines]
+    start, end = _article_span(scores, ends, anchor)
     end = _cut_tail(scores, ends, start, end)
     _take_head(text_lines[:start])
     for pos, line in enumerate(text_lines):
@@ -169,10 +209,18 @@ def _judge_short_lines(stretch: list[Line]) -> None:
         run = kept[pos:end]
         between = pos > 0 and end < len(kept) and kept[end].prose
         wordy = sum(ln.words for ln in run) / len(run) >= SUBHEAD_MEAN_WORDS
-        keep = between and (len(run) == 1 or (len(run) <= MAX_SUBHEAD_RUN and wordy))
+        keep = between and (len(run) == 1 or (len(run) <= MAX_SUBHEAD_RUN and wordy)
+                            or _quantity_list(run))
         for ln in run:
             if keep:
                 ln.keep_why = "subhead"
             else:
                 ln.reason = "short"
         pos = end
+
+
+def _quantity_list(run: list[Line]) -> bool:
+    """Ingredients, specifications, steps: a list whose items mostly start
+    with a number ("200 g Zucker", "2 tbsp oil") and are more than a number."""
+    counted = sum(1 for ln in run if ln.text[:1].isdigit() and ln.words >= 2)
+    return len(run) <= MAX_LIST_RUN and counted * 2 >= len(run)

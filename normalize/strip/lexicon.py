@@ -17,6 +17,7 @@ Stop words (``data/stopwords-LANG.txt``) tell running prose from labels.
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -24,6 +25,11 @@ from functools import lru_cache
 from importlib import resources
 
 from normalize.normalise import match_key
+
+try:  # C Aho-Corasick automaton: many substrings found in one pass over a line
+    import ahocorasick
+except ImportError:  # pragma: no cover - the plain loop gives the same answers
+    ahocorasick = None
 
 _DATA = resources.files("normalize.strip").joinpath("data")
 
@@ -45,6 +51,34 @@ def bare_key(text: str) -> str:
     return key[i:j]
 
 
+class Needles:
+    """Which of a fixed set of strings occur in a text, found in one pass.
+
+    Asking ``s in text`` for each of 50 phrases costs 50 scans of the line;
+    an Aho-Corasick automaton (pyahocorasick) finds all of them in one scan.
+    Without the library a plain loop gives the same answer, more slowly.
+    """
+
+    def __init__(self, strings) -> None:
+        self.strings = tuple(dict.fromkeys(s for s in strings if s))
+        self._automaton = None
+        if ahocorasick is not None and self.strings:
+            automaton = ahocorasick.Automaton()
+            for s in self.strings:
+                automaton.add_word(s, s)
+            automaton.make_automaton()
+            self._automaton = automaton
+
+    def found(self, text: str) -> set[str]:
+        if self._automaton is not None:
+            return {s for _, s in self._automaton.iter(text)}
+        return {s for s in self.strings if s in text}
+
+
+# Punctuation that joins a label to the link text after it ("Read also: ...").
+_JOINERS = ":.,;-–—|»›>/"
+
+
 def _data_files(prefix: str) -> list:
     """Per-language files of data/: phrases-LANG.tsv, stopwords-LANG.txt."""
     return sorted((p for p in _DATA.iterdir() if p.name.startswith(prefix)), key=lambda p: p.name)
@@ -59,7 +93,8 @@ class Lexicon:
     line: dict[str, str]  # bare key -> reason
     prefix: dict[str, str]  # bare key -> reason, matched at word boundary
     short: dict[str, str]  # phrase -> reason, found anywhere in a short line
-    short_rx: re.Pattern
+    short_phrases: tuple[str, ...]  # longest first
+    short_needles: Needles
     max_prefix_words: int
     first_words: frozenset[str]  # first word of every prefix phrase
 
@@ -69,16 +104,18 @@ class Lexicon:
         if reason:
             return reason
         words = key.split(" ")
-        if words[0] in self.first_words:  # most lines start with no phrase's word
+        # most lines start with no phrase's word ("themen:" starts "themen")
+        if words[0] in self.first_words or words[0].rstrip(_JOINERS) in self.first_words:
             for n in range(min(len(words) - 1, self.max_prefix_words), 0, -1):
-                reason = self.prefix.get(" ".join(words[:n]))
+                # "read also: how ..." -> "read also"
+                reason = self.prefix.get(" ".join(words[:n]).rstrip(_JOINERS))
                 if reason:
                     return reason
         # a phrase inside a short line ("© 2024 Example Ltd. All rights reserved.")
         if n_words <= 30:
-            match = self.short_rx.search(key)
-            if match:
-                return self.short[match.group()]
+            found = self.short_needles.found(key)
+            if found:  # the longest phrase found (the order of short_phrases)
+                return self.short[min(found, key=self.short_phrases.index)]
         return None
 
 
@@ -100,9 +137,9 @@ def lexicon() -> Lexicon:
             else:
                 short.setdefault(key, reason)
     longest = max((len(k.split(" ")) for k in prefix), default=1)
-    short_rx = re.compile("|".join(sorted(map(re.escape, short), key=len, reverse=True)))
+    short_phrases = tuple(sorted(short, key=len, reverse=True))
     first_words = frozenset(k.split(" ")[0] for k in prefix)
-    return Lexicon(line, prefix, short, short_rx, longest, first_words)
+    return Lexicon(line, prefix, short, short_phrases, Needles(short_phrases), longest, first_words)
 
 
 @lru_cache(maxsize=1)
@@ -140,6 +177,35 @@ def patterns() -> list[LinePattern]:
 
 
 @lru_cache(maxsize=1)
+def _pattern_needles() -> Needles:
+    return Needles(n for p in patterns() for n in p.needs)
+
+
+@lru_cache(maxsize=4096)
+def _candidates(size: int, present: frozenset[str]) -> tuple[LinePattern, ...]:
+    """The patterns, in order, that a line of ``size`` words (rounded up)
+    holding the needed strings ``present`` could match."""
+    return tuple(
+        p for p in patterns()
+        if size <= p.max_words and (not p.needs or not present.isdisjoint(p.needs))
+    )
+
+
+def match_pattern(text: str, lower: str, words: float) -> LinePattern | None:
+    """The first pattern of ``data/patterns.tsv`` that matches the line.
+
+    Same answer as trying ``LinePattern.matches`` in order, but the needed
+    strings of all patterns are found in one pass, so that a line runs only
+    the regexes it could match.
+    """
+    present = frozenset(_pattern_needles().found(lower))
+    for pattern in _candidates(math.ceil(words), present):
+        if pattern.regex.search(text) is not None:
+            return pattern
+    return None
+
+
+@lru_cache(maxsize=1)
 def stopwords() -> dict[str, frozenset[str]]:
     out = {}
     for path in _data_files("stopwords-"):
@@ -171,6 +237,7 @@ def language_names() -> frozenset[str]:
 
 
 _SWITCHER_SPLIT = re.compile(r"[\s|/·,•]+")
+_SWITCHER_TOKEN = re.compile(r"[^\s|/·,•]+")
 
 
 def is_language_switcher(key: str) -> bool:
@@ -178,5 +245,8 @@ def is_language_switcher(key: str) -> bool:
     names = language_names()
     if key in names:
         return True
+    first = _SWITCHER_TOKEN.search(key)
+    if first is None or first.group() not in names:  # most lines: no name comes first
+        return False
     tokens = [t for t in _SWITCHER_SPLIT.split(key) if t]
     return 2 <= len(tokens) <= 12 and all(t in names for t in tokens)

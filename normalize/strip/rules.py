@@ -15,6 +15,7 @@ steps go from certain to structural:
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 
 from normalize.strip.features import Line, paragraph
 from normalize.strip.layout import HEAD_MIN_WORDS, mark_layout
@@ -33,6 +34,12 @@ def _title_like(line: Line) -> bool:
     return bool(line.text) and 3 <= line.words <= 40 and not line.prose
 
 
+@lru_cache(maxsize=1 << 16)
+def _start(key: str) -> tuple[str, ...]:
+    """The first two words of a key: a repeat starts like the headline."""
+    return tuple(key.split(" ", 2)[:2])
+
+
 def mark_headline_repeats(lines: list[Line], head: int = 200) -> None:
     """Keep the headline once; drop later copies, alone or fused with a caption.
 
@@ -43,18 +50,25 @@ def mark_headline_repeats(lines: list[Line], head: int = 200) -> None:
     text_lines = [ln for ln in lines if ln.text]
     # The head ends at the first paragraph (a headline may end in "?" or ".")
     first_paragraph = next((n for n, ln in enumerate(text_lines) if paragraph(ln)), len(text_lines))
-    # Lines by their first two words: a repeat starts like the headline.
+    candidates = [(pos, cand) for pos, cand in enumerate(text_lines[: min(head, first_paragraph)])
+                  if HEAD_MIN_WORDS <= cand.words <= 40]
+    if not candidates:
+        return
+    # Lines below the first candidate by their first two words: a repeat
+    # starts like the headline (only the starts of candidates are wanted).
+    wanted = {_start(cand.key) for _, cand in candidates}
     by_start: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for n, line in enumerate(text_lines):
-        if line.key:
-            by_start[tuple(line.key.split(" ", 2)[:2])].append(n)
+    for n in range(candidates[0][0] + 1, len(text_lines)):
+        key = text_lines[n].key
+        if key and (start := _start(key)) in wanted:
+            by_start[start].append(n)
     nearest = None
-    for pos, cand in enumerate(text_lines[: min(head, first_paragraph)]):
-        if cand.reason or cand.words < HEAD_MIN_WORDS or cand.words > 40:
+    for pos, cand in candidates:
+        if cand.reason:  # a copy of an earlier candidate
             continue
         repeats = [
             other
-            for other in (text_lines[n] for n in by_start[tuple(cand.key.split(" ", 2)[:2])] if n > pos)
+            for other in (text_lines[n] for n in by_start[_start(cand.key)] if n > pos)
             if not other.keep_why
             and (other.key == cand.key
                  or (other.key.startswith(cand.key) and other.words <= cand.words + 25))
@@ -112,8 +126,29 @@ def mark_teaser_blocks(lines: list[Line], max_items: int = 16) -> None:
     # A teaser title printed elsewhere on the page is the same teaser.
     if dropped_keys:
         for line in text_lines:
-            if not line.reason and line.key in dropped_keys and line.keep_why != "headline":
+            if (not line.reason and line.key in dropped_keys and line.keep_why != "headline"
+                    and not paragraph(line)):  # a lead quoted as a dek stays in its article
                 line.reason = "teaser"
+
+
+def _name_like(line: Line) -> bool:
+    """"Inga Buller", "Dr. Anna M. Weber": a few capitalised words, no sentence."""
+    tokens = line.text.split()
+    return 2 <= len(tokens) <= 4 and not line.terminal and all(t[:1].isupper() for t in tokens)
+
+
+def mark_author_boxes(lines: list[Line]) -> None:
+    """An author box: the author's name, then a paragraph that starts with
+    that name ("Inga Buller ist Head of Social ...", "Jane Roe is a senior
+    writer ..."). It is about the writer, not the story, and it follows the
+    article, so only boxes below the first paragraph are taken."""
+    text_lines = [ln for ln in lines if ln.text and not ln.reason]
+    first = next((n for n, ln in enumerate(text_lines) if paragraph(ln)), len(text_lines))
+    for name, bio in zip(text_lines[first + 1 :], text_lines[first + 2 :]):
+        if (bio.prose and name.words <= 4 and bio.text.startswith(name.text + " ")
+                and not name.keep_why and not bio.keep_why and _name_like(name)):
+            name.reason = bio.reason = "author"
+            bio.signals["author_box"] = name.text
 
 
 def mark_copies(lines: list[Line]) -> None:
@@ -128,4 +163,5 @@ def mark_copies(lines: list[Line]) -> None:
         seen.add(key)
 
 
-STEPS = (mark_own, mark_headline_repeats, mark_teaser_blocks, mark_layout, mark_copies)
+STEPS = (mark_own, mark_headline_repeats, mark_teaser_blocks, mark_author_boxes, mark_layout,
+         mark_copies)

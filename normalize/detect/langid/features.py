@@ -17,8 +17,6 @@ code-point array and found in the profiles with a vectorised hash table
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from normalize.detect.langid import tables
@@ -51,43 +49,30 @@ def gram_key(gram: str) -> int:
     return key
 
 
-@dataclass(frozen=True)
-class Grams:
-    """The candidate n-grams of a text, one array per order, aligned on positions.
+def text_grams(cps: np.ndarray, wide: bool | None = None) -> np.ndarray:
+    """Candidate n-gram keys of normalised code points whose words are separated by spaces.
 
-    Position ``p`` is the ``p``-th character of the text padded with a space on
-    both sides (langdetect's window starts on a space); ``unigrams[p]`` is the
-    code point there, ``bigrams[p]`` and ``trigrams[p]`` the keys of the 2- and
-    3-gram STARTING there. 0 marks "no n-gram at this position".
+    Returns an int64 array (3, n): row ``k`` holds the (k+1)-grams STARTING at
+    each position of the text padded with a space on both sides (langdetect's
+    window starts on a space), 0 where there is no n-gram. ``wide``: whether any
+    code point is beyond the BMP, if the caller knows.
     """
-
-    unigrams: np.ndarray  # int64 (n,)
-    bigrams: np.ndarray  # int64 (n,)
-    trigrams: np.ndarray  # int64 (n,)
-
-
-def text_grams(cps: np.ndarray, wide: bool | None = None) -> Grams:
-    """Candidate n-grams of normalised code points whose words are separated by spaces
-    (``wide``: whether any is beyond the BMP, if already known)."""
     c = np.empty(cps.size + 2, dtype=np.int64)
     c[0] = c[-1] = SPACE
     c[1:-1] = cps
     n = c.size
     space = c == SPACE
-    uni = np.where(space, 0, c)  # a lone space is not an n-gram
-    bi = np.zeros(n, dtype=np.int64)
-    bi[:-1] = c[:-1] | (c[1:] << BITS)
-    tri = np.zeros(n, dtype=np.int64)
-    tri[:-2] = c[:-2] | (c[1:-1] << BITS) | (c[2:] << (2 * BITS))
-    # windows across a space ("x y") and double spaces are never n-grams
-    tri[:-2][space[1:-1]] = 0
-    bi[:-1][space[:-1] & space[1:]] = 0
+    keys = np.zeros((3, n), dtype=np.int64)
+    np.multiply(c, ~space, out=keys[0])  # a lone space is not an n-gram
+    keys[1, :-1] = c[:-1] | (c[1:] << BITS)
+    keys[2, :-2] = keys[1, :-2] | (c[2:] << (2 * BITS))
+    keys[2, :-2][space[1:-1]] = 0  # windows across a space ("x y") are never n-grams
 
     # capital-word rule: drop the n-grams that END on a capital after a capital
     upper = tables.upper_mask(c, wide)
     if upper.any():
         run = upper[1:] & upper[:-1]  # run[i]: position i + 1 ends such a pair
-        uni[1:][run] = 0
-        bi[:-1][run] = 0
-        tri[:-2][run[1:]] = 0
-    return Grams(unigrams=uni, bigrams=bi, trigrams=tri)
+        keys[0, 1:][run] = 0
+        keys[1, :-1][run] = 0
+        keys[2, :-2][run[1:]] = 0
+    return keys

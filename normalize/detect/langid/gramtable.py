@@ -18,6 +18,7 @@ import numpy as np
 SLOTS = 4  # per bucket
 # two multiplicative (Fibonacci-style) hashes: multiply, keep the top bits
 _MULT = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
+_MULTS = np.array(_MULT, dtype=np.uint64)[:, None]
 
 
 class GramTable:
@@ -57,11 +58,11 @@ class GramTable:
         out = np.zeros(flat.shape, dtype=np.int64)
         idx = np.flatnonzero(flat)
         query = flat[idx]
-        values = self.values.ravel()
-        for which in (0, 1):
-            bucket = self._buckets(query, which)
-            # a key is stored at most once, so its matches over both buckets are 0 or 1
-            hits = np.flatnonzero(np.take(self.keys, bucket, axis=0) == query[:, None])
-            row, slot = np.divmod(hits, SLOTS)
-            out[idx[row]] = np.take(values, bucket[row] * SLOTS + slot)
+        # both candidate buckets of every key in one go: (2, n) -> 2n buckets
+        bucket = ((query.view(np.uint64) * _MULTS) >> self._shift).astype(np.int64).ravel()
+        both = np.concatenate([query, query])
+        # a key is stored at most once, so it matches at most one of its 8 slots
+        hits = np.flatnonzero(np.take(self.keys, bucket, axis=0) == both[:, None])
+        found = np.take(self.values, bucket, axis=0).ravel()[hits]
+        out[np.concatenate([idx, idx])[hits // SLOTS]] = found
         return out.reshape(keys.shape)

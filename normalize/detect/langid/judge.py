@@ -70,7 +70,8 @@ def _blocks(ev: LineEvidence) -> tuple[list[int], list[int], list[float], dict[s
             filling = 0
     if filling and len(starts) > 1:  # a short tail joins the block before it
         starts.pop()
-        weights[-2] += weights.pop()
+        tail = weights.pop()  # (popped first: ``weights[-2] += weights.pop()`` indexes the shortened list)
+        weights[-1] += tail
     return model_lines, starts, weights, settled
 
 

@@ -24,7 +24,7 @@ from importlib import resources
 
 import numpy as np
 
-from normalize.detect.langid.features import Grams, gram_key
+from normalize.detect.langid.features import gram_key
 from normalize.detect.langid.gramtable import GramTable
 
 # langdetect's smoothing: Detector.ALPHA_DEFAULT / Detector.BASE_FREQ. langdetect
@@ -44,15 +44,16 @@ class Profiles:
     def n_langs(self) -> int:
         return len(self.langs)
 
-    def rows(self, grams: Grams) -> np.ndarray:
-        """Rows of ``logp`` for a text's n-grams, shape (3, n): 1-, 2-, 3-grams
-        by position; 0 (the zero row) where there is no known n-gram."""
-        out = np.empty((3, grams.unigrams.size), dtype=np.int64)
-        uni = grams.unigrams
-        if uni.size and uni.max() >= self.unigram_rows.size:
+    def rows(self, keys: np.ndarray, wide: bool = True) -> np.ndarray:
+        """Rows of ``logp`` for n-gram keys (3, n) as :func:`~.features.text_grams`
+        makes them; 0 (the zero row) where there is no known n-gram. ``wide``:
+        whether a code point may be beyond the BMP."""
+        out = np.empty(keys.shape, dtype=np.int64)
+        uni = keys[0]
+        if wide:
             uni = np.where(uni < self.unigram_rows.size, uni, 0)
         np.take(self.unigram_rows, uni, out=out[0])
-        out[1:] = self.table.get(np.stack([grams.bigrams, grams.trigrams]))
+        out[1:] = self.table.get(keys[1:])
         return out
 
 

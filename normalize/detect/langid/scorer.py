@@ -84,30 +84,32 @@ def score_lines(text: str) -> LineScores:
     wide = tables.beyond_bmp(cps)
     n_scripts = len(tables.script_names())
     sids = tables.script_ids(cps, wide)
+    latin_id = _latin_id()
     if "\n" in text:
         line_of = np.cumsum(cps == tables.NEWLINE)
         n_lines = int(line_of[-1]) + 1
         scripts = np.bincount(line_of * n_scripts + sids, minlength=n_lines * n_scripts)
         scripts = scripts.reshape(n_lines, n_scripts)
-    else:  # one line: the common case of a sentence or a paragraph
-        line_of = np.zeros(cps.size, dtype=np.int64)
+        scripts[:, 0] = 0  # Common: not letters
+        latin_letters = scripts[:, latin_id]
+        drop = latin_letters < LATIN_KEEP_RATIO * (scripts.sum(axis=1) - latin_letters)
+        if drop.any():
+            # what langdetect's cleaning_text removes: the code points 'A'..'z'
+            ascii_latin = (cps >= 0x41) & (cps <= 0x7A)
+            keep = ~(ascii_latin & drop[line_of])
+            cps, line_of = cps[keep], line_of[keep]
+    else:  # one line: the common case of a sentence or a paragraph, kept simple
         n_lines = 1
         scripts = np.bincount(sids, minlength=n_scripts)[None, :]
-    scripts[:, 0] = 0  # Common: not letters
-
-    latin_letters = scripts[:, _latin_id()]
-    other_letters = scripts.sum(axis=1) - latin_letters
-    drop = latin_letters < LATIN_KEEP_RATIO * other_letters
-    if drop.any():
-        # what langdetect's cleaning_text removes: the code points 'A'..'z'
-        ascii_latin = (cps >= 0x41) & (cps <= 0x7A)
-        keep = ~(ascii_latin & drop[line_of])
-        cps, line_of = cps[keep], line_of[keep]
+        scripts[0, 0] = 0
+        latin_letters = int(scripts[0, latin_id])
+        if latin_letters < LATIN_KEEP_RATIO * (int(scripts.sum()) - latin_letters):
+            cps = cps[(cps < 0x41) | (cps > 0x7A)]
 
     norm = tables.normalise(cps, wide)
     if n_lines > 1:
         norm[norm == tables.NEWLINE] = SPACE  # langdetect reads a line break as a space
-    rows = profiles.rows(text_grams(norm, wide))  # (3, n_positions)
+    rows = profiles.rows(text_grams(norm, wide), wide)  # (3, n_positions)
     if n_lines == 1:
         sums = _sum_rows(profiles.logp, rows[rows > 0])[None, :]
     else:

@@ -1,7 +1,7 @@
 """Per-code-point lookup tables, so that a whole text is mapped in one numpy step.
 
-Two facts about each character are needed for every text, and computing them
-character by character in Python costs more than the scoring itself:
+A few facts about each character are needed for every text, and computing them
+character by character in Python would cost more than the scoring itself:
 
 * langdetect's normalisation (``NGram.normalize``): ASCII punctuation and
   digits become spaces, every Hangul syllable becomes one representative
@@ -11,10 +11,12 @@ character by character in Python costs more than the scoring itself:
   every code point of the Basic Multilingual Plane once, and keep the result as
   an array; characters beyond it are left alone, as langdetect leaves them.
 * the Unicode script (``normalize.detect.scripts.char_script``), as a small
-  integer id.
+  integer id;
+* whether it is upper case (for langdetect's rule on all-capital words).
 
-A text becomes an array of code points (UTF-32), both tables are indexed with
-it, and the normalised array is decoded back into a string.
+A text becomes an array of code points (UTF-32) and the tables are indexed with
+it. They cover the Basic Multilingual Plane; the rare characters beyond it
+(emoji, historic CJK) are looked up one by one.
 """
 from __future__ import annotations
 
@@ -115,5 +117,10 @@ def upper_mask(cps: np.ndarray, wide: bool | None = None) -> np.ndarray:
     """``isupper`` of each code point; beyond the BMP looked up one by one (rare)."""
     table = upper_table()
     if beyond_bmp(cps) if wide is None else wide:
-        return np.array([chr(int(cp)).isupper() for cp in cps], dtype=bool)
-    return table[cps]
+        out = np.zeros(cps.shape, dtype=bool)
+        low = cps < BMP
+        out[low] = table[cps[low]]
+        for i in np.flatnonzero(~low):
+            out[i] = chr(int(cps[i])).isupper()
+        return out
+    return np.take(table, cps)
