@@ -1,16 +1,21 @@
 """Speed of the text-cleaning stages: Normalise + StripBoilerplate, one core.
 
-usage: python benchmarks/bench_clean_speed.py [BENCH_DIR] [--set neardup-dev.jsonl] [--repeat 1]
+usage: python benchmarks/bench_clean_speed.py [BENCH_DIR] [--set neardup-dev.jsonl] [--repeat 1] [--rounds 5]
 
 Reads the texts of a bench set (``text``, or ``body`` for base-articles), then
-times each stage over fresh Documents in this one process and prints docs/s
-and MB/s (UTF-8) from the CPU time of this process (robust on a busy machine).
-The first pass starts with cold caches, as a worker does.
+times each stage over fresh Documents and prints docs/s and MB/s (UTF-8) from
+the CPU time of the process. The first pass starts with cold caches, as a
+worker does; the second meets the lines and damaged text it has seen (site
+chrome recurs across a crawl). Each round runs in a fresh process, and on a
+shared machine the rounds differ: the last lines give min / median / max.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -31,8 +36,31 @@ def load(path: Path) -> list[str]:
     return texts
 
 
-def rate(label: str, n: int, size: int, seconds: float) -> None:
+def rate(label: str, n: int, size: int, seconds: float) -> float:
     print(f"{label:<28} {n / seconds:8.0f} docs/s {size / seconds / 1e6:7.2f} MB/s")
+    return n / seconds
+
+
+def one_round(args) -> dict[str, float]:
+    texts = load(Path(args.bench_dir) / args.set) * args.repeat
+    size = sum(len(t.encode("utf-8")) for t in texts)
+    print(f"{args.set}: {len(texts)} docs, mean {size / len(texts) / 1e3:.1f} KB, "
+          f"{sum(map(may_need_repair, texts))} may hold mojibake or entities")
+    rates = {}
+    normalise, strip = Normalise(), StripBoilerplate()
+    for label in ("normalise + strip (cold)", "normalise + strip (warm)"):
+        docs = [Document(id=str(i), text=t, source=Source(args.set, i + 1)) for i, t in enumerate(texts)]
+        start = time.process_time()
+        for doc in docs:
+            strip(normalise(doc))
+        rates[label] = rate(label, len(texts), size, time.process_time() - start)
+
+    start = time.process_time()
+    for text in texts:
+        normalise_text(text)
+    rates["normalise only (warm)"] = rate("normalise only (warm)", len(texts), size,
+                                          time.process_time() - start)
+    return rates
 
 
 def main() -> None:
@@ -40,29 +68,24 @@ def main() -> None:
     ap.add_argument("bench_dir", nargs="?", default=str(REPO.parent / "shared" / "bench"))
     ap.add_argument("--set", default="neardup-dev.jsonl")
     ap.add_argument("--repeat", type=int, default=1, help="passes over the set")
+    ap.add_argument("--rounds", type=int, default=1, help="fresh processes, for min/median/max")
+    ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one round, for the parent
     args = ap.parse_args()
-    texts = load(Path(args.bench_dir) / args.set) * args.repeat
-    size = sum(len(t.encode("utf-8")) for t in texts)
-    print(f"{args.set}: {len(texts)} docs, mean {size / len(texts) / 1e3:.1f} KB, "
-          f"{sum(map(may_need_repair, texts))} may hold mojibake or entities")
-
-    normalise, strip = Normalise(), StripBoilerplate()
-    docs = [Document(id=str(i), text=t, source=Source(args.set, i + 1)) for i, t in enumerate(texts)]
-    start = time.process_time()
-    for doc in docs:
-        strip(normalise(doc))
-    rate("normalise + strip (cold)", len(texts), size, time.process_time() - start)
-
-    docs = [Document(id=str(i), text=t, source=Source(args.set, i + 1)) for i, t in enumerate(texts)]
-    start = time.process_time()
-    for doc in docs:
-        strip(normalise(doc))
-    rate("normalise + strip (warm)", len(texts), size, time.process_time() - start)
-
-    start = time.process_time()
-    for text in texts:
-        normalise_text(text)
-    rate("normalise only", len(texts), size, time.process_time() - start)
+    if args.rounds <= 1 or args.json:
+        rates = one_round(args)
+        if args.json:
+            print("RATES " + json.dumps(rates))
+        return
+    runs = []
+    for _ in range(args.rounds):
+        child = [sys.executable, __file__, args.bench_dir, "--set", args.set,
+                 "--repeat", str(args.repeat), "--json"]
+        out = subprocess.run(child, capture_output=True, text=True, check=True).stdout
+        runs.append(json.loads(out.split("RATES ", 1)[1]))
+    print(f"{args.set}, {args.rounds} rounds (fresh process each), docs/s min / median / max:")
+    for label in runs[0]:
+        values = [run[label] for run in runs]
+        print(f"{label:<28} {min(values):6.0f} / {statistics.median(values):6.0f} / {max(values):6.0f}")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,13 @@ profiles and building the tables) is reported separately.
 
 langdetect is slow (~10 ms an item); ``--langdetect-sample N`` runs it on
 every N-th item only (accuracy then on that sample, marked as such).
+
+``--stage-docs N`` also times the ``DetectLanguage`` stage as the pipeline
+runs it: on the first N documents of the near-duplicate corpus that
+``bench_pipeline.py`` builds (``benchmarks/out/neardup-x1.jsonl``), after
+``Normalise`` and ``StripBoilerplate``, start-up excluded, CPU time per
+document; langdetect on the same cleaned texts, in the same process, for the
+ratio (the machine may be shared: compare the two, not runs on different days).
 """
 from __future__ import annotations
 
@@ -90,6 +97,29 @@ def run(name: str, label, items: list[dict], out: Path) -> dict[str, float]:
     return {k: count[k] / cpu[k] if cpu[k] else float("inf") for k in count}
 
 
+def time_stage(corpus: Path, limit: int, langdetect_every: int) -> tuple[float, float, int]:
+    """docs/s (CPU) of DetectLanguage and of langdetect on cleaned pipeline documents."""
+    from normalize.detect.language import DetectLanguage
+    from normalize.document import Document, Source
+    from normalize.stages import clean_stages
+
+    texts = [json.loads(line)["text"] for line, _ in zip(open(corpus, encoding="utf-8"), range(limit))]
+    docs = [Document(id=str(i), text=t, source=Source("bench", i)) for i, t in enumerate(texts)]
+    for stage in clean_stages():
+        docs = [stage(d) for d in docs]
+    stage = DetectLanguage()
+    stage(Document(id="warm", text="warm up", source=Source("bench", 0), lines=["warm up"]))
+    t = time.process_time()
+    for d in docs:
+        stage(d)
+    ours = len(docs) / (time.process_time() - t)
+    label, sample = plain_langdetect(), docs[::langdetect_every]
+    t = time.process_time()
+    for d in sample:
+        label(d.text)
+    return ours, len(sample) / (time.process_time() - t), len(docs)
+
+
 def score(bench_file: Path, pred: Path, scorer: Path) -> dict[str, float]:
     res = subprocess.run([sys.executable, str(scorer), str(bench_file), str(pred)],
                          capture_output=True, text=True, check=True)
@@ -102,6 +132,9 @@ def main() -> None:
     ap.add_argument("--paragraph-size", type=int, default=5)
     ap.add_argument("--langdetect-sample", type=int, default=1,
                     help="run langdetect on every N-th item only (default: all)")
+    ap.add_argument("--stage-docs", type=int, default=0,
+                    help="also time the DetectLanguage stage on this many pipeline documents")
+    ap.add_argument("--corpus", type=Path, default=REPO / "benchmarks" / "out" / "neardup-x1.jsonl")
     args = ap.parse_args()
 
     items = load_items(args.bench, args.paragraph_size)
@@ -147,6 +180,14 @@ def main() -> None:
             ld_txt = f"{ld:.4f}"
         print(f"{kind:10s} {mine:9.4f} {ld_txt:>10s} {speed_ours.get(kind, 0):12.0f} "
               f"{speed_ld.get(kind, 0):10.0f}")
+
+
+    if args.stage_docs:
+        if not args.corpus.exists():
+            raise SystemExit(f"{args.corpus} is missing: run benchmarks/bench_pipeline.py first")
+        ours_s, ld_s, n = time_stage(args.corpus, args.stage_docs, args.langdetect_sample)
+        print(f"DetectLanguage stage on {n} cleaned pipeline documents: {ours_s:.0f} docs/s CPU "
+              f"(langdetect on their text: {ld_s:.0f} docs/s; ratio {ours_s / ld_s:.1f})")
 
 
 if __name__ == "__main__":

@@ -205,8 +205,9 @@ def test_truncated_copy_clusters():
     a = result.assignment(0)
     assert a.duplicate_of == "d1"  # the longest copy is kept, not the truncation
     assert a.similarity >= SETTINGS.containment
-    member = result.clusters[0]["members"][0]
-    assert member["id"] == "d0" and member["shared_lines"] and member["shared_fraction"] > 0.9
+    kept, member = result.clusters[0]["members"]
+    assert kept == {"id": "d1", "similarity": 1.0, "kept": True, "shared_lines": [], "shared_fraction": 1.0}
+    assert member["id"] == "d0" and not member["kept"] and member["shared_lines"] and member["shared_fraction"] > 0.9
     assert all(len(line) <= 200 for line in member["shared_lines"])
 
 

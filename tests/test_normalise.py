@@ -85,6 +85,8 @@ def test_html_entities_unescaped_unless_markup():
 def test_whitespace_rules():
     text = "  a\r\nb\rc\u2028d\t\te  \u00a0 f\u200b\ufeffg \n\n\n\nh\x07 \n"
     assert normalise_text(text) == "a\nb\nc\nd e fg\n\n\n\nh"
+    # the invisible separator some editors append to each line goes too
+    assert normalise_text("Stir fry to mix well.\u2063\n\u2063\nServe hot.") == "Stir fry to mix well.\n\nServe hot."
 
 
 def test_single_exotic_spaces_and_soft_hyphen_kept():

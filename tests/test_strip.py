@@ -328,9 +328,10 @@ def test_name_subhead_before_its_paragraph_in_the_lead_stays():
 
 
 def test_photo_copyright_does_not_end_the_article():
-    reasons = classify_lines([PARA, "Image copyright Reuters", PARA2, PARA3])
-    assert reasons[1] == "copyright"
-    assert reasons[0] is None and reasons[2] is None and reasons[3] is None
+    closing = "Officials expect the new rules to be reviewed again next spring, after the first results."
+    reasons = classify_lines([PARA, PARA2, PARA3, "Image copyright Reuters", closing])
+    assert reasons[3] == "copyright"
+    assert reasons[:3] == [None] * 3 and reasons[4] is None
 
 
 def test_site_copyright_ends_the_article():
@@ -369,3 +370,36 @@ def test_one_word_label_run_between_paragraphs_still_chrome():
 def test_call_to_action_phrase_in_short_line():
     reasons = classify_lines([PARA, "Jede kleine Spende hilft – jetzt spenden!", PARA2])
     assert reasons[1] == "appeal"
+
+
+def test_small_box_behind_chrome_at_the_article_end_is_cut():
+    article = [PARA, PARA2, PARA3, PARA.replace("Tuesday", "Monday"), PARA2.replace("members", "staff"),
+               PARA3.replace("river", "lake"), PARA.replace("committee", "council")]
+    appeal = "Independent reporting like this costs money, and we rely on readers like you to keep it free."
+    reasons = classify_lines([*article, "Advertisement", "Support us", appeal])
+    assert reasons[: len(article)] == [None] * len(article)
+    assert reasons[-1] == "footer"
+
+
+def test_last_paragraph_after_a_subhead_pair_stays():
+    article = [PARA, PARA2, PARA3, PARA.replace("Tuesday", "Monday"), PARA2.replace("members", "staff")]
+    closing = "The council will meet again next month, when it expects to publish the final version."
+    reasons = classify_lines([*article, "What comes next", "A second vote", closing])
+    assert reasons[-1] is None
+
+
+def test_caption_conventions():
+    captions = ["Marcell Jansen (l.) und Piotr Trochowski haben einen guten Draht.",
+                "Abbildung 4: Die grösste Lawine dieser Berichtsperiode, oberhalb von Tschiertschen.",
+                "La bendición se realizará mañana. Foto: LN"]
+    reasons = classify_lines([PARA, *captions, PARA2])
+    assert reasons[1:4] == ["caption"] * 3
+    # a registered-trademark sign is no "(r.)" for "right"
+    assert classify_lines([PARA, "Das Reformhaus(R) bietet seit Jahren auch Bio-Produkte an, "
+                                 "sagte die Sprecherin am Montag.", PARA2]) == [None] * 3
+
+
+def test_one_word_label_with_colon_before_its_list():
+    # "Themen:" is the phrase "themen" with a joiner; "Tags: ..." likewise
+    reasons = classify_lines([PARA, "Themen: Strava, Tourenplanung, Karten", "Tags: flood, weather", PARA2])
+    assert reasons[1] == "nav" and reasons[2] == "nav"

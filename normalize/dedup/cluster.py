@@ -37,7 +37,7 @@ import xxhash
 from .fingerprint import Fingerprint
 from .index import DedupIndex
 from .key import batch_keys, points_text
-from .lsh import all_band_hashes, candidate_pairs
+from .lsh import all_band_hashes, candidate_pairs, hash_band
 from .settings import DedupSettings
 from .shingles import shingle_set, shingle_sets
 from .verify import overlap, similarity
@@ -221,7 +221,8 @@ class _Batch:
         reps = np.flatnonzero((rep == np.arange(len(rep))) & has_text)
 
         # 2. LSH candidates among representatives
-        pairs = candidate_pairs(self.band_table(reps), reps, max_bucket=s.max_cluster_size, skip=reps < self.m)
+        pairs = candidate_pairs(lambda b: self.band_column(reps, b), s.bands, reps,
+                                max_bucket=s.max_cluster_size, skip=reps < self.m)
 
         # 3. verification, 4. kept-copy clusters
         links = self.verify(pairs)
@@ -231,22 +232,23 @@ class _Batch:
             self.save(kept_of)
         return result
 
-    def band_table(self, nodes: np.ndarray) -> np.ndarray:
-        """Band hashes of ``nodes`` (sorted): stored ones for index documents,
-        computed block by block for new ones (never a second copy of all signatures)."""
+    def band_column(self, nodes: np.ndarray, band: int) -> np.ndarray:
+        """Hashes of one band for ``nodes`` (sorted): stored ones for index documents,
+        computed block by block for new ones (never a copy of all signatures)."""
         s = self.s
-        out = np.empty((len(nodes), s.bands), dtype=np.uint64)
+        out = np.empty(len(nodes), dtype=np.uint64)
         old = nodes[nodes < self.m]
         offset = 0
         for seg in self.segments:
             sel = old[(old >= offset) & (old < offset + len(seg.ids))]
-            out[np.searchsorted(nodes, sel)] = np.asarray(seg.bands[sel - offset])
+            out[np.searchsorted(nodes, sel)] = np.asarray(seg.bands[sel - offset, band])
             offset += len(seg.ids)
-        for b, block in enumerate(self.c._sigs.blocks):
-            lo = self.m + b * _BLOCK
+        for i, block in enumerate(self.c._sigs.blocks):
+            lo = self.m + i * _BLOCK
             sel = nodes[(nodes >= lo) & (nodes < lo + _BLOCK)]
             if len(sel):
-                out[np.searchsorted(nodes, sel)] = all_band_hashes(block[sel - lo], s.bands, s.rows)
+                cols = block[sel - lo, band * s.rows : (band + 1) * s.rows]
+                out[np.searchsorted(nodes, sel)] = hash_band(cols, band)
         return out
 
     def verify(self, pairs: np.ndarray) -> "_Links":
@@ -301,8 +303,12 @@ class _Batch:
                 assignments[k - self.m] = Assignment(cid, size, None, 1.0)
             for v in mem:
                 assignments[v - self.m] = Assignment(cid, size, kid, round(float(sim_of[v]), 4))
+            # The kept copy leads the member list (similarity 1.0), so the list is the
+            # whole cluster; the others follow by id.
+            kept_entry = {"id": kid, "similarity": 1.0, "kept": True, "shared_lines": [], "shared_fraction": 1.0}
+            others = sorted(self.member_reports(k, mem, sim_of), key=lambda r: r["id"])
             entry = {"id": cid, "size": size, "kept": kid, "kept_from_index": k < self.m,
-                     "members": sorted(self.member_reports(k, mem, sim_of), key=lambda r: r["id"])}
+                     "members": [kept_entry] + others}
             clusters.append(entry)
             if size > self.s.max_cluster_size:
                 oversized.append({"id": cid, "size": size, "kept": kid,
@@ -328,7 +334,7 @@ class _Batch:
         for v, ls, ks in zip(members, lines, keyed):
             mine, theirs = self.shingles(v), self.shingles(kept)
             shared = [line.strip()[:_LINE_CAP] for line, key in zip(ls, ks) if key and key in kept_keys]
-            out.append({"id": self.node_id(v), "similarity": round(float(sim_of[v]), 4),
+            out.append({"id": self.node_id(v), "similarity": round(float(sim_of[v]), 4), "kept": False,
                         "shared_lines": shared[:_SHARED_LINES],
                         "shared_fraction": round(overlap(mine, theirs) / len(mine), 4) if len(mine) else 1.0})
         return out

@@ -19,9 +19,14 @@ from .shingles import fmix64
 
 def band_hashes(signatures: np.ndarray, bands: int, rows: int, band: int) -> np.ndarray:
     """64-bit hash of one band of every signature (rows of ``signatures``)."""
-    cols = signatures[:, band * rows : (band + 1) * rows].astype(np.uint64)
+    return hash_band(signatures[:, band * rows : (band + 1) * rows], band)
+
+
+def hash_band(values: np.ndarray, band: int) -> np.ndarray:
+    """64-bit hash of each row of a band's values (n, rows), distinct per band number."""
+    cols = values.astype(np.uint64)
     with np.errstate(over="ignore"):
-        h = np.full(len(signatures), np.uint64(band + 1) * np.uint64(0x9E3779B97F4A7C15), dtype=np.uint64)
+        h = np.full(len(values), np.uint64(band + 1) * np.uint64(0x9E3779B97F4A7C15), dtype=np.uint64)
         for j in range(cols.shape[1]):
             h = fmix64(h ^ cols[:, j])
     return h
@@ -60,17 +65,20 @@ def _bucket_pairs(order: np.ndarray, bucket: np.ndarray, max_bucket: int) -> np.
     return np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
 
 
-def candidate_pairs(band_table: np.ndarray, nodes: np.ndarray, max_bucket: int = 1000,
+def candidate_pairs(band_column, n_bands: int, nodes: np.ndarray, max_bucket: int = 1000,
                     skip: np.ndarray | None = None) -> np.ndarray:
     """Distinct (i, j) node pairs, i < j, that share at least one band bucket.
 
-    band_table: (n, bands) band hashes of ``nodes`` (node numbers, sorted ascending).
-    skip: optional boolean per row; pairs of two skipped rows are dropped
-    (documents already compared in an earlier batch).
+    band_column(b): the hashes of band b for every row (rows are ``nodes``, sorted
+    ascending); one band is in memory at a time. skip: optional boolean per row;
+    pairs of two skipped rows are dropped (documents compared in an earlier batch).
+    Pairs are kept as one int64 each (i * n + j) and merged band by band, so
+    memory follows the number of distinct pairs, not pairs times bands.
     """
-    found = []
-    for b in range(band_table.shape[1]):
-        keys = band_table[:, b]
+    n = len(nodes)
+    seen = np.empty(0, dtype=np.int64)
+    for b in range(n_bands):
+        keys = band_column(b)
         order = np.argsort(keys, kind="stable")
         k = keys[order]
         bucket = np.concatenate(([0], np.cumsum(k[1:] != k[:-1])))
@@ -78,8 +86,6 @@ def candidate_pairs(band_table: np.ndarray, nodes: np.ndarray, max_bucket: int =
         if skip is not None and len(pairs):
             pairs = pairs[~(skip[pairs[:, 0]] & skip[pairs[:, 1]])]
         if len(pairs):
-            found.append(np.sort(pairs, axis=1))
-    if not found:
-        return np.empty((0, 2), dtype=np.int64)
-    pairs = np.unique(np.concatenate(found), axis=0)
-    return nodes[pairs]
+            lo, hi = pairs.min(axis=1), pairs.max(axis=1)
+            seen = np.union1d(seen, lo * n + hi)
+    return np.stack([nodes[seen // n], nodes[seen % n]], axis=1) if len(seen) else np.empty((0, 2), np.int64)

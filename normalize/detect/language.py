@@ -41,6 +41,11 @@ class LangResult:
 
 UNDETERMINED = LangResult(UND, 0.0, [])
 
+# Characters of a text whose n-grams are read: past this, the long lines are
+# sampled (their first sentences; see langid.scorer.cut_lines). A news article
+# is decided long before its 6,000th character, and scoring costs per n-gram.
+SAMPLE_CHARS = 3000
+
 
 def _result(top: list[tuple[str, float]]) -> LangResult:
     return LangResult(top[0][0], top[0][1], top) if top else UNDETERMINED
@@ -53,14 +58,14 @@ def detect_language(text: str) -> LangResult:
     """
     if not isinstance(text, str) or not text.strip():
         return UNDETERMINED
-    return _result(document_top(line_evidence(text)))
+    return _result(document_top(line_evidence(text, SAMPLE_CHARS)))
 
 
 def line_languages(text: str, doc_lang: str | None = None) -> list[str]:
     """The language of each line of ``text.split("\\n")`` (``und``: no letters)."""
     if not isinstance(text, str):
         return [UND]
-    return line_langs(line_evidence(text), doc_lang)
+    return line_langs(line_evidence(text, SAMPLE_CHARS), doc_lang)
 
 
 def line_language(line: str, doc_lang: str | None = None) -> str:
@@ -81,8 +86,12 @@ class DetectLanguage:
     """
 
     def __call__(self, doc):
-        raw = [line.replace("\n", " ") for line in doc.lines]
-        evidence = line_evidence("\n".join(raw)) if raw else None
+        raw = list(doc.lines)
+        text = "\n".join(raw)
+        if text.count("\n") != len(raw) - 1:  # a line holding a line break
+            raw = [line.replace("\n", " ") for line in raw]
+            text = "\n".join(raw)
+        evidence = line_evidence(text, SAMPLE_CHARS) if raw else None
         kept = _kept(doc, raw)
         if evidence is not None and kept is not None:
             result = _result(document_top(evidence.select(kept))) if doc.text.strip() else UNDETERMINED
@@ -95,7 +104,12 @@ class DetectLanguage:
 
 
 def _kept(doc, raw: list[str]) -> list[int] | None:
-    """Indices of the lines that make up ``doc.text``, if it is just those lines."""
+    """Indices of the lines that make up ``doc.text``, if it is just those lines.
+
+    Blank lines are left out of the comparison (the stripper collapses runs of
+    them): they hold no letters, so no evidence.
+    """
     removed = {r.line - 1 for r in doc.removed}
-    kept = [i for i in range(len(raw)) if i not in removed]
-    return kept if "\n".join(raw[i] for i in kept) == doc.text else None
+    kept = [i for i, line in enumerate(raw) if i not in removed and line.strip()]
+    text_lines = [line for line in doc.text.split("\n") if line.strip()]
+    return kept if text_lines == [raw[i] for i in kept] else None

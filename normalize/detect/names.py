@@ -32,9 +32,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from itertools import compress, repeat
+from operator import is_not, itemgetter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Optional
+from typing import Iterable, NamedTuple, Optional
 
 from normalize.document import Artefact
 from normalize.detect.translation import Finding, data_rows, settings
@@ -50,6 +52,8 @@ _POSSESSIVE = re.compile(r"['’]s$")
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Casefold and drop accents: "Władimir" -> "wladimir"."""
+    if text.isascii():
+        return text.lower()  # the same, and the usual case
     text = unicodedata.normalize("NFKD", text.casefold().replace("ł", "l"))
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
@@ -150,17 +154,20 @@ def caps_parts(name: str) -> list[str]:
     return [p for p in parts[1:] if len(p) >= 2 and p.isalpha() and p.isupper()]
 
 
-@dataclass(frozen=True)
-class Mention:
+class Mention(NamedTuple):
+    """A name as written (``text``), its 1-based line and its spelling-blind key.
+    (A named tuple: documents have dozens and it is cheap to make.)"""
+
     text: str
     line: int
     key: str
 
 
 @lru_cache(maxsize=None)
-def _run_pattern() -> re.Pattern:
-    """Runs of capitalised words separated by single spaces. Python's ``re`` has no
-    ``\\p{Lu}``, so the class of upper-case letters is built from ``str.isupper``."""
+def _word_pattern() -> tuple[str, str]:
+    """A capitalised word as regex pieces: (class of upper-case letters, the rest
+    of the word). Python's ``re`` has no ``\\p{Lu}``, so the class is built from
+    ``str.isupper``."""
     upper, start, prev = [], None, None
     for cp in range(0x10000):
         if chr(cp).isupper():
@@ -172,8 +179,36 @@ def _run_pattern() -> re.Pattern:
             prev = cp
     upper.append((start, prev))
     cls = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in upper)
-    word = rf"[{cls}][^\W\d_]*(?:['’\-‐‑][^\W\d_]+)*"
-    return re.compile(rf"(?<![^\W\d_'’\-‐‑]){word}(?: {word})*(?![^\W\d_])")
+    # Possessive quantifiers (``*+``): giving back a letter of a word can never let
+    # the rest match (a word is followed by a space or a non-letter), so the regex
+    # engine is told not to try.
+    return f"[{cls}]", r"[^\W\d_]*+(?:['’\-‐‑][^\W\d_]++)*+"
+
+
+def _runs_regex(upper: str, rest: str) -> re.Pattern:
+    # The pattern opens with the class of capitals and only then looks back at the
+    # character before (a two-character lookbehind: not a letter). A pattern that
+    # starts with a character class lets the regex engine skip straight to the
+    # capitals, where a leading lookbehind would be tried at every position.
+    return re.compile(rf"{upper}(?<![^\W\d_'’\-‐‑].){rest}(?: {upper}{rest})*+(?![^\W\d_])")
+
+
+@lru_cache(maxsize=None)
+def _run_pattern() -> re.Pattern:
+    """Runs of capitalised words separated by single spaces."""
+    return _runs_regex(*_word_pattern())
+
+
+@lru_cache(maxsize=None)
+def _ascii_run_pattern() -> re.Pattern:
+    """:func:`_run_pattern` for ASCII text, where its classes come down to small
+    ones the regex engine tests faster (most lines of English news are ASCII)."""
+    return _runs_regex("[A-Z]", r"[A-Za-z]*+(?:['\-][A-Za-z]++)*+")
+
+
+def find_runs(line: str) -> list[str]:
+    """The capitalised runs of a line, as strings."""
+    return (_ascii_run_pattern() if line.isascii() else _run_pattern()).findall(line)
 
 
 def capitalised_runs(line: str) -> list[list[str]]:
@@ -213,15 +248,24 @@ def line_runs(lines: list[str]) -> list[tuple[int, list[str]]]:
 def find_mentions(lines: list[str], runs: Optional[list] = None) -> list[Mention]:
     """Name mentions in ``lines`` (1-based line numbers)."""
     out = []
-    table = spellings()
     for number, run in line_runs(lines) if runs is None else runs:
-        if len(run) == 1 and fold(_POSSESSIVE.sub("", run[0])) not in table:
-            continue  # the common case, a lone capitalised word, settled cheaply
-        tokens = trim_run(run)
-        if is_mention(tokens):
-            text = " ".join(tokens).replace("’", "'")  # typography is not spelling
+        text = mention_text(" ".join(run))
+        if text is not None:
             out.append(Mention(text, number, name_key(text)))
     return out
+
+
+@lru_cache(maxsize=65536)
+def mention_text(run: str) -> Optional[str]:
+    """The name a capitalised run mentions, or None: "Russian President Vladimir
+    Putin's" -> "Vladimir Putin". Cached: runs such as "The" or "President" recur."""
+    words = run.split(" ")
+    if len(words) == 1 and fold(_POSSESSIVE.sub("", words[0])) not in spellings():
+        return None  # the common case, a lone capitalised word, settled cheaply
+    tokens = trim_run(words)
+    if not is_mention(tokens):
+        return None
+    return " ".join(tokens).replace("’", "'")  # typography is not spelling
 
 
 # -- differences -------------------------------------------------------------
@@ -318,6 +362,77 @@ def canonical_forms() -> frozenset:
 # -- per document ------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class LineNames:
+    """What one line holds for the name checks, worked out once per distinct line.
+
+    News lines repeat (reprints of one story, a site's own chrome), and everything
+    here depends on the line's text alone, so it is cached on that text; only the
+    line number is added per document."""
+
+    people: tuple  # (text, evidence, language) of each given name applied to the wrong person
+    named: tuple  # (text, key) of each name-like mention
+    prose: bool  # a line of running text (see is_prose)
+
+
+_NO_NAMES = LineNames((), (), False)
+
+
+@lru_cache(maxsize=32768)
+def line_names(line: str) -> LineNames:
+    if not line or line.islower():
+        return _NO_NAMES
+    persons, named = [], []
+    for run in find_runs(line):
+        facts = run_names(run)
+        if facts is not _NO_RUN:
+            persons.extend(facts[0])
+            if facts[1] is not None:
+                named.append(facts[1])
+    if not persons and not named:
+        return _NO_NAMES
+    return LineNames(tuple(persons), tuple(named), is_prose(line))
+
+
+@lru_cache(maxsize=65536)
+def run_names(run: str) -> tuple[tuple, Optional[tuple]]:
+    """A capitalised run's wrong-person pairs, and its (text, key) if it is a name-like mention."""
+    if " " not in run:  # a lone word: a mention only if it is a spelling in the table
+        word = run[:-2] if run.endswith(("'s", "’s")) else run  # (_POSSESSIVE)
+        if (word.lower() if word.isascii() else fold(word)) not in spellings():
+            return _NO_RUN
+    words = run.split(" ")
+    persons = tuple(wrong_person_pairs([words])) if len(words) > 1 else ()
+    text = mention_text(run)
+    named = (text, name_key(text)) if text is not None and name_like(text) else None
+    return (persons, named) if persons or named else _NO_RUN
+
+
+_NO_RUN = ((), None)
+
+
+def wrong_person_pairs(runs: list[list[str]]) -> Iterable[tuple[str, str, str]]:
+    """"Volodymyr Putin": a given name spelt from the wrong language for its bearer.
+    Gives (text, evidence, the language the spelling points at)."""
+    table, index = spellings(), people_by_surname()
+    for run in runs:
+        for given, surname in zip(run, run[1:]):
+            spelt = table.get(fold(given))
+            if spelt is None or spelt.type != "given" or spelt.lang == "-":
+                continue
+            surname = _POSSESSIVE.sub("", surname)
+            for person in index.get(fold(surname), ()):
+                own = table.get(person.given)
+                if own is None or own.family != spelt.family or spelt.lang in person.langs:
+                    continue
+                text = f"{given} {surname}"
+                theirs = "/".join(lang_name(lang) for lang in sorted(person.langs))
+                yield (text,
+                       f'"{text}" for {person.canonical}: {given} is the {lang_name(spelt.lang)} '
+                       f'transliteration, applied to a {theirs} name (expected "{person.canonical}")',
+                       spelt.lang)
+
+
 class NameChecks:
     """Name artefacts within one document: known people, inconsistency, casing."""
 
@@ -331,48 +446,50 @@ class NameChecks:
     def __call__(self, lines: list[str]) -> tuple[list[Finding], list[Mention], set]:
         """Findings, the document's name-like mentions in prose lines, and the
         (line, text) pairs flagged."""
-        runs = line_runs(lines)
-        findings = list(self.wrong_person(runs))
-        named = [m for m in find_mentions(lines, runs) if name_like(m.text)]
-        # Menus and buttons ("Contact US", "Flash INFO") are typography; names in
-        # them count only against a known person's spelling.
-        prose = {m.line for m in named if is_prose(lines[m.line - 1])}
+        findings: list[Finding] = []
+        named: list[Mention] = []
+        prose: set = set()
+        numbers = compress(range(1, len(lines) + 1), lines)  # of the lines that are not empty
+        infos = list(map(line_names, filter(None, lines)))
+        # the lines with names, picked out without a Python loop
+        for number, info in compress(zip(numbers, infos), map(is_not, infos, repeat(_NO_NAMES))):
+            for text, evidence, lang in info.people:
+                findings.append(Finding(KIND, number, evidence, f"{KIND}:{text}", self.w_person, lang))
+            for text, key in info.named:
+                named.append(Mention(text, number, key))
+            # Menus and buttons ("Contact US", "Flash INFO") are typography; names in
+            # them count only against a known person's spelling.
+            if info.prose and info.named:
+                prose.add(number)
         flagged = {(f.line, f.rule.split(":", 1)[1]) for f in findings}
         findings.extend(self.inconsistent(named, prose, flagged))
-        findings.extend(self.unsupported_casing([m for m in named if m.line in prose], flagged))
-        return findings, [m for m in named if m.line in prose], flagged
+        in_prose = [m for m in named if m.line in prose]
+        findings.extend(self.unsupported_casing(in_prose, flagged))
+        return findings, in_prose, flagged
 
     def wrong_person(self, runs: list) -> Iterable[Finding]:
-        """"Volodymyr Putin": a given name spelt from the wrong language for its bearer."""
-        table, index = spellings(), people_by_surname()
+        """Findings of :func:`wrong_person_pairs` for (line number, run) pairs."""
         for number, run in runs:
-            for given, surname in zip(run, run[1:]):
-                spelt = table.get(fold(given))
-                if spelt is None or spelt.type != "given" or spelt.lang == "-":
-                    continue
-                surname = _POSSESSIVE.sub("", surname)
-                for person in index.get(fold(surname), ()):
-                    own = table.get(person.given)
-                    if own is None or own.family != spelt.family or spelt.lang in person.langs:
-                        continue
-                    text = f"{given} {surname}"
-                    theirs = "/".join(lang_name(lang) for lang in sorted(person.langs))
-                    yield Finding(
-                        KIND, number,
-                        f'"{text}" for {person.canonical}: {given} is the {lang_name(spelt.lang)} '
-                        f'transliteration, applied to a {theirs} name (expected "{person.canonical}")',
-                        f"{KIND}:{text}", self.w_person, spelt.lang)
+            for text, evidence, lang in wrong_person_pairs([run]):
+                yield Finding(KIND, number, evidence, f"{KIND}:{text}", self.w_person, lang)
 
     def inconsistent(self, mentions: list[Mention], prose: set, flagged: set) -> Iterable[Finding]:
         """Spellings of one name that differ within the document, or from a known
         person's: the minority is flagged (adds to ``flagged``)."""
-        groups: dict[str, list[Mention]] = defaultdict(list)
+        known = people_by_key()
+        # Most names are spelt one way and belong to no known person: only names
+        # spelt two ways or known ones need a look.
+        spelt = Counter(key for key, _ in set(map(itemgetter(2, 0), mentions)))
+        wanted = {key for key, n in spelt.items() if n > 1 or key in known}
+        if not wanted:
+            return
+        groups: dict[str, list[Mention]] = {key: [] for key in sorted(wanted)}
         for m in mentions:
-            groups[m.key].append(m)
-        for key in sorted(groups):
-            group = groups[key]
+            if m.key in groups:
+                groups[m.key].append(m)
+        for key, group in groups.items():
+            person = known.get(key)
             counts = Counter(m.text for m in group)
-            person = people_by_key().get(key)
             candidates = dict(counts)
             if person is not None and person.canonical not in candidates:
                 candidates[person.canonical] = 0  # the known spelling votes, with no count
@@ -402,19 +519,37 @@ class NameChecks:
         """"Moon Jae IN" with no other spelling to compare: a name of three or more
         romanised syllables whose last one is in capitals. Other capitalised runs
         ("Blog Home AI", "Myklebust Verft AS") end in acronyms and company forms."""
-        syllable = syllable_pattern()
         for m in mentions:
-            if (m.line, m.text) in flagged:
+            if (m.line, m.text) in flagged or not caps_last_syllable(m.text):
                 continue
-            parts = parts_of(m.text)
-            last = parts[-1]
-            if (len(parts) >= 3 and last.isupper() and 2 <= len(last) <= 4
-                    and all(p.istitle() for p in parts[:-1])
-                    and all(syllable.match(p.lower()) for p in parts)):
-                yield Finding(KIND, m.line,
-                              f'"{m.text}": all-caps "{last}" as the last syllable of a name',
-                              f"{KIND}:{m.text}", self.w_unsupported, None)
-                flagged.add((m.line, m.text))
+            yield Finding(KIND, m.line,
+                          f'"{m.text}": all-caps "{parts_of(m.text)[-1]}" as the last syllable of a name',
+                          f"{KIND}:{m.text}", self.w_unsupported, None)
+            flagged.add((m.line, m.text))
+
+
+@lru_cache(maxsize=32768)
+def caps_last_syllable(text: str) -> bool:
+    """A name of three or more romanised syllables whose last one is in capitals."""
+    syllable = syllable_pattern()
+    parts = parts_of(text)
+    last = parts[-1]
+    return (len(parts) >= 3 and last.isupper() and 2 <= len(last) <= 4
+            and all(p.istitle() for p in parts[:-1])
+            and all(syllable.match(p.lower()) for p in parts))
+
+
+def warm() -> None:
+    """Build the tables the name checks read (see :func:`normalize.detect.artefacts.warm`)."""
+    _run_pattern()
+    _ascii_run_pattern()
+    spellings()
+    people_by_surname()
+    people_by_key()
+    canonical_forms()
+    syllable_pattern()
+    word_list("names_stopwords.txt")
+    word_list("names_acronyms.txt")
 
 
 def mention_records(mentions: list[Mention], flagged: set, removed: set) -> list[dict]:

@@ -38,6 +38,24 @@ def apply_stages(stages: Sequence[Stage], doc: Document) -> Item:
     return doc
 
 
+def apply_stages_to_batch(stages: Sequence[Stage], docs: list[Document]) -> list[Item]:
+    """Run ``stages`` over a batch. A stage with a ``batch(docs)`` method (vectorised
+    work such as MinHash) gets the whole batch at once; if that fails, it falls
+    back to one document at a time, so only a failing document is rejected."""
+    items: list[Item] = list(docs)
+    for stage in stages:
+        live = [i for i, item in enumerate(items) if isinstance(item, Document)]
+        if hasattr(stage, "batch") and live:
+            try:
+                stage.batch([items[i] for i in live])
+                continue
+            except Exception:
+                pass
+        for i in live:
+            items[i] = apply_stages((stage,), items[i])  # type: ignore[arg-type]
+    return items
+
+
 def _init(stages: Sequence[Stage]) -> None:
     global _stages
     _stages = stages
@@ -49,7 +67,7 @@ def _init(stages: Sequence[Stage]) -> None:
 
 
 def _run_batch(batch: list[Document]) -> list[Item]:
-    return [apply_stages(_stages, doc) for doc in batch]
+    return apply_stages_to_batch(_stages, batch)
 
 
 # Stages load their tables (language profiles, lexicons) lazily on first use.
@@ -80,8 +98,8 @@ class LocalEngine:
     def map(self, stages: Sequence[Stage], docs: Iterable[Document]) -> Iterator[Item]:
         """Apply ``stages`` to every document; results come out in input order."""
         if self.workers == 1:
-            for doc in docs:
-                yield apply_stages(stages, doc)
+            for batch in _batches(docs, BATCH):
+                yield from apply_stages_to_batch(stages, batch)
             return
         warm_up(stages)
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")

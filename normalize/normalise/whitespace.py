@@ -3,8 +3,10 @@
 The rules, and why:
 
 * ``\\r\\n``, ``\\r``, U+2028 and U+2029 become ``\\n`` (one convention).
-* Zero-width space, word joiner, BOM and C0/C1 controls other than tab and
-  newline are invisible leftovers of markup or editors: dropped. The soft
+* Zero-width space, word joiner, the invisible math operators (U+2061-U+2064,
+  e.g. the "invisible separator" some blog editors put after each line), BOM
+  and C0/C1 controls other than tab and newline are invisible leftovers of
+  markup or editors: dropped. The soft
   hyphen stays: it is the author's (or CMS's) hyphenation hint.
 * ZWJ (U+200D) and ZWNJ (U+200C) *spell* words in Persian, Urdu, Hindi,
   Malayalam and other scripts, and join emoji sequences. They are kept when
@@ -25,7 +27,7 @@ from __future__ import annotations
 import re
 
 _NEWLINES = re.compile("\r\n?|[\u2028\u2029]")
-_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u200b\u2060\ufeff\ufff9-\ufffb]")
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u200b\u2060-\u2064\ufeff\ufff9-\ufffb]")
 _ORPHAN_JOINER = re.compile(
     r"(?:(?<=[\x00-\x7f])|(?<=^)|(?<=\s))[\u200c\u200d]+|[\u200c\u200d]+(?=[\x00-\x7f]|\s|$)",
     re.M,

@@ -49,18 +49,11 @@ def _fresh(line: Line, index: int) -> Line:
     return again
 
 
-def judge_lines(lines: list[str]) -> list[Line]:
-    """Every line measured and judged (``Line.reason`` None means keep).
-
-    The rules judge a line by its neighbours, and removing chrome changes the
-    neighbours. So the kept lines are judged again, as a page of their own,
-    until nothing more goes: the result is a fixed point, and cleaning a
-    cleaned text changes nothing. Blank lines are measured but never judged:
-    no rule reads them.
-    """
-    judged = [measure(i, text) for i, text in enumerate(lines)]
-    kept = [line for line in judged if line.text]
-    _judge_once(kept)
+def _judge_text_lines(lines: list[str]) -> list[Line]:
+    """The non-blank lines, measured and judged to a fixed point."""
+    judged = [measure(i, text) for i, text in enumerate(lines) if text]
+    _judge_once(judged)
+    kept = judged
     for _ in range(MAX_LOOKS):
         kept = [line for line in kept if not line.reason]
         again = [_fresh(line, n) for n, line in enumerate(kept)]
@@ -76,9 +69,25 @@ def judge_lines(lines: list[str]) -> list[Line]:
     return judged
 
 
+def judge_lines(lines: list[str]) -> list[Line]:
+    """Every line measured and judged (``Line.reason`` None means keep).
+
+    The rules judge a line by its neighbours, and removing chrome changes the
+    neighbours. So the kept lines are judged again, as a page of their own,
+    until nothing more goes: the result is a fixed point, and cleaning a
+    cleaned text changes nothing. Blank lines are never judged: no rule
+    reads them.
+    """
+    judged = iter(_judge_text_lines(lines))
+    return [next(judged) if text else Line(i, text) for i, text in enumerate(lines)]
+
+
 def classify_lines(lines: list[str]) -> list[str | None]:
     """A reason code per line (None: article text, or a blank line)."""
-    return [line.reason for line in judge_lines(lines)]
+    reasons: list[str | None] = [None] * len(lines)
+    for line in _judge_text_lines(lines):
+        reasons[line.index] = line.reason
+    return reasons
 
 
 class StripBoilerplate:

@@ -68,8 +68,8 @@ def paragraph(line: Line) -> bool:
 
 
 @lru_cache(maxsize=1 << 16)
-def _look(text: str) -> tuple[float, bool, float, str, str | None, str | None]:
-    """(words, terminal, stop ratio, key, reason, evidence) for one line text."""
+def _look(text: str) -> tuple[float, bool, float, str, str | None, str | None, bool]:
+    """(words, terminal, stop ratio, key, reason, evidence, prose) for one line text."""
     lower = text.lower()
     tokens = lower.split()
     words = float(len(tokens))
@@ -77,11 +77,12 @@ def _look(text: str) -> tuple[float, bool, float, str, str | None, str | None]:
         words = len(_SPACELESS.findall(text)) / 2 + sum(1 for t in tokens if not _SPACELESS.search(t))
     terminal = text.rstrip(_CLOSERS)[-1:] in _TERMINAL
     stop_ratio = sum(map(all_stopwords().__contains__, tokens)) / len(tokens) if tokens else 0.0
+    prose = is_prose(words, terminal, stop_ratio)
     if words > SHORT:
-        return words, terminal, stop_ratio, "", None, None
+        return words, terminal, stop_ratio, "", None, None, prose
     key = bare_key(text)
     reason, evidence = _says(text, lower, key, tokens, words)
-    return words, terminal, stop_ratio, key, reason, evidence
+    return words, terminal, stop_ratio, key, reason, evidence, prose
 
 
 def _says(text: str, lower: str, key: str, tokens: list[str], words: float) -> tuple[str | None, str | None]:
@@ -96,7 +97,7 @@ def _says(text: str, lower: str, key: str, tokens: list[str], words: float) -> t
         dates = date_words()
         if all(_number(t) or t.strip(".,:|") in dates for t in tokens):
             return "date", "date words"
-    if words <= 20 and _dateline(tokens):
+    if words <= 20 and ("|" in text or "·" in text or "•" in text) and _dateline(tokens):
         return "date", "date, then a label after a separator"
     pattern = match_pattern(text, lower, words)
     if pattern is not None:
@@ -140,9 +141,6 @@ def _doubled(key: str) -> bool:
 def measure(index: int, text: str) -> Line:
     if not text:
         return Line(index, text)
-    words, terminal, stop_ratio, key, says, evidence = _look(text)
-    line = Line(index, text, key, words, terminal, stop_ratio, says,
-                prose=is_prose(words, terminal, stop_ratio))
-    if evidence:
-        line.signals["says"] = evidence
-    return line
+    words, terminal, stop_ratio, key, says, evidence, prose = _look(text)
+    signals = {"says": evidence} if evidence else {}
+    return Line(index, text, key, words, terminal, stop_ratio, says, None, None, signals, prose)

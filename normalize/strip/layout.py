@@ -7,12 +7,17 @@ first prose line under the headline (or the first byline or date) weighs
 extra, since that is where articles begin; the body is widened to further
 stretches of prose that score well on their own (an article cut in two by an
 ad block) and to a lead paragraph just above it, and cut at a share bar or
-comments label once most of its prose is above.
+comments label once most of its prose is above. A photo credit ("© dpa")
+is no such label: it sits inside articles. A small block of prose at the
+very end, behind labels that were judged chrome, is a box (author bio,
+donation appeal, disclaimer) and is cut too.
 
 Around it: a few lines of some length right above are headline, deck and
 byline; everything else above is navigation, everything below is footer.
-Inside it, short lines between paragraphs are subheads; runs of labels are
-chrome. The numbers live in ``data/layout.toml``.
+Inside it, short lines between paragraphs are subheads, and lists whose items
+start with numbers ("200 g Zucker") or speak in phrases ("an frostfreien
+Tagen gießen") are content; runs of labels are chrome. The numbers live in
+``data/layout.toml``.
 """
 from __future__ import annotations
 
@@ -35,6 +40,8 @@ EXTRA_STRETCH_SHARE = _CONF["span"]["extra_stretch_share"]
 LEAD_MIN = _CONF["span"]["lead_min"]
 LEAD_GAP = _CONF["span"]["lead_gap"]
 TAIL_SHARE = _CONF["span"]["tail_share"]
+TAIL_BOX_SHARE = _CONF["span"]["tail_box_share"]
+TAIL_BOX_GAP = _CONF["span"]["tail_box_gap"]
 ANCHOR_REACH = _CONF["span"]["anchor_reach"]
 ANCHOR_BONUS = _CONF["span"]["anchor_bonus"]
 HEAD_MIN_WORDS = _CONF["head"]["min_words"]
@@ -42,6 +49,7 @@ HEAD_MAX_LINES = _CONF["head"]["max_lines"]
 MAX_SUBHEAD_RUN = _CONF["subheads"]["max_run"]
 SUBHEAD_MEAN_WORDS = _CONF["subheads"]["mean_words"]
 MAX_LIST_RUN = _CONF["subheads"]["max_list_run"]
+LIST_MEAN_WORDS = _CONF["subheads"]["list_mean_words"]
 
 # Sections that follow the article: their labels end the article's stretch.
 AFTER_ARTICLE = frozenset({"read-also", "teaser", "share", "comments", "newsletter", "cookie", "copyright"})
@@ -145,6 +153,28 @@ def _cut_tail(scores: list[float], ends: list[bool], start: int, end: int) -> in
     return end
 
 
+def _drop_tail_box(text_lines: list[Line], scores: list[float], start: int, end: int) -> int:
+    """End the article before a small block of prose at its end that stands
+    apart, behind a run of labels or chrome: an author bio, a donation appeal,
+    a disclaimer or a product box. The article's own last paragraph follows
+    its text directly, or at most one caption or label."""
+    total = sum(s for s in scores[start : end + 1] if s > 0)
+    pos, box = end, 0.0
+    while pos > start and scores[pos] > 0:  # the block: prose lines at the very end
+        box += scores[pos]
+        pos -= 1
+    gap_end = pos
+    while pos > start and scores[pos] <= 0:  # the labels or chrome above it
+        pos -= 1
+    gap = gap_end - pos
+    # the gap must hold chrome already judged (a label the lexicon knows, a
+    # teaser marker): plain subheads between paragraphs are no box edge
+    judged = any(ln.reason for ln in text_lines[pos + 1 : gap_end + 1])
+    if pos > start and box <= TAIL_BOX_SHARE * total and gap >= TAIL_BOX_GAP and judged:
+        return pos
+    return end
+
+
 def mark_layout(lines: list[Line]) -> None:
     """Mark lines outside the article (nav, footer) and labels inside it."""
     text_lines = [ln for ln in lines if ln.text]
@@ -158,6 +188,7 @@ def mark_layout(lines: list[Line]) -> None:
     ends = [_ends_article(ln) for ln in text_lines]
     start, end = _article_span(scores, ends, anchor)
     end = _cut_tail(scores, ends, start, end)
+    end = _drop_tail_box(text_lines, scores, start, end)
     _take_head(text_lines[:start])
     for pos, line in enumerate(text_lines):
         if line.reason or line.keep_why:
@@ -210,7 +241,7 @@ def _judge_short_lines(stretch: list[Line]) -> None:
         between = pos > 0 and end < len(kept) and kept[end].prose
         wordy = sum(ln.words for ln in run) / len(run) >= SUBHEAD_MEAN_WORDS
         keep = between and (len(run) == 1 or (len(run) <= MAX_SUBHEAD_RUN and wordy)
-                            or _quantity_list(run))
+                            or _quantity_list(run) or _phrase_list(run))
         for ln in run:
             if keep:
                 ln.keep_why = "subhead"
@@ -224,3 +255,13 @@ def _quantity_list(run: list[Line]) -> bool:
     with a number ("200 g Zucker", "2 tbsp oil") and are more than a number."""
     counted = sum(1 for ln in run if ln.text[:1].isdigit() and ln.words >= 2)
     return len(run) <= MAX_LIST_RUN and counted * 2 >= len(run)
+
+
+def _phrase_list(run: list[Line]) -> bool:
+    """Tips, steps, symptoms: a list of short phrases that speak ("Achte auf
+    eine gute Selbstfürsorge", "an frostfreien Tagen gießen"), not labels:
+    every item holds a stop word or starts in lower case, and the items
+    average a few words."""
+    if len(run) > MAX_LIST_RUN or sum(ln.words for ln in run) < LIST_MEAN_WORDS * len(run):
+        return False
+    return all(ln.stop_ratio > 0 or ln.text[:1].islower() for ln in run)

@@ -14,6 +14,11 @@ and punctuation around a line removed, so "» Read also:" and ".Read also:"
 match "read also". Patterns (``data/patterns.tsv``) catch what words cannot:
 copyright signs, markup residue, breadcrumbs, photo credits, bare dates.
 Stop words (``data/stopwords-LANG.txt``) tell running prose from labels.
+
+Every line of every page is looked at once, so the look must be cheap: the
+``short`` phrases and the strings each pattern needs are found in one pass
+over the line (an Aho-Corasick automaton, :class:`Needles`), and a line runs
+only the pattern regexes whose needed strings it holds.
 """
 from __future__ import annotations
 
@@ -43,6 +48,8 @@ def bare_key(text: str) -> str:
     "» Read also:" and ".Read also:" both become "read also".
     """
     key = match_key(text)
+    if key[:1].isalnum() and key[-1:].isalnum():  # most lines: nothing to trim
+        return key
     i, j = 0, len(key)
     while i < j and not _is_word_char(key[i]):
         i += 1
@@ -71,7 +78,11 @@ class Needles:
 
     def found(self, text: str) -> set[str]:
         if self._automaton is not None:
-            return {s for _, s in self._automaton.iter(text)}
+            hits = self._automaton.iter(text)
+            first = next(hits, None)
+            if first is None:  # most lines hold none: no set to build
+                return set()
+            return {first[1], *(s for _, s in hits)}
         return {s for s in self.strings if s in text}
 
 
@@ -97,6 +108,7 @@ class Lexicon:
     short_needles: Needles
     max_prefix_words: int
     first_words: frozenset[str]  # first word of every prefix phrase
+    prefix_lengths: dict[str, tuple[int, ...]]  # first word -> word counts of its phrases, longest first
 
     def lookup(self, key: str, n_words: int) -> str | None:
         """Reason for a line whose bare key is ``key``, or None."""
@@ -104,9 +116,15 @@ class Lexicon:
         if reason:
             return reason
         words = key.split(" ")
-        # most lines start with no phrase's word ("themen:" starts "themen")
-        if words[0] in self.first_words or words[0].rstrip(_JOINERS) in self.first_words:
-            for n in range(min(len(words) - 1, self.max_prefix_words), 0, -1):
+        # Only the lengths of the phrases that start with this word are tried
+        # (most lines start with no phrase's word); "themen:" may be the
+        # one-word phrase "themen".
+        lengths = self.prefix_lengths.get(words[0], ())
+        stripped = words[0].rstrip(_JOINERS)
+        if stripped != words[0] and stripped in self.prefix:
+            lengths = (*lengths, 1) if 1 not in lengths else lengths
+        for n in lengths:
+            if n < len(words):
                 # "read also: how ..." -> "read also"
                 reason = self.prefix.get(" ".join(words[:n]).rstrip(_JOINERS))
                 if reason:
@@ -139,7 +157,12 @@ def lexicon() -> Lexicon:
     longest = max((len(k.split(" ")) for k in prefix), default=1)
     short_phrases = tuple(sorted(short, key=len, reverse=True))
     first_words = frozenset(k.split(" ")[0] for k in prefix)
-    return Lexicon(line, prefix, short, short_phrases, Needles(short_phrases), longest, first_words)
+    lengths: dict[str, set[int]] = {}
+    for k in prefix:
+        lengths.setdefault(k.split(" ")[0], set()).add(len(k.split(" ")))
+    prefix_lengths = {w: tuple(sorted(ns, reverse=True)) for w, ns in lengths.items()}
+    return Lexicon(line, prefix, short, short_phrases, Needles(short_phrases), longest, first_words,
+                   prefix_lengths)
 
 
 @lru_cache(maxsize=1)
@@ -153,6 +176,13 @@ class LinePattern:
     regex: re.Pattern
     max_words: float
     needs: tuple[str, ...]  # the line must contain one of these (lower case) ...
+    find: object = None  # regex.match for patterns anchored at the start, else regex.search
+
+    def __post_init__(self) -> None:
+        # re's search tries every position even after "^" failed at the first:
+        # match stops there
+        anchored = _anchored(self.regex.pattern)
+        object.__setattr__(self, "find", self.regex.match if anchored else self.regex.search)
 
     def matches(self, text: str, lower: str, words: float) -> bool:
         if words > self.max_words:
@@ -160,7 +190,31 @@ class LinePattern:
         # ... a C-speed substring test that spares most lines the regex
         if self.needs and not any(n in lower for n in self.needs):
             return False
-        return self.regex.search(text) is not None
+        return self.find(text) is not None
+
+
+def _anchored(rx: str) -> bool:
+    """Whether a regex can only match at the start of the text: it begins with
+    ``^`` and has no ``|`` outside groups and classes (``^a|b`` finds b anywhere)."""
+    if not rx.startswith("^"):
+        return False
+    depth, in_class, escaped = 0, False, False
+    for c in rx:
+        if escaped:
+            escaped = False
+        elif c == "\\":
+            escaped = True
+        elif in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            return False
+    return True
 
 
 @lru_cache(maxsize=1)
@@ -200,7 +254,7 @@ def match_pattern(text: str, lower: str, words: float) -> LinePattern | None:
     """
     present = frozenset(_pattern_needles().found(lower))
     for pattern in _candidates(math.ceil(words), present):
-        if pattern.regex.search(text) is not None:
+        if pattern.find(text) is not None:
             return pattern
     return None
 

@@ -9,8 +9,10 @@ steps go from certain to structural:
    a photo caption) is dropped; its first occurrence stays.
 3. :func:`mark_teaser_blocks`: after "Read also", "Previous Article", "Other
    Topics of Interest" come teaser titles and their one-sentence deks.
-4. :func:`.layout.mark_layout`: where the article is (see :mod:`.layout`).
-5. :func:`mark_copies`: a kept line printed a second time goes.
+4. :func:`mark_author_boxes`: a name, then a paragraph that starts with it:
+   the writer's bio, not the story.
+5. :func:`.layout.mark_layout`: where the article is (see :mod:`.layout`).
+6. :func:`mark_copies`: a kept line printed a second time goes.
 """
 from __future__ import annotations
 

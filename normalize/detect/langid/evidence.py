@@ -3,7 +3,9 @@
 For every line: the n-gram log-likelihood of each profile language
 (:mod:`.scorer`, tempered), how many known n-grams it had, how many letters,
 and which script most of them are in. Both the document decision and the line
-decisions (:mod:`.judge`) read only this.
+decisions (:mod:`.judge`) read only this. All of it is kept as arrays, one
+entry per line, so that the decisions for all lines are a few array operations
+rather than a Python loop over a page's hundred-odd lines.
 """
 from __future__ import annotations
 
@@ -29,44 +31,46 @@ TEMPERATURE = 4.0
 
 @dataclass(frozen=True)
 class LineEvidence:
-    loglik: np.ndarray  # (n_lines, n_langs): n-gram log-likelihoods / TEMPERATURE
-    grams: list[float]  # known n-grams per line
-    letters: list[int]
-    script: list[int]  # dominant script id (script_langs().names)
-    script_n: list[int]  # letters in the dominant script
+    loglik: np.ndarray  # float (n_lines, n_langs): n-gram log-likelihoods / TEMPERATURE
+    grams: np.ndarray  # float (n_lines,): known n-grams per line
+    letters: np.ndarray  # int (n_lines,)
+    script: np.ndarray  # int (n_lines,): dominant script id (script_langs().names)
+    script_n: np.ndarray  # int (n_lines,): letters in the dominant script
 
-    def settled_by_script(self, i: int, *, short_too: bool) -> str | None:
-        """The language a one-language script gives line ``i``, if it does.
+    def settled_by_script(self, *, short_too: bool) -> np.ndarray:
+        """Per line, the index (into ``script_langs().codes``) of the language a
+        one-language script gives it, or -1.
 
         Always when that script holds :data:`SCRIPT_SHARE` of the letters; with
         ``short_too``, also for any line too short for the n-grams.
         """
-        lang = script_langs().single[self.script[i]]
-        if lang is None:
-            return None
-        if self.script_n[i] >= SCRIPT_SHARE * self.letters[i]:
-            return lang
-        return lang if short_too and self.letters[i] < LONG_LINE else None
+        lang = script_langs().single_id[self.script]
+        decides = self.script_n >= SCRIPT_SHARE * self.letters
+        if short_too:
+            decides |= self.letters < LONG_LINE
+        return np.where(decides & (self.letters > 0), lang, -1)
 
     def select(self, rows: list[int]) -> "LineEvidence":
         """The evidence of some of the lines, in the order given."""
+        rows = np.asarray(rows, dtype=np.intp)
         return LineEvidence(
             loglik=self.loglik[rows],
-            grams=[self.grams[i] for i in rows],
-            letters=[self.letters[i] for i in rows],
-            script=[self.script[i] for i in rows],
-            script_n=[self.script_n[i] for i in rows],
+            grams=self.grams[rows],
+            letters=self.letters[rows],
+            script=self.script[rows],
+            script_n=self.script_n[rows],
         )
 
 
-def line_evidence(text: str) -> LineEvidence:
-    """Evidence for each line of ``text.split("\\n")``."""
-    scores = score_lines(text)
+def line_evidence(text: str, budget: int | None = None) -> LineEvidence:
+    """Evidence for each line of ``text.split("\\n")`` (``budget``: see
+    :func:`~.scorer.score_lines`)."""
+    scores = score_lines(text, budget)
     script, script_n = dominant(scores.scripts)
     return LineEvidence(
         loglik=scores.loglik / TEMPERATURE,
-        grams=scores.grams.tolist(),
-        letters=scores.scripts.sum(axis=1).tolist(),
-        script=script.tolist(),
-        script_n=script_n.tolist(),
+        grams=scores.grams,
+        letters=scores.scripts.sum(axis=1),
+        script=script,
+        script_n=script_n,
     )

@@ -1,24 +1,25 @@
 """A hash table from integer keys to rows, looked up for a whole array of keys at once.
 
 A Python ``dict`` costs a string and a look-up per n-gram; a binary search over
-88,000 sorted keys costs a cache miss per step. This table is two numpy arrays
-of buckets, four slots each, and every key lives in one of TWO buckets given
-by two hash functions (the "power of two choices": each key goes to the less
-full one, which keeps even the fullest bucket nearly empty). A look-up then
-reads both candidate buckets of every key in one vectorised step - eight slots
-a key, no probing loop - so the cost of a text is a fixed handful of array
-operations.
+88,000 sorted keys costs a cache miss per step. This table is a cuckoo hash:
+one flat array of slots, a third full, and every key stored in one of TWO slots
+given by two hash functions (when both are taken at insertion, the newcomer
+evicts the occupant, which moves to its other slot, and so on). A look-up then
+reads both candidate slots of every key - two gathers, two comparisons - so
+the cost of a text is a handful of one-dimensional array operations, with no
+probing loop and no short inner axis (numpy is slow at reducing rows of 4 or 8).
 
-Key 0 is reserved for "empty slot" (and "no n-gram" in a text).
+Key 0 is reserved for "empty slot" (and "no n-gram" in a text): it finds value 0.
 """
 from __future__ import annotations
 
 import numpy as np
 
-SLOTS = 4  # per bucket
-# two multiplicative (Fibonacci-style) hashes: multiply, keep the top bits
+# two multiplicative (Fibonacci-style) hashes of a key mixed by a shift:
+# multiply, keep the top bits
 _MULT = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
-_MULTS = np.array(_MULT, dtype=np.uint64)[:, None]
+_MIX = np.uint64(29)
+MAX_KICKS = 500  # evictions per insertion before the table is rebuilt larger
 
 
 class GramTable:
@@ -27,42 +28,44 @@ class GramTable:
         values = np.asarray(values, dtype=np.int64)
         if np.any(keys == 0):
             raise ValueError("key 0 is reserved")
-        bits = max(2, int(np.ceil(np.log2(max(1, keys.size) / 1.5))))  # ~1.5 keys a bucket
+        bits = max(4, int(np.ceil(np.log2(max(1, keys.size) * 3))))  # a third full
         while not self._build(keys, values, bits):
             bits += 1
 
-    def _buckets(self, keys: np.ndarray, which: int) -> np.ndarray:
-        return ((keys.view(np.uint64) * _MULT[which]) >> self._shift).astype(np.int64)
+    def _slots(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        u = keys.view(np.uint64)
+        mixed = u ^ (u >> _MIX)  # packed code points: fold the high bits into the low
+        return ((mixed * _MULT[0]) >> self._shift).astype(np.intp), \
+            ((mixed * _MULT[1]) >> self._shift).astype(np.intp)
 
     def _build(self, keys: np.ndarray, values: np.ndarray, bits: int) -> bool:
         self._shift = np.uint64(64 - bits)
-        n_buckets = 1 << bits
-        self.keys = np.zeros((n_buckets, SLOTS), dtype=np.int64)
-        self.values = np.zeros((n_buckets, SLOTS), dtype=np.int64)
-        fill = [0] * n_buckets
-        places = []
-        for a, b in zip(self._buckets(keys, 0).tolist(), self._buckets(keys, 1).tolist()):
-            bucket = a if fill[a] <= fill[b] else b
-            if fill[bucket] == SLOTS:
-                return False  # too full: retry with twice the buckets
-            places.append(bucket * SLOTS + fill[bucket])
-            fill[bucket] += 1
-        self.keys.ravel()[places] = keys
-        self.values.ravel()[places] = values
+        first, second = (s.tolist() for s in self._slots(keys))
+        slots = [-1] * (1 << bits)  # index of the key in each slot
+        for i in range(keys.size):  # in key order: the same table every time
+            j, pos = i, first[i]
+            for _ in range(MAX_KICKS):
+                j, slots[pos] = slots[pos], j
+                if j < 0:
+                    break
+                pos = second[j] if pos == first[j] else first[j]
+            else:
+                return False  # a cycle: retry with twice the slots
+        where = np.array(slots, dtype=np.int64)
+        used = where >= 0
+        self.keys = np.zeros(where.size, dtype=np.int64)
+        self.values = np.zeros(where.size, dtype=np.int32)  # rows: half the bytes to fetch
+        self.keys[used] = keys[where[used]]
+        self.values[used] = values[where[used]]
         return True
 
     def get(self, keys: np.ndarray) -> np.ndarray:
         """The value of each key; 0 for keys not in the table (and for key 0)."""
         keys = np.asarray(keys, dtype=np.int64)
         flat = keys.ravel()
-        out = np.zeros(flat.shape, dtype=np.int64)
-        idx = np.flatnonzero(flat)
-        query = flat[idx]
-        # both candidate buckets of every key in one go: (2, n) -> 2n buckets
-        bucket = ((query.view(np.uint64) * _MULTS) >> self._shift).astype(np.int64).ravel()
-        both = np.concatenate([query, query])
-        # a key is stored at most once, so it matches at most one of its 8 slots
-        hits = np.flatnonzero(np.take(self.keys, bucket, axis=0) == both[:, None])
-        found = np.take(self.values, bucket, axis=0).ravel()[hits]
-        out[np.concatenate([idx, idx])[hits // SLOTS]] = found
+        first, second = self._slots(flat)
+        out = np.take(self.values, first)
+        out[np.take(self.keys, first) != flat] = 0
+        # a key is stored in one slot only, so at most one of the two matches
+        out += np.take(self.values, second) * (np.take(self.keys, second) == flat)
         return out.reshape(keys.shape)

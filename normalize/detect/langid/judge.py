@@ -24,9 +24,8 @@ import numpy as np
 
 from normalize.detect.langid.evidence import LONG_LINE, LineEvidence
 from normalize.detect.langid.profiles import load_profiles
-from normalize.detect.langid.script_langs import script_langs
+from normalize.detect.langid.script_langs import UND, script_langs
 
-UND = "und"
 
 # Letters per block of consecutive lines for the document distribution.
 BLOCK_LETTERS = 60
@@ -40,30 +39,28 @@ def _softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def _blocks(ev: LineEvidence) -> tuple[list[int], list[int], list[float], dict[str, float]]:
+def _blocks(ev: LineEvidence) -> tuple[np.ndarray, list[int], list[float], dict[str, float]]:
     """Group the lines the n-grams judge into blocks; collect letters settled by script.
 
     Returns those lines (in order), the start of each block among them, each
     block's letters, and letters per language settled by script.
     """
-    model_lines: list[int] = []
+    codes = script_langs().codes
+    settled_id = ev.settled_by_script(short_too=False)
+    by_script = np.flatnonzero(settled_id >= 0)
+    settled: dict[str, float] = {}
+    for i, n in zip(settled_id[by_script].tolist(), ev.letters[by_script].tolist()):
+        settled[codes[i]] = settled.get(codes[i], 0.0) + n
+    # lines without letters, or only letters of a script no profile knows and
+    # no language owns, say nothing
+    model_lines = np.flatnonzero((settled_id < 0) & (ev.letters > 0) & (ev.grams > 0))
     starts: list[int] = []
     weights: list[float] = []
-    settled: dict[str, float] = {}
     filling = 0  # letters in the open block
-    for i, n in enumerate(ev.letters):
-        if n == 0:
-            continue
-        lang = ev.settled_by_script(i, short_too=False)
-        if lang is not None:
-            settled[lang] = settled.get(lang, 0.0) + n
-            continue
-        if ev.grams[i] == 0:
-            continue  # letters of a script no profile knows and no language owns
+    for k, n in enumerate(ev.letters[model_lines].tolist()):
         if filling == 0:
-            starts.append(len(model_lines))
+            starts.append(k)
             weights.append(0.0)
-        model_lines.append(i)
         weights[-1] += n
         filling += n
         if filling >= BLOCK_LETTERS:
@@ -83,7 +80,7 @@ def document_top(ev: LineEvidence, k: int = 3) -> list[tuple[str, float]]:
     if total <= 0:
         return []
     mass: dict[str, float] = {lang: n / total for lang, n in settled.items()}
-    if model_lines:
+    if model_lines.size:
         block_ll = np.add.reduceat(ev.loglik[model_lines], starts, axis=0)
         dist = (np.asarray(weights) / total) @ _softmax(block_ll)
         langs = load_profiles().langs
@@ -92,31 +89,40 @@ def document_top(ev: LineEvidence, k: int = 3) -> list[tuple[str, float]]:
     return sorted(mass.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
 
 
-def line_langs(ev: LineEvidence, doc_lang: str | None) -> list[str]:
-    """The language of each line (``und`` for a line without letters)."""
+def line_lang_ids(ev: LineEvidence, doc_lang: str | None) -> np.ndarray:
+    """The language of each line as an index into ``script_langs().codes``
+    (``und`` for a line without letters).
+
+    The rules, first that applies: no letters -> und; a one-language script
+    (or a short line in one) -> that language; a long line with n-grams -> the
+    n-grams' choice, nudged towards the document's language; a short line in a
+    script of the document's language -> the document's language; a short line
+    with n-grams -> their choice among the languages of its script; otherwise
+    the first language listed for its script, or und.
+    """
     table = script_langs()
     profile_langs = load_profiles().langs
     loglik = ev.loglik
     if doc_lang in profile_langs:
         loglik = loglik.copy()
         loglik[:, profile_langs.index(doc_lang)] += LINE_PRIOR
-    best = loglik.argmax(axis=1).tolist()
+    best = loglik.argmax(axis=1)
     # the best among the languages written in each line's own script
-    in_script = np.where(table.model_mask[ev.script], loglik, -np.inf).argmax(axis=1).tolist()
-    doc_scripts = {s for s, langs in enumerate(table.langs) if doc_lang in langs}
+    in_script = np.where(table.model_mask[ev.script], loglik, -np.inf).argmax(axis=1)
+    doc_scripts = np.array([doc_lang in langs for langs in table.langs], dtype=bool)
+    doc_id = table.codes.index(doc_lang) if doc_lang in table.codes else len(table.codes) - 1
 
-    out = []
-    for i, n in enumerate(ev.letters):
-        script = ev.script[i]
-        lang = ev.settled_by_script(i, short_too=True) if n else UND
-        if lang is not None:
-            out.append(lang)
-        elif n >= LONG_LINE and ev.grams[i] > 0:
-            out.append(profile_langs[best[i]])
-        elif script in doc_scripts:
-            out.append(doc_lang)
-        elif ev.grams[i] > 0 and table.model_mask[script].any():
-            out.append(profile_langs[in_script[i]])
-        else:
-            out.append(table.langs[script][0] if table.langs[script] else UND)
-    return out
+    settled = ev.settled_by_script(short_too=True)
+    has_grams = ev.grams > 0
+    # the rules from last to first, each overriding those after it
+    ids = np.where(has_grams & table.has_model[ev.script], in_script, table.first_id[ev.script])
+    ids = np.where(doc_scripts[ev.script], doc_id, ids)
+    ids = np.where((ev.letters >= LONG_LINE) & has_grams, best, ids)
+    ids = np.where(settled >= 0, settled, ids)
+    return np.where(ev.letters == 0, len(table.codes) - 1, ids)
+
+
+def line_langs(ev: LineEvidence, doc_lang: str | None) -> list[str]:
+    """The language of each line (``und`` for a line without letters)."""
+    codes = np.array(script_langs().codes, dtype=object)
+    return codes[line_lang_ids(ev, doc_lang)].tolist()

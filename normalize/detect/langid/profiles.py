@@ -38,7 +38,7 @@ class Profiles:
     index: dict[str, int]  # n-gram -> row of ``logp`` (rows start at 1)
     logp: np.ndarray  # float32, (1 + n_grams, n_langs + 1); last column: 1.0 per known n-gram
     table: GramTable  # 2- and 3-grams as integers (features.gram_key) -> row of ``logp``
-    unigram_rows: np.ndarray  # int64 (0x10000,): code point -> row of its 1-gram, or 0
+    unigram_rows: np.ndarray  # int32 (0x10000,): code point -> row of its 1-gram, or 0
 
     @property
     def n_langs(self) -> int:
@@ -48,7 +48,7 @@ class Profiles:
         """Rows of ``logp`` for n-gram keys (3, n) as :func:`~.features.text_grams`
         makes them; 0 (the zero row) where there is no known n-gram. ``wide``:
         whether a code point may be beyond the BMP."""
-        out = np.empty(keys.shape, dtype=np.int64)
+        out = np.empty(keys.shape, dtype=np.int32)
         uni = keys[0]
         if wide:
             uni = np.where(uni < self.unigram_rows.size, uni, 0)
@@ -92,7 +92,7 @@ def load_profiles() -> Profiles:
     logp[:, :-1] = np.log(prob + SMOOTHING)
     logp[:, -1] = 1.0
     logp[0, :] = 0.0
-    unigram_rows = np.zeros(0x10000, dtype=np.int64)
+    unigram_rows = np.zeros(0x10000, dtype=np.int32)
     multi = {g: row for g, row in index.items() if len(g) > 1}
     for g, row in index.items():
         if len(g) == 1:  # all in the BMP

@@ -16,16 +16,23 @@ The steps mirror langdetect's ``Detector.append`` / ``cleaning_text`` /
    whole text are built and looked up at once (:mod:`.features`), and their
    rows of log-probabilities are summed per line.
 
-Nothing is sampled, so the same text always gets the same numbers. Unlike
-langdetect, which reads only the first 10,000 characters, every line is
-scored: the per-line figures are what line languages are made of, and the cost
-is a few array passes over the text (about 3 n-grams per character).
+Nothing is random, so the same text always gets the same numbers. Like
+langdetect, which reads only the first 10,000 characters, a long text can be
+read in part: with a ``budget``, the longest lines are cut to their first
+sentences (:func:`line_caps`), so that every line still has its own evidence
+but an article costs about as much as a few paragraphs. The per-line sums are
+one sparse-matrix product (:func:`_line_sums`), not a Python loop over lines.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+
+try:  # the compressed-row kernel behind scipy.sparse's matrix product
+    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
+except ImportError:  # pragma: no cover - layout of another scipy version
+    _csr_matvecs = None
 
 import numpy as np
 from langdetect.detector import Detector
@@ -42,6 +49,9 @@ _COMBINING_ACCENT = re.compile("[\u0300-\u0323]")  # what NGram.normalize_vi com
 # A line keeps its Latin letters only while they are at least this many times
 # the letters of all other scripts together (other scripts under a third).
 LATIN_KEEP_RATIO = 2
+# Fewest characters of a line read when a text is sampled (line_caps): a
+# sentence or two, about what the n-grams need to be right ~98% of the time.
+MIN_LINE_SAMPLE = 120
 
 
 @dataclass(frozen=True)
@@ -58,11 +68,14 @@ def prepare(text: str) -> np.ndarray:
     is left out: runs of spaces yield no n-grams anyway)."""
     if "://" in text:
         text = _URL_RE.sub(" ", text)
-    if "@" in text:
-        text = _MAIL_RE.sub(" ", text)
-    if _COMBINING_ACCENT.search(text):  # compose letter + accent (Vietnamese)
-        text = NGram.normalize_vi(text)
-    return tables.codepoints(text)
+    if "@" in text:  # only on the lines with an "@": the pattern backtracks at every letter
+        text = "\n".join(_MAIL_RE.sub(" ", line) if "@" in line else line for line in text.split("\n"))
+    cps = tables.codepoints(text)
+    # compose letter + accent (Vietnamese); looked for in the code points, since
+    # a regex scan of a whole article costs more than the array test
+    if ((cps >= 0x300) & (cps <= 0x323)).any() and _COMBINING_ACCENT.search(text):
+        cps = tables.codepoints(NGram.normalize_vi(text))
+    return cps
 
 
 @lru_cache(maxsize=1)
@@ -70,60 +83,113 @@ def _latin_id() -> int:
     return tables.script_names().index("Latin")
 
 
-def _sum_rows(logp: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    # np.take is several times faster than fancy indexing; the sum runs row after
-    # row in text order, so a line always adds up the same way
-    return np.take(logp, rows, axis=0).sum(axis=0, dtype=np.float64)
+def _line_sums(logp: np.ndarray, rows: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Sum the ``logp`` rows of each line's n-grams: line ``i`` owns ``rows[bounds[i]:bounds[i + 1]]``.
+
+    This is a sparse (lines x n-grams) count matrix times ``logp``, and scipy's
+    compressed-row kernel does exactly that in one C loop, adding each n-gram's
+    row in text order (so a line always adds up the same way). Gathering the
+    rows with numpy and reducing them costs several times more, and a Python
+    loop over lines costs a call per line.
+    """
+    n_lines = bounds.size - 1
+    out = np.zeros((n_lines, logp.shape[1]), dtype=np.float32)
+    if rows.size and _csr_matvecs is None:  # the same product through the public API
+        from scipy.sparse import csr_array
+
+        counts = csr_array((_ones(rows.size), rows, bounds), shape=(n_lines, logp.shape[0]))
+        out[:] = counts @ logp
+    elif rows.size:
+        _csr_matvecs(n_lines, logp.shape[0], logp.shape[1], bounds, rows,
+                     _ones(rows.size), logp.ravel(), out.ravel())
+    return out
 
 
-def score_lines(text: str) -> LineScores:
-    """Score every line of ``text`` against every language of the profiles."""
+def _ones(n: int) -> np.ndarray:
+    global _ONES
+    if _ONES.size < n:
+        _ONES = np.ones(max(n, 2 * _ONES.size), dtype=np.float32)
+    return _ONES[:n]
+
+
+_ONES = np.ones(1 << 16, dtype=np.float32)
+
+
+def line_caps(lengths: np.ndarray, budget: int) -> int | None:
+    """The most characters to read of any line so that ``lengths`` add up to about
+    ``budget`` (never under :data:`MIN_LINE_SAMPLE`); None when all fit.
+
+    The cap is the same for every long line ("water filling"): short lines are
+    read whole, and a long paragraph by its first sentences, which name its
+    language as surely as the rest.
+    """
+    total = int(lengths.sum())
+    if total <= budget:
+        return None
+    ordered = np.sort(lengths)
+    n = ordered.size
+    # reading every line whole up to the k-th shortest, and k..n-1 cut to its length
+    before = np.concatenate(([0], np.cumsum(ordered)[:-1]))
+    k = int(np.argmax(before + ordered * (n - np.arange(n)) > budget))
+    return max(MIN_LINE_SAMPLE, (budget - int(before[k])) // (n - k))
+
+
+def score_lines(text: str, budget: int | None = None) -> LineScores:
+    """Score every line of ``text`` against every language of the profiles.
+
+    With a ``budget`` (characters), the n-grams of the longest lines are read
+    from their first :func:`line_caps` characters only; letters and scripts
+    still count whole. (A cut can leave half a word, a couple of n-grams
+    among a hundred or more.)
+    """
     profiles = load_profiles()
     n_langs = profiles.n_langs
     cps = prepare(text)
     wide = tables.beyond_bmp(cps)
     n_scripts = len(tables.script_names())
     sids = tables.script_ids(cps, wide)
-    latin_id = _latin_id()
-    if "\n" in text:
+    multi = "\n" in text
+    if multi:
         line_of = np.cumsum(cps == tables.NEWLINE)
         n_lines = int(line_of[-1]) + 1
         scripts = np.bincount(line_of * n_scripts + sids, minlength=n_lines * n_scripts)
         scripts = scripts.reshape(n_lines, n_scripts)
-        scripts[:, 0] = 0  # Common: not letters
-        latin_letters = scripts[:, latin_id]
-        drop = latin_letters < LATIN_KEEP_RATIO * (scripts.sum(axis=1) - latin_letters)
-        if drop.any():
-            # what langdetect's cleaning_text removes: the code points 'A'..'z'
-            ascii_latin = (cps >= 0x41) & (cps <= 0x7A)
-            keep = ~(ascii_latin & drop[line_of])
-            cps, line_of = cps[keep], line_of[keep]
-    else:  # one line: the common case of a sentence or a paragraph, kept simple
+    else:  # one line: the common case of a sentence or a paragraph
         n_lines = 1
+        line_of = np.zeros(cps.size, dtype=np.intp)
         scripts = np.bincount(sids, minlength=n_scripts)[None, :]
-        scripts[0, 0] = 0
-        latin_letters = int(scripts[0, latin_id])
-        if latin_letters < LATIN_KEEP_RATIO * (int(scripts.sum()) - latin_letters):
-            cps = cps[(cps < 0x41) | (cps > 0x7A)]
+    scripts[:, 0] = 0  # Common: not letters
+    latin_letters = scripts[:, _latin_id()]
+    drop = latin_letters < LATIN_KEEP_RATIO * (scripts.sum(axis=1) - latin_letters)
 
+    keep = None
+    if drop.any():
+        # what langdetect's cleaning_text removes: the code points 'A'..'z'
+        keep = ~((cps >= 0x41) & (cps <= 0x7A) & drop[line_of])
+    cap = line_caps(np.bincount(line_of, minlength=n_lines), budget) if budget else None
+    if cap is not None:
+        starts = np.flatnonzero(cps == tables.NEWLINE)  # a line starts after its line break
+        offset = np.arange(cps.size) - np.concatenate(([0], starts))[line_of]
+        keep = offset < cap if keep is None else keep & (offset < cap)
+    if keep is not None:
+        cps, line_of = cps[keep], line_of[keep]
     norm = tables.normalise(cps, wide)
-    if n_lines > 1:
+    if multi:
         norm[norm == tables.NEWLINE] = SPACE  # langdetect reads a line break as a space
     rows = profiles.rows(text_grams(norm, wide), wide)  # (3, n_positions)
-    if n_lines == 1:
-        sums = _sum_rows(profiles.logp, rows[rows > 0])[None, :]
+    # an n-gram belongs to the line of its first character (position p of the
+    # padded text is character p - 1); read position-major, n-grams come in
+    # text order, so each line is one run
+    rows = rows.T.ravel()
+    known = rows > 0
+    bounds = np.zeros(n_lines + 1, dtype=np.int32)  # the index type of the n-gram rows
+    if multi:
+        # the n-grams starting at padded position p belong to line_of[p - 1]
+        per_position = known.reshape(-1, 3).sum(axis=1)
+        padded_line = np.concatenate(([0], line_of, [n_lines - 1]))
+        np.cumsum(np.bincount(padded_line, weights=per_position, minlength=n_lines).astype(np.int32),
+                  out=bounds[1:])
     else:
-        # an n-gram belongs to the line of its first character (position p of
-        # the padded text is character p - 1); read position-major, n-grams come
-        # in text order, so each line is one run
-        rows = rows.T.ravel()
-        position = np.repeat(np.arange(-1, line_of.size + 1), 3)
-        known = rows > 0
-        gram_line = line_of[np.clip(position[known], 0, line_of.size - 1)]
-        bounds = np.searchsorted(gram_line, np.arange(n_lines + 1)).tolist()
-        rows = rows[known]
-        sums = np.zeros((n_lines, profiles.logp.shape[1]), dtype=np.float64)
-        for line, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
-            if hi > lo:
-                sums[line] = _sum_rows(profiles.logp, rows[lo:hi])
+        bounds[1] = int(known.sum())
+    sums = _line_sums(profiles.logp, rows[known], bounds)
     return LineScores(loglik=sums[:, :n_langs], grams=sums[:, n_langs], scripts=scripts)

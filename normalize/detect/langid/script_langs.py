@@ -21,6 +21,7 @@ from normalize.detect.langid import tables
 from normalize.detect.langid.profiles import load_profiles
 
 JAPANESE = "Japanese"
+UND = "und"
 _KANA = ("Hiragana", "Katakana")
 
 
@@ -30,6 +31,12 @@ class ScriptLangs:
     langs: tuple[tuple[str, ...], ...]  # per script id: languages written in it
     single: tuple[str | None, ...]  # per script id: its only language, if it has one
     model_mask: np.ndarray  # bool (n_scripts, n_langs): profile languages written in it
+    # every code a line can get: the profile languages first (same order), then
+    # those only a script names (ka, hy, ...), then "und"
+    codes: tuple[str, ...]
+    single_id: np.ndarray  # int (n_scripts,): index into codes of ``single``, or -1
+    first_id: np.ndarray  # int (n_scripts,): index into codes of the script's first language, or of "und"
+    has_model: np.ndarray  # bool (n_scripts,): some profile language is written in it
 
 
 @lru_cache(maxsize=1)
@@ -45,7 +52,12 @@ def script_langs() -> ScriptLangs:
     profile_langs = load_profiles().langs
     mask = np.array([[lang in ls for lang in profile_langs] for ls in langs], dtype=bool)
     single = tuple(ls[0] if len(ls) == 1 else None for ls in langs)
-    return ScriptLangs(names=names, langs=langs, single=single, model_mask=mask)
+    extra = sorted({lang for ls in langs for lang in ls} - set(profile_langs))
+    codes = (*profile_langs, *extra, UND)
+    single_id = np.array([codes.index(s) if s else -1 for s in single], dtype=np.int64)
+    first_id = np.array([codes.index(ls[0] if ls else UND) for ls in langs], dtype=np.int64)
+    return ScriptLangs(names=names, langs=langs, single=single, model_mask=mask, codes=codes,
+                       single_id=single_id, first_id=first_id, has_model=mask.any(axis=1))
 
 
 @lru_cache(maxsize=1)

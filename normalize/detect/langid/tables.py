@@ -90,7 +90,7 @@ def script_names() -> tuple[str, ...]:
 def script_table() -> np.ndarray:
     """Code point (BMP) -> script id, an index into :func:`script_names`."""
     ids = {name: i for i, name in enumerate(script_names())}
-    return np.fromiter((ids[name] for name in _bmp_scripts()), dtype=np.int64, count=BMP)
+    return np.fromiter((ids[name] for name in _bmp_scripts()), dtype=np.uint8, count=BMP)
 
 
 def script_ids(cps: np.ndarray, wide: bool | None = None) -> np.ndarray:
@@ -98,7 +98,7 @@ def script_ids(cps: np.ndarray, wide: bool | None = None) -> np.ndarray:
     table = script_table()
     if beyond_bmp(cps) if wide is None else wide:
         ids = {name: i for i, name in enumerate(script_names())}
-        out = np.zeros(cps.shape, dtype=np.int64)
+        out = np.zeros(cps.shape, dtype=np.uint8)
         low = cps < BMP
         out[low] = table[cps[low]]
         for i in np.flatnonzero(~low):

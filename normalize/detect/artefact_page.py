@@ -1,0 +1,126 @@
+"""The document as the artefact rules see it: its lines, language and scripts.
+
+A rule reads ``doc.lines`` (the lines before stripping: the chrome a stripper
+removes is exactly where residue and menus live), the document's language
+without its region ("en_US" -> "en") and the scripts that language is written
+in. :class:`Page` gathers them once per document, with the page's text joined
+once, so that rules can test the whole page with one regex search and look at
+single lines only where that search hits.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import accumulate, compress
+from typing import Optional
+
+from normalize.document import Document
+from normalize.detect.scripts import dominant_script
+from normalize.detect.translation import data_rows
+
+UND = "und"
+_REGION = re.compile(r"[-_]")
+
+
+@dataclass(frozen=True)
+class ScriptInfo:
+    lang: str
+    spaced: bool
+    hints: tuple  # ((lang, letters), ...) in the order to try
+
+
+@lru_cache(maxsize=None)
+def script_table() -> dict[str, ScriptInfo]:
+    table = {}
+    for row in data_rows("artefact_scripts.tsv"):
+        hints = tuple(tuple(h.split(":", 1)) for h in (row[3].split() if len(row) > 3 else ()))
+        table[row[0]] = ScriptInfo(row[1], row[2] == "spaced", hints)
+    return table
+
+
+@lru_cache(maxsize=None)
+def lang_scripts() -> dict[str, frozenset]:
+    return {row[0]: frozenset(row[1].split()) for row in data_rows("artefact_lang_scripts.tsv")}
+
+
+def native_scripts(lang: Optional[str], text: str) -> frozenset:
+    """Scripts the document's language is written in; from the text when unknown."""
+    table = lang_scripts()
+    if lang and lang in table:
+        return table[lang]
+    script = dominant_script(text)
+    if script == "Japanese":
+        return table["ja"]
+    info = script_table().get(script)
+    if info is not None and info.lang in table:
+        return table[info.lang]
+    return frozenset({script})
+
+
+@dataclass
+class Page:
+    """The inputs every rule reads, gathered once per document."""
+
+    lines: list[str]
+    lang: Optional[str]
+    text: str
+    line_langs: Optional[list] = None
+    natives: frozenset = field(default_factory=frozenset)
+    menus: Optional[tuple] = None  # language menus, found once (LanguageSwitcher.menus)
+    _joined: Optional[str] = None
+    _ends: Optional[list] = None
+    _filled: Optional[tuple] = None
+
+    @classmethod
+    def of(cls, doc: Document) -> "Page":
+        lines = doc.lines if doc.lines else doc.text.split("\n")
+        # "en_US", "de-CH": the language is what comes before the region
+        lang = _REGION.split(doc.lang.lower())[0] if doc.lang and doc.lang != UND else None
+        text = doc.text if doc.text.strip() else "\n".join(lines)
+        line_langs = doc.work.get("line_langs")
+        if line_langs is not None and len(line_langs) != len(lines):
+            line_langs = None  # not aligned with these lines: do without
+        return cls(lines, lang, text, line_langs, native_scripts(lang, text))
+
+    def line_lang(self, number: int) -> Optional[str]:
+        if not self.line_langs:
+            return None
+        value = self.line_langs[number - 1]
+        return value if value and value != UND else None
+
+    @property
+    def filled(self) -> tuple[list[int], list[str]]:
+        """The numbers and texts of the lines that are not empty (about half of a
+        page's lines are: paragraphs are separated by blank lines)."""
+        if self._filled is None:
+            self._filled = (list(compress(range(1, len(self.lines) + 1), self.lines)),
+                            list(filter(None, self.lines)))
+        return self._filled
+
+    @property
+    def joined(self) -> str:
+        """The lines joined by newlines, for whole-page searches (``re.MULTILINE``)."""
+        if self._joined is None:
+            self._joined = "\n".join(self.lines)
+        return self._joined
+
+    def line_at(self, offset: int) -> int:
+        """The 1-based number of the line holding ``offset`` of :attr:`joined`."""
+        return bisect_right(self.ends, offset) + 1
+
+    def line_end(self, number: int) -> int:
+        """The offset in :attr:`joined` just past line ``number`` and its newline."""
+        return self.ends[number - 1]
+
+    @property
+    def ends(self) -> list[int]:
+        if self._ends is None:
+            self._ends = list(accumulate(len(line) + 1 for line in self.lines))
+        return self._ends
+
+
+def excerpt(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

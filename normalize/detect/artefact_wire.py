@@ -1,0 +1,102 @@
+"""Wire markers: phrasing that translated wire copy keeps.
+
+Korean and Japanese agencies date events "On the 6th (local time)", credit
+"[Image source=Yonhap News]" and open with "[Asia Economy Intern Reporter Yunjin
+Kim]"; Ukrainian and Russian sites say "Read also". The rules are in
+``data/artefact_wire.tsv``: each has cues (lower-case strings, one of which the
+page must contain for the rule to apply) and a pattern matched line by line.
+
+Most rules never match, and a line is examined once whatever page it is on:
+what a line holds (the cues in it, and the matches of the rules whose *line
+cues* it holds, strings every match contains) is cached on the line's text,
+since news lines repeat across reprints and a site's chrome. A page then only
+adds up its lines: the cues of the page are the union of its lines' cues, and a
+rule fires on the lines it matched if one of its cues is on the page.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import compress
+from operator import itemgetter
+from typing import Iterable, Optional
+
+from normalize.detect.artefact_page import Page, excerpt
+from normalize.detect.translation import Finding, data_rows
+
+
+@dataclass(frozen=True)
+class WireRule:
+    name: str
+    source: Optional[str]
+    written_in: Optional[str]  # the language of the phrase itself; None: any
+    weight: float
+    cues: tuple  # lower-case strings, one of which a text must contain for the rule to apply
+    pattern: re.Pattern
+    line_cues: tuple = ()  # lower-case strings, one of which every match contains
+
+
+@lru_cache(maxsize=None)
+def wire_rules() -> tuple[WireRule, ...]:
+    return tuple(WireRule(name, None if source == "-" else source, None if written == "-" else written,
+                          float(weight), tuple(cues.split("|")), re.compile(rx, re.MULTILINE),
+                          tuple((cues if line_cues == "=" else line_cues).split("|")))
+                 for name, source, written, weight, cues, line_cues, rx in data_rows("artefact_wire.tsv"))
+
+
+@lru_cache(maxsize=None)
+def all_cues() -> tuple[str, ...]:
+    return tuple(sorted({cue for rule in wire_rules() for cue in rule.cues + rule.line_cues}))
+
+
+_NOTHING = (frozenset(), ())
+
+
+@lru_cache(maxsize=32768)
+def line_wire(line: str) -> tuple[frozenset, tuple]:
+    """The cues a line holds (in lower case), and (rule, matched text) for each
+    rule that matches it."""
+    lowered = line.lower()
+    cues = frozenset(cue for cue in all_cues() if cue in lowered)
+    if not cues:
+        return _NOTHING
+    hits = []
+    for rule in wire_rules():
+        if not cues.isdisjoint(rule.line_cues):
+            m = rule.pattern.search(line)
+            if m:
+                hits.append((rule, m.group()))
+    return cues, tuple(hits)
+
+
+class WireMarkers:
+    """Phrases of translated wire copy, from ``data/artefact_wire.tsv``.
+
+    A marker is not evidence in a text written in the language it points at:
+    "ⓒ" is ordinary in Korean. An English phrase is only looked for in English
+    (or unlabelled) text: "Photo illustrative" is plain French.
+    """
+
+    kind = "wire-marker"
+
+    def __call__(self, page: Page) -> Iterable[Finding]:
+        numbers, lines = page.filled
+        facts = list(map(line_wire, lines))
+        matched = [(number, hits) for number, (_, hits) in compress(zip(numbers, facts), map(itemgetter(1), facts))]
+        if not matched:
+            return []  # no rule matches a line: the usual page
+        cues = set().union(*map(itemgetter(0), facts))
+        rules = {r for r in self.rules_for(page.lang) if not cues.isdisjoint(r.cues)}
+        found = [Finding(self.kind, number, f'{rule.name} "{excerpt(text.strip())}"',
+                         f"{self.kind}:{rule.name}", rule.weight, rule.source)
+                 for number, hits in matched for rule, text in hits if rule in rules]
+        return found
+
+    @staticmethod
+    @lru_cache(maxsize=None)
+    def rules_for(lang: Optional[str]) -> tuple[WireRule, ...]:
+        """The rules that apply to a document in ``lang``."""
+        return tuple(r for r in wire_rules()
+                     if not (r.source and lang in r.source.split("|"))
+                     and (r.written_in is None or lang in (None, r.written_in)))
