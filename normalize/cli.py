@@ -133,6 +133,13 @@ def _process(command, inputs, outdir, config, quiet, verbose, flags) -> None:
             f"{c['read']} read: {c['kept']} kept, {c['duplicates']} duplicates, {c['rejected']} rejected -> {outdir}",
             err=True,
         )
+    if verbose and not quiet:
+        for title, key in (("languages", "languages"), ("removed lines", "removal_reasons"), ("artefacts", "artefact_kinds")):
+            counts = summary.get(key) or {}
+            shown = ", ".join(f"{k} {v}" for k, v in list(counts.items())[:12])
+            click.echo(f"  {title}: {shown or 'none'}", err=True)
+        clusters = summary.get("clusters", {})
+        click.echo(f"  clusters: {clusters.get('count', 0)} (largest {clusters.get('largest', 0)})", err=True)
 
 
 def _streaming(command: str) -> Callable:

@@ -103,3 +103,24 @@ def test_committed_seeds_report_is_fresh(tmp_path, monkeypatch):
         assert (committed / name).read_bytes() == (out / name).read_bytes(), (
             f"reports/seeds/{name} is stale: rerun `normalize run seeds -o reports/seeds`"
         )
+
+
+def test_verbose_prints_the_figures(tmp_path, seeds_dir):
+    result = invoke("run", seeds_dir, "-o", tmp_path / "out", "--workers", 1, "--no-report", "-v")
+    assert result.exit_code == 0
+    assert "languages: en 5" in result.output and "removed lines:" in result.output
+
+
+def test_no_input_makes_the_tool_touch_the_network(tmp_path, monkeypatch):
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    src = tmp_path / "in.jsonl"
+    hostile = "See http://example.com/x.png and <img src='http://evil.example/t.gif'> [Image source=http://a.example]"
+    src.write_text(json.dumps({"id": "u", "url": "http://example.com/", "text": hostile}) + "\n")
+    result = invoke("run", src, "-o", tmp_path / "out", "--workers", 1)
+    assert result.exit_code == 0, result.output

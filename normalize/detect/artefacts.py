@@ -102,6 +102,18 @@ def warm() -> None:
     warm_names()
 
 
+def clear_line_caches() -> None:
+    """Forget what was learnt about lines and names seen so far (for benchmarks that
+    time a first pass, and to free the memory)."""
+    from normalize.detect import artefact_residue, artefact_switcher, artefact_wire, names
+
+    for cached in (artefact_residue.line_has_foreign, artefact_switcher.opens_menu,
+                   artefact_switcher.LanguageSwitcher.languages, artefact_switcher.LanguageSwitcher.tokens,
+                   artefact_wire.line_wire, names.line_names, names.run_names, names.mention_text,
+                   names.caps_last_syllable, names.fold):
+        cached.cache_clear()
+
+
 _STAGE: Optional[FindArtefacts] = None
 
 
