@@ -97,10 +97,12 @@ def run(name: str, label, items: list[dict], out: Path) -> dict[str, float]:
     return {k: count[k] / cpu[k] if cpu[k] else float("inf") for k in count}
 
 
-def time_stage(corpus: Path, limit: int, langdetect_every: int) -> tuple[float, float, int]:
-    """docs/s (CPU) of DetectLanguage and of langdetect on cleaned pipeline documents."""
+def time_stage(corpus: Path, limit: int, langdetect_every: int) -> dict[str, float]:
+    """docs/s (CPU) of DetectLanguage (one by one, and in the engine's batches of
+    32) and of langdetect, on cleaned pipeline documents."""
     from normalize.detect.language import DetectLanguage
     from normalize.document import Document, Source
+    from normalize.engine.local import BATCH
     from normalize.stages import clean_stages
 
     texts = [json.loads(line)["text"] for line, _ in zip(open(corpus, encoding="utf-8"), range(limit))]
@@ -109,15 +111,21 @@ def time_stage(corpus: Path, limit: int, langdetect_every: int) -> tuple[float, 
         docs = [stage(d) for d in docs]
     stage = DetectLanguage()
     stage(Document(id="warm", text="warm up", source=Source("bench", 0), lines=["warm up"]))
+    rates = {"docs": len(docs)}
     t = time.process_time()
     for d in docs:
         stage(d)
-    ours = len(docs) / (time.process_time() - t)
+    rates["one by one"] = len(docs) / (time.process_time() - t)
+    t = time.process_time()
+    for k in range(0, len(docs), BATCH):
+        stage.batch(docs[k : k + BATCH])
+    rates[f"batches of {BATCH}"] = len(docs) / (time.process_time() - t)
     label, sample = plain_langdetect(), docs[::langdetect_every]
     t = time.process_time()
     for d in sample:
         label(d.text)
-    return ours, len(sample) / (time.process_time() - t), len(docs)
+    rates["langdetect"] = len(sample) / (time.process_time() - t)
+    return rates
 
 
 def score(bench_file: Path, pred: Path, scorer: Path) -> dict[str, float]:
@@ -185,9 +193,11 @@ def main() -> None:
     if args.stage_docs:
         if not args.corpus.exists():
             raise SystemExit(f"{args.corpus} is missing: run benchmarks/bench_pipeline.py first")
-        ours_s, ld_s, n = time_stage(args.corpus, args.stage_docs, args.langdetect_sample)
-        print(f"DetectLanguage stage on {n} cleaned pipeline documents: {ours_s:.0f} docs/s CPU "
-              f"(langdetect on their text: {ld_s:.0f} docs/s; ratio {ours_s / ld_s:.1f})")
+        rates = time_stage(args.corpus, args.stage_docs, args.langdetect_sample)
+        n, ld = rates.pop("docs"), rates.pop("langdetect")
+        figures = ", ".join(f"{how} {rate:.0f} docs/s ({rate / ld:.1f}x langdetect)" for how, rate in rates.items())
+        print(f"DetectLanguage stage on {n:.0f} cleaned pipeline documents, CPU: {figures}; "
+              f"langdetect on their text {ld:.0f} docs/s")
 
 
 if __name__ == "__main__":

@@ -5,11 +5,17 @@ import json
 
 import pytest
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from normalize.detect.artefact_residue import line_scripts
+from normalize.detect.artefact_switcher import opens_menu, switcher_tokens
 from normalize.detect.artefacts import (
     FindArtefacts,
     LanguageSwitcher,
     Page,
     ScriptResidue,
+    clear_line_caches,
     find_artefacts,
     wire_rules,
 )
@@ -354,3 +360,53 @@ def test_false_positive_rate_on_clean_sentences(bench_dir):
 def test_empty_and_letterless_texts(text):
     doc = run(text, lang=None)
     assert doc.artefacts == [] and doc.translation["score"] == 0.0 and doc.work["names"] == []
+
+
+# -- the shortcuts that keep the stage fast ----------------------------------
+
+
+def test_line_caches_do_not_change_findings(seed_texts):
+    """A line seen before (cached) gives the same findings as one seen first."""
+    texts = [seed(seed_texts, stem) for stem in ("000", "001", "002", "003", "004")]
+    clear_line_caches()
+    first = [(d.artefacts, d.translation, d.work["names"]) for d in map(run, texts)]
+    second = [(d.artefacts, d.translation, d.work["names"]) for d in map(run, texts)]
+    assert first == second and any(a for a, _, _ in first)
+
+
+@pytest.mark.parametrize("name", sorted(WIRE_EXAMPLES))
+def test_every_wire_match_holds_a_line_cue(name):
+    """A rule's regex is only run on lines holding one of its line cues, so every
+    match must contain one (lower-cased)."""
+    rule = {r.name: r for r in wire_rules()}[name]
+    m = rule.pattern.search(WIRE_EXAMPLES[name])
+    assert m is not None
+    assert any(cue in m.group().lower() for cue in rule.line_cues)
+    assert set(rule.cues) <= set(rule.line_cues) or name == "local-time"
+
+
+def test_local_time_line_cue_covers_the_plural():
+    rule = {r.name: r for r in wire_rules()}["local-time"]
+    m = rule.pattern.search("Talks resumed on the 3rd (local times) in Seoul.")
+    assert any(cue in m.group().lower() for cue in rule.line_cues)
+
+
+@given(st.lists(st.sampled_from(sorted(switcher_tokens()) + ["News", "the", "2024", "(", "»"]), max_size=6),
+       st.sampled_from([" ", " | ", " / ", ", ", " - ", " · "]), st.sampled_from(["", "  ", "« ", "| ", "– "]))
+@settings(max_examples=300, deadline=None)
+def test_first_word_shortcut_never_hides_a_menu(words, sep, lead):
+    """Only lines whose first word can open a menu are looked at: every line whose
+    words are all language tokens must pass that test."""
+    line = lead + sep.join(w.upper() if i % 2 else w for i, w in enumerate(words))
+    if LanguageSwitcher.tokens(line.strip()):
+        assert opens_menu(line)
+
+
+@pytest.mark.parametrize("line", [
+    "Plain ASCII line with Words.", "Curly “quotes” and — dashes…", "Café Müller in Zürich",
+    "본문 바로가기", "Xi Jinping (习近平) spoke.", "Русский", "日本語のページ", "ΑΘΗΝΑ 2024", "",
+])
+def test_line_scripts_match_script_counts(line):
+    from normalize.detect.scripts import script_counts
+
+    assert line_scripts(line) == frozenset(script_counts(line))

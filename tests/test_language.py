@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from normalize.detect.langid import load_profiles, score_lines, tables
 from normalize.detect.langid.features import word_ngrams
 from normalize.detect.langid.gramtable import GramTable
-from normalize.detect.langid.scorer import prepare
+from normalize.detect.langid.scorer import MIN_LINE_SAMPLE, line_caps, prepare
 from normalize.detect.language import (
     DetectLanguage,
     LangResult,
@@ -191,9 +191,56 @@ def test_stage_reuses_line_scores_for_the_kept_lines():
     assert doc.work["line_langs"][-1] == "de"
 
 
+def test_stage_reuses_line_scores_when_blank_runs_were_collapsed():
+    # the stripper collapses runs of blank lines; the kept lines are still the text
+    lines = ["Главная", "", "", ""] + ARTICLE + ["", "", GERMAN_QUOTE]
+    doc = _doc("\n".join(lines))
+    doc.removed = [Removal(1, lines[0], "chrome")]
+    doc.text = "\n".join(ARTICLE + ["", GERMAN_QUOTE])
+    DetectLanguage()(doc)
+    alone = detect_language(doc.text)
+    assert doc.lang == alone.lang == "en"
+    assert doc.lang_score == pytest.approx(alone.score, abs=1e-6)
+    assert doc.work["line_langs"][1:4] == ["", "", ""]
+    assert doc.work["line_langs"][-1] == "de"
+
+
+def test_stage_batch_matches_one_by_one(seed_texts):
+    texts = list(seed_texts.values()) + ["\n".join(ARTICLE + [GERMAN_QUOTE]), "", "本文\n" + SAMPLES["ja"]]
+    one = [DetectLanguage()(_doc(t)) for t in texts]
+    many = [_doc(t) for t in texts]
+    DetectLanguage().batch(many)
+    for a, b in zip(one, many):
+        assert (a.lang, a.lang_score, a.lang_top, a.work["line_langs"]) == \
+            (b.lang, b.lang_score, b.lang_top, b.work["line_langs"])
+
+
 def test_stage_on_empty_document():
     doc = DetectLanguage()(Document(id="e", text="", source=Source("e", 1)))
     assert (doc.lang, doc.lang_score, doc.lang_top, doc.work["line_langs"]) == ("und", 0.0, [], [])
+
+
+# -- long texts are sampled -------------------------------------------------------
+
+
+def test_line_caps_fill_short_lines_first():
+    lengths = np.array([10, 40, 500, 700])
+    assert line_caps(lengths, 2000) is None  # everything fits
+    cap = line_caps(lengths, 650)
+    assert cap == max(MIN_LINE_SAMPLE, (650 - 50) // 2)  # the two short lines whole, the rest shared
+    assert line_caps(np.array([5000]), 100) == MIN_LINE_SAMPLE  # never below the floor
+
+
+def test_long_article_is_sampled_but_every_line_judged():
+    paragraph = " ".join(ARTICLE[2:5])
+    lines = [paragraph] * 60 + [GERMAN_QUOTE * 3, SAMPLES["ko"]]
+    doc = _doc("\n".join(lines))
+    DetectLanguage()(doc)
+    assert doc.lang == "en" and doc.lang_score > 0.9
+    assert doc.work["line_langs"][-2:] == ["de", "ko"]
+    assert set(doc.work["line_langs"][:60]) == {"en"}
+    # a single paragraph longer than the sample is judged on its beginning
+    assert detect_language(SAMPLES["fr"] * 100).lang == "fr"
 
 
 # -- determinism and robustness ---------------------------------------------------
@@ -297,3 +344,18 @@ def test_a_short_tail_block_is_merged_not_crashed():
     text = "\n".join([para, "Short tail line."])
     result = detect_language(text)
     assert result.lang == "en" and result.score > 0.9
+
+
+def test_line_sums_public_api_path_matches_the_fast_kernel(monkeypatch):
+    # The fast path uses scipy's compressed-row kernel; the fallback (another
+    # scipy layout) must give the same sums.
+    from normalize.detect.langid import scorer
+
+    rng = np.random.default_rng(3)
+    logp = rng.standard_normal((50, 7)).astype(np.float32)
+    rows = rng.integers(0, 50, size=40)
+    bounds = np.array([0, 5, 5, 23, 40])
+    fast = scorer._line_sums(logp, rows, bounds)
+    monkeypatch.setattr(scorer, "_csr_matvecs", None)
+    slow = scorer._line_sums(logp, rows, bounds)
+    assert np.allclose(fast, slow, rtol=1e-5) and np.allclose(fast[1], 0.0)

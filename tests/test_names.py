@@ -4,6 +4,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from normalize.detect.artefacts import FindArtefacts, find_artefacts
 from normalize.detect.names import (
@@ -251,3 +253,28 @@ def test_people_table_is_consistent():
     for p in people():
         if p.given in table:
             assert table[p.given].type == "given"
+
+
+# -- the shortcuts that keep the stage fast ----------------------------------
+
+
+@given(st.text(alphabet="AbcDeFx -'’.é1_\u2011", max_size=40))
+@settings(max_examples=400, deadline=None)
+def test_ascii_runs_match_the_unicode_pattern(text):
+    """ASCII lines use a regex with small classes; it must find the same runs."""
+    from normalize.detect.names import _ascii_run_pattern, _run_pattern, find_runs
+
+    assert find_runs(text) == _run_pattern().findall(text)
+    if text.isascii():
+        assert _ascii_run_pattern().findall(text) == _run_pattern().findall(text)
+
+
+def test_lone_words_are_mentions_only_as_places():
+    """Lone capitalised words are settled without the full look: only a place with
+    rival spellings is a mention, possessive or accented."""
+    from normalize.detect.names import run_names
+
+    assert run_names("Kyiv's")[1][0] == "Kyiv"
+    assert run_names("KYÏV") is run_names("Washington")  # no mention either way
+    assert run_names("Kyïv")[1] is not None
+    assert [m.text for m in find_mentions(["Shelling in Kyiv's suburbs went on."])] == ["Kyiv"]

@@ -72,13 +72,14 @@ def test_bad_records_are_rejected_with_file_line_and_reason(tmp_path):
         b'{"id": "num", "text": 5}\n'
         b'{"id": "bytes", "text": "caf\xe9"}\n'
         b"\n"
-        b'{"id": "ok2", "text": ""}\n'
+        b'{"id": "ok2", "text": "also fine"}\n'
+        b'{"id": "blank", "text": " \\n "}\n'
     )
     items = _read(path)
     kinds = [(type(i).__name__, i.line if isinstance(i, Rejection) else i.id) for i in items]
     assert kinds == [
         ("Document", "ok"), ("Rejection", 2), ("Rejection", 3), ("Rejection", 4),
-        ("Rejection", 5), ("Rejection", 6), ("Document", "ok2"),
+        ("Rejection", 5), ("Rejection", 6), ("Document", "ok2"), ("Rejection", 9),
     ]
     reasons = [i.reason for i in items if isinstance(i, Rejection)]
     assert "malformed JSON" in reasons[0]
@@ -86,6 +87,7 @@ def test_bad_records_are_rejected_with_file_line_and_reason(tmp_path):
     assert "no 'text' field" in reasons[2]
     assert "int, not a string" in reasons[3]
     assert "invalid UTF-8" in reasons[4]
+    assert reasons[5] == "empty text"
     assert all(isinstance(i, Document) or i.file == str(path) for i in items)
     assert items[3].id == "nt"  # the id is reported when known
 
@@ -150,6 +152,12 @@ def test_legacy_encodings_are_detected_and_recorded(tmp_path, encoding, text):
     assert isinstance(doc, Document)
     assert doc.text == text
     assert doc.encoding
+
+
+def test_empty_txt_file_is_rejected(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"  \n\n")
+    (item,) = _read(tmp_path / "empty.txt")
+    assert isinstance(item, Rejection) and item.reason == "empty text" and item.id == "empty"
 
 
 def test_binary_txt_file_is_rejected(tmp_path):

@@ -84,7 +84,8 @@ def test_ids_never_become_paths(tmp_path):
     assert not (tmp_path / "escape").exists()
 
 
-def test_sigterm_leaves_no_partial_file_and_says_so(tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_leaves_no_partial_file_and_says_so(tmp_path, signum):
     src = write_jsonl(tmp_path / "big.jsonl", corpus(6000))
     out = tmp_path / "out"
     proc = subprocess.Popen(
@@ -95,7 +96,7 @@ def test_sigterm_leaves_no_partial_file_and_says_so(tmp_path):
     while not out.exists() and time.time() < deadline:  # wait until the run has started writing
         time.sleep(0.05)
     time.sleep(1.0)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(signum)
     _, err = proc.communicate(timeout=120)
     if proc.returncode == 0:
         pytest.skip("the run finished before the signal arrived")

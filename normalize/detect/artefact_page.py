@@ -3,17 +3,16 @@
 A rule reads ``doc.lines`` (the lines before stripping: the chrome a stripper
 removes is exactly where residue and menus live), the document's language
 without its region ("en_US" -> "en") and the scripts that language is written
-in. :class:`Page` gathers them once per document, with the page's text joined
-once, so that rules can test the whole page with one regex search and look at
-single lines only where that search hits.
+in. :class:`Page` gathers them once per document, with the numbers and texts of
+its non-empty lines, which is what the rules walk over (their caches are keyed on
+a line's text).
 """
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate, compress
+from itertools import compress
 from typing import Optional
 
 from normalize.document import Document
@@ -21,6 +20,11 @@ from normalize.detect.scripts import dominant_script
 from normalize.detect.translation import data_rows
 
 UND = "und"
+
+# How many distinct lines each line-level cache of the rules remembers. News lines
+# repeat (reprints of a story, a site's chrome), so what a rule learns about a line
+# is kept; at this size the caches of a process hold some 30 MB at most.
+LINE_CACHE = 16384
 _REGION = re.compile(r"[-_]")
 
 
@@ -69,8 +73,6 @@ class Page:
     line_langs: Optional[list] = None
     natives: frozenset = field(default_factory=frozenset)
     menus: Optional[tuple] = None  # language menus, found once (LanguageSwitcher.menus)
-    _joined: Optional[str] = None
-    _ends: Optional[list] = None
     _filled: Optional[tuple] = None
 
     @classmethod
@@ -92,33 +94,12 @@ class Page:
 
     @property
     def filled(self) -> tuple[list[int], list[str]]:
-        """The numbers and texts of the lines that are not empty (about half of a
-        page's lines are: paragraphs are separated by blank lines)."""
+        """The numbers and texts of the non-empty lines (about half of a page's
+        lines are empty: paragraphs are separated by blank lines)."""
         if self._filled is None:
             self._filled = (list(compress(range(1, len(self.lines) + 1), self.lines)),
                             list(filter(None, self.lines)))
         return self._filled
-
-    @property
-    def joined(self) -> str:
-        """The lines joined by newlines, for whole-page searches (``re.MULTILINE``)."""
-        if self._joined is None:
-            self._joined = "\n".join(self.lines)
-        return self._joined
-
-    def line_at(self, offset: int) -> int:
-        """The 1-based number of the line holding ``offset`` of :attr:`joined`."""
-        return bisect_right(self.ends, offset) + 1
-
-    def line_end(self, number: int) -> int:
-        """The offset in :attr:`joined` just past line ``number`` and its newline."""
-        return self.ends[number - 1]
-
-    @property
-    def ends(self) -> list[int]:
-        if self._ends is None:
-            self._ends = list(accumulate(len(line) + 1 for line in self.lines))
-        return self._ends
 
 
 def excerpt(text: str, limit: int = 60) -> str:

@@ -8,56 +8,28 @@ is tolerated everywhere (brands, URLs, loanwords), and inside a line in the
 document's own script a foreign span must be a phrase, not a name: "Xi Jinping
 (习近平)" is not residue.
 
-Almost every page has no foreign letter at all, so the letters of all scripts a
-document does not use are gathered into one character class
-(:func:`foreign_pattern`) and a single search over the page settles that case;
-only the lines where it hits are counted letter by letter.
+Almost every page has no foreign letter at all. Whether a line has one is
+settled from its distinct non-ASCII characters and cached on the line's text
+(news lines repeat across reprints); only lines that have one are counted letter
+by letter.
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
 from functools import lru_cache
-from itertools import filterfalse, repeat
+from itertools import filterfalse
 from typing import Iterable, Optional
 
-from normalize.detect.artefact_page import Page, ScriptInfo, excerpt, lang_scripts, script_table, UND
+from normalize.detect.artefact_page import LINE_CACHE, Page, ScriptInfo, excerpt, lang_scripts, script_table, UND
 from normalize.detect.artefact_switcher import LanguageSwitcher
 from normalize.detect.scripts import COMMON, char_script, script_counts
-from normalize.detect import scripts as _scripts
 from normalize.detect.translation import Finding, data_rows, settings
 
 
 @lru_cache(maxsize=None)
 def residue_exemptions() -> tuple:
     return tuple(re.compile(rx) for _, rx in data_rows("artefact_residue_skip.tsv"))
-
-
-@lru_cache(maxsize=None)
-def script_ranges() -> dict[str, tuple]:
-    """Script -> ((first, last), ...) code point ranges of the characters
-    :func:`char_script` gives that script (letters, and the marks of scripts
-    other than Latin, Greek and Cyrillic)."""
-    script_of = char_script.__wrapped__  # the uncached function: no need to fill its cache
-    ranges: dict[str, list] = {}
-    for first, last in zip(_scripts._STARTS, _scripts._ENDS):
-        run_script, run_start = None, first
-        for cp in range(first, last + 2):
-            script = script_of(chr(cp)) if cp <= last else None
-            if script != run_script:
-                if run_script not in (None, COMMON):
-                    ranges.setdefault(run_script, []).append((run_start, cp - 1))
-                run_script, run_start = script, cp
-    return {s: tuple(r) for s, r in ranges.items()}
-
-
-@lru_cache(maxsize=64)
-def foreign_pattern(allowed: frozenset) -> re.Pattern:
-    """One character class: every letter whose script is not in ``allowed``."""
-    parts = [f"{re.escape(chr(a))}-{re.escape(chr(b))}" if a != b else re.escape(chr(a))
-             for script, ranges in sorted(script_ranges().items()) if script not in allowed
-             for a, b in ranges]
-    return re.compile(f"[{''.join(parts)}]" if parts else r"(?!)")
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
@@ -70,21 +42,27 @@ def has_foreign(text: str, allowed: frozenset) -> bool:
 
 
 def any_foreign(lines: Iterable[str], allowed: frozenset) -> bool:
-    """Whether any of ``lines`` holds a letter of a script outside ``allowed``: asked
-    line by line, each line's answer cached (news lines repeat). When Latin is
-    allowed only the lines outside ASCII can."""
+    """Whether any of ``lines`` holds a letter of a script outside ``allowed``. When
+    Latin is allowed only the lines outside ASCII can."""
     if "Latin" in allowed:
         lines = filterfalse(str.isascii, lines)
-    return any(map(line_has_foreign, lines, repeat(allowed)))
+    return not _NONE.union(*map(line_scripts, lines)) <= allowed
 
 
-@lru_cache(maxsize=32768)
-def line_has_foreign(line: str, allowed: frozenset) -> bool:
-    """Whether one line holds a letter of a script outside ``allowed``. An ASCII
-    line holds only Latin letters."""
-    if line.isascii():
-        return "Latin" not in allowed and _ASCII_LETTERS.search(line) is not None
-    return foreign_pattern(allowed).search(line) is not None
+@lru_cache(maxsize=LINE_CACHE)
+def line_scripts(line: str) -> frozenset:
+    """The scripts of the letters of a line, cached on its text (news lines repeat).
+    ASCII letters are Latin; the other characters of a line are few and distinct
+    (quotes and dashes, in most European text), so each is looked up once."""
+    scripts = set(map(char_script, set(line).difference(_ASCII_CHARS))) if not line.isascii() else set()
+    scripts.discard(COMMON)
+    if _ASCII_LETTERS.search(line):
+        scripts.add("Latin")
+    return frozenset(scripts)
+
+
+_NONE = frozenset()
+_ASCII_CHARS = frozenset(map(chr, range(128)))
 
 
 def foreign_letters(text: str, allowed: frozenset) -> tuple[Counter, int]:
@@ -120,12 +98,14 @@ class ScriptResidue:
 
     def __call__(self, page: Page) -> Iterable[Finding]:
         allowed = page.natives | lang_scripts()["*"]
+        if not any_foreign(page.filled[1], allowed):
+            return  # no letter of a foreign script on any line: the usual page
         allowed = allowed | self.dominant_foreign(page, allowed)
         if not any_foreign(page.filled[1], allowed):
-            return  # no letter of a foreign script anywhere: the usual page
+            return
         menu_lines = self.switcher.menus(page)[1]
         for number, line in enumerate(page.lines, 1):
-            if number in menu_lines or not line_has_foreign(line, allowed):
+            if number in menu_lines or line_scripts(line) <= allowed:
                 continue
             found = self.at(page, number, line, allowed)
             if found is not None:

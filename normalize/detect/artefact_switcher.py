@@ -18,7 +18,7 @@ from functools import lru_cache
 from itertools import compress
 from typing import Iterable, Optional
 
-from normalize.detect.artefact_page import Page, excerpt
+from normalize.detect.artefact_page import LINE_CACHE, Page, excerpt
 from normalize.detect.translation import Finding, data_rows, settings
 
 _STRIP = "[]()«»\"'"  # stripped from both ends of each word
@@ -53,7 +53,7 @@ def opening_words() -> frozenset:
     return frozenset(token.split(" ")[0] for token in switcher_tokens())
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=LINE_CACHE)
 def opens_menu(line: str) -> bool:
     """Whether the first word of ``line`` can be the first word of a menu."""
     word = LanguageSwitcher._FIRST.match(line).group(1).strip(_STRIP).casefold()
@@ -169,7 +169,7 @@ class LanguageSwitcher:
         yield group[0][1], langs, shown, members
 
     @classmethod
-    @lru_cache(maxsize=16384)
+    @lru_cache(maxsize=LINE_CACHE)
     def languages(cls, line: str) -> Optional[list[str]]:
         """The languages of a one-line switcher, in order, or None if it is not one."""
         line = line.strip()
@@ -190,7 +190,7 @@ class LanguageSwitcher:
         return None
 
     @classmethod
-    @lru_cache(maxsize=16384)
+    @lru_cache(maxsize=LINE_CACHE)
     def tokens(cls, text: str) -> Optional[tuple]:
         """(token, surface) for each word of ``text``, or None if any word is not one."""
         words = [w.strip(_STRIP) for w in cls._SPLIT.split(text)]

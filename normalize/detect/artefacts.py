@@ -31,10 +31,11 @@ stripper removes is exactly where residue and switchers live.
 
 Each rule family has its own module (``artefact_residue``, ``artefact_switcher``,
 ``artefact_wire``, ``names``); this one runs them as a pipeline stage. The stage
-runs on every line of every article, so each rule first settles the common case
-(no foreign letter, no line opening with a language name, no cue of a wire
-phrase) with one search over the whole page, and caches what it learns about a
-line on the line's text, since news lines repeat across reprints.
+reads every line of every article, so what each rule learns about a line (its
+scripts, whether it opens with a language name, the wire cues and the names in
+it) is cached on the line's text: news lines repeat across reprints and a site's
+chrome. The common case (no foreign letter, no line opening with a language
+name, no wire cue) is settled from those facts without a closer look.
 """
 
 from __future__ import annotations
@@ -46,10 +47,10 @@ from normalize.document import Artefact, Document, Source
 from normalize.detect.artefact_page import (  # noqa: F401  (re-exported)
     UND, Page, ScriptInfo, excerpt, lang_scripts, native_scripts, script_table)
 from normalize.detect.artefact_residue import (  # noqa: F401
-    ScriptResidue, foreign_letters, foreign_pattern, residue_exemptions)
+    ScriptResidue, foreign_letters, residue_exemptions)
 from normalize.detect.artefact_switcher import (  # noqa: F401
     LangToken, LanguageSwitcher, opening_words, switcher_tokens)
-from normalize.detect.artefact_wire import WireMarkers, WireRule, wire_rules  # noqa: F401
+from normalize.detect.artefact_wire import WireMarkers, WireRule, all_cues, wire_rules  # noqa: F401
 from normalize.detect.names import NameChecks, NameVariants, mention_records, warm as warm_names  # noqa: F401
 from normalize.detect.translation import Finding, verdict
 
@@ -91,12 +92,11 @@ class FindArtefacts:
 
 
 def warm() -> None:
-    """Build the rule tables now (the character classes take a moment), so a
+    """Build the rule tables now (the class of capitals takes a moment), so a
     pipeline builds them once before it forks its workers, not once per worker
     on the first document."""
-    for allowed in {lang_scripts()[lang] | lang_scripts()["*"] for lang in lang_scripts()}:
-        foreign_pattern(allowed)
     wire_rules()
+    all_cues()
     switcher_tokens()
     opening_words()
     warm_names()
@@ -107,7 +107,7 @@ def clear_line_caches() -> None:
     time a first pass, and to free the memory)."""
     from normalize.detect import artefact_residue, artefact_switcher, artefact_wire, names
 
-    for cached in (artefact_residue.line_has_foreign, artefact_switcher.opens_menu,
+    for cached in (artefact_residue.line_scripts, artefact_switcher.opens_menu,
                    artefact_switcher.LanguageSwitcher.languages, artefact_switcher.LanguageSwitcher.tokens,
                    artefact_wire.line_wire, names.line_names, names.run_names, names.mention_text,
                    names.caps_last_syllable, names.fold):

@@ -18,6 +18,10 @@ lines, weighted by length), so one foreign quote neither flips an article nor
 sinks its score; lines too short for n-grams go by script. The rules are in
 :mod:`normalize.detect.langid.judge`.
 
+Every line is judged, but a long text is read in part: past ``SAMPLE_CHARS``
+characters the longest lines are read by their first sentences (at least
+``MIN_LINE_SAMPLE`` characters each), like langdetect, which stops at 10,000.
+
 Codes are langdetect's: ISO 639-1, with ``zh-cn`` / ``zh-tw`` for simplified /
 traditional Chinese. Scripts no profile covers give their language's ISO 639-1
 code from the script table (``ka``, ``hy``, ``am``, ...). ``und`` means there
@@ -28,7 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from normalize.detect.langid.evidence import line_evidence
+from normalize.detect.langid.evidence import documents_evidence, line_evidence
 from normalize.detect.langid.judge import UND, document_top, line_langs
 
 
@@ -42,8 +46,10 @@ class LangResult:
 UNDETERMINED = LangResult(UND, 0.0, [])
 
 # Characters of a text whose n-grams are read: past this, the long lines are
-# sampled (their first sentences; see langid.scorer.cut_lines). A news article
-# is decided long before its 6,000th character, and scoring costs per n-gram.
+# sampled (their first sentences; see langid.scorer.line_caps). A news article
+# is decided long before its 6,000th character, and scoring costs per n-gram;
+# on the development articles this sample changes no document's language and
+# no line's.
 SAMPLE_CHARS = 3000
 
 
@@ -86,12 +92,20 @@ class DetectLanguage:
     """
 
     def __call__(self, doc):
-        raw = list(doc.lines)
-        text = "\n".join(raw)
-        if text.count("\n") != len(raw) - 1:  # a line holding a line break
-            raw = [line.replace("\n", " ") for line in raw]
-            text = "\n".join(raw)
-        evidence = line_evidence(text, SAMPLE_CHARS) if raw else None
+        raw, text = _lines(doc)
+        return self._judge(doc, raw, line_evidence(text, SAMPLE_CHARS) if raw else None)
+
+    def batch(self, docs) -> None:
+        """The same for several documents, their lines scored in one pass (faster
+        than one by one: each pass has a fixed cost in array operations)."""
+        lines = [_lines(doc) for doc in docs]
+        scored = [i for i, (raw, _) in enumerate(lines) if raw]
+        evidence = dict(zip(scored, documents_evidence([lines[i][1] for i in scored], SAMPLE_CHARS)))
+        for i, doc in enumerate(docs):
+            self._judge(doc, lines[i][0], evidence.get(i))
+
+    @staticmethod
+    def _judge(doc, raw: list[str], evidence):
         kept = _kept(doc, raw)
         if evidence is not None and kept is not None:
             result = _result(document_top(evidence.select(kept))) if doc.text.strip() else UNDETERMINED
@@ -101,6 +115,16 @@ class DetectLanguage:
         langs = line_langs(evidence, result.lang) if evidence is not None else []
         doc.work["line_langs"] = [lang if line.strip() else "" for line, lang in zip(raw, langs)]
         return doc
+
+
+def _lines(doc) -> tuple[list[str], str]:
+    """The document's lines, none holding a line break, and their text."""
+    raw = list(doc.lines)
+    text = "\n".join(raw)
+    if text.count("\n") != len(raw) - 1:  # a line holding a line break
+        raw = [line.replace("\n", " ") for line in raw]
+        text = "\n".join(raw)
+    return raw, text
 
 
 def _kept(doc, raw: list[str]) -> list[int] | None:

@@ -39,6 +39,7 @@ from functools import lru_cache
 from typing import Iterable, NamedTuple, Optional
 
 from normalize.document import Artefact
+from normalize.detect.artefact_page import LINE_CACHE
 from normalize.detect.translation import Finding, data_rows, settings
 
 KIND = "name-variant"
@@ -232,7 +233,7 @@ def trim_run(run: list[str]) -> list[str]:
 def is_mention(tokens: list[str]) -> bool:
     if not tokens or len(tokens) > settings()["names.max_words"]:
         return False
-    if all(t.isupper() for t in tokens):  # headline capitals say nothing about spelling
+    if all(map(str.isupper, tokens)):  # headline capitals say nothing about spelling
         return False
     if len(tokens) == 1:  # single words only when they are places with rival spellings
         s = spellings().get(fold(tokens[0]))
@@ -255,7 +256,7 @@ def find_mentions(lines: list[str], runs: Optional[list] = None) -> list[Mention
     return out
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=2 * LINE_CACHE)
 def mention_text(run: str) -> Optional[str]:
     """The name a capitalised run mentions, or None: "Russian President Vladimir
     Putin's" -> "Vladimir Putin". Cached: runs such as "The" or "President" recur."""
@@ -321,7 +322,7 @@ def name_like(text: str) -> bool:
         return False
     for i, word in enumerate(words):
         head = word.split("-")[0].split("'")[0]
-        mixed = head[:1].isupper() and any(c.islower() for c in head)
+        mixed = head[:1].isupper() and any(map(str.islower, head))
         if not (mixed or (i > 0 and word.isupper() and len(word) <= 4)):
             return False
     return True
@@ -329,7 +330,9 @@ def name_like(text: str) -> bool:
 
 def is_prose(line: str) -> bool:
     """A line of running text or a caption, not a menu item or a button."""
-    return len(line.split()) >= settings()["names.prose.min_words"]
+    need = int(settings()["names.prose.min_words"])
+    # (splitting off no more words than needed: a paragraph is one line)
+    return len(line.split(None, need - 1)) >= need if need > 0 else True
 
 
 def pointed_language(form: str, other: str) -> Optional[str]:
@@ -373,28 +376,30 @@ class LineNames:
     people: tuple  # (text, evidence, language) of each given name applied to the wrong person
     named: tuple  # (text, key) of each name-like mention
     prose: bool  # a line of running text (see is_prose)
+    casing: frozenset = frozenset()  # texts of the mentions that pass caps_last_syllable
 
 
 _NO_NAMES = LineNames((), (), False)
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=LINE_CACHE)
 def line_names(line: str) -> LineNames:
+    """The name facts of one line (see :class:`LineNames`)."""
     if not line or line.islower():
         return _NO_NAMES
     persons, named = [], []
-    for run in find_runs(line):
-        facts = run_names(run)
-        if facts is not _NO_RUN:
-            persons.extend(facts[0])
-            if facts[1] is not None:
-                named.append(facts[1])
+    found = list(map(run_names, find_runs(line)))
+    for facts in compress(found, map(is_not, found, repeat(_NO_RUN))):  # most runs are no name
+        persons.extend(facts[0])
+        if facts[1] is not None:
+            named.append(facts[1])
     if not persons and not named:
         return _NO_NAMES
-    return LineNames(tuple(persons), tuple(named), is_prose(line))
+    return LineNames(tuple(persons), tuple(named), is_prose(line),
+                     frozenset(text for text, _ in named if caps_last_syllable(text)))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=2 * LINE_CACHE)
 def run_names(run: str) -> tuple[tuple, Optional[tuple]]:
     """A capitalised run's wrong-person pairs, and its (text, key) if it is a name-like mention."""
     if " " not in run:  # a lone word: a mention only if it is a spelling in the table
@@ -449,6 +454,7 @@ class NameChecks:
         findings: list[Finding] = []
         named: list[Mention] = []
         prose: set = set()
+        suspects: set = set()
         numbers = compress(range(1, len(lines) + 1), lines)  # of the lines that are not empty
         infos = list(map(line_names, filter(None, lines)))
         # the lines with names, picked out without a Python loop
@@ -457,6 +463,8 @@ class NameChecks:
                 findings.append(Finding(KIND, number, evidence, f"{KIND}:{text}", self.w_person, lang))
             for text, key in info.named:
                 named.append(Mention(text, number, key))
+            if info.casing:
+                suspects.update(Mention(text, number, key) for text, key in info.named if text in info.casing)
             # Menus and buttons ("Contact US", "Flash INFO") are typography; names in
             # them count only against a known person's spelling.
             if info.prose and info.named:
@@ -464,7 +472,8 @@ class NameChecks:
         flagged = {(f.line, f.rule.split(":", 1)[1]) for f in findings}
         findings.extend(self.inconsistent(named, prose, flagged))
         in_prose = [m for m in named if m.line in prose]
-        findings.extend(self.unsupported_casing(in_prose, flagged))
+        if suspects:  # (the only mentions unsupported_casing can flag, in order)
+            findings.extend(self.unsupported_casing([m for m in in_prose if m in suspects], flagged))
         return findings, in_prose, flagged
 
     def wrong_person(self, runs: list) -> Iterable[Finding]:
@@ -528,7 +537,7 @@ class NameChecks:
             flagged.add((m.line, m.text))
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=LINE_CACHE)
 def caps_last_syllable(text: str) -> bool:
     """A name of three or more romanised syllables whose last one is in capitals."""
     syllable = syllable_pattern()

@@ -19,6 +19,8 @@ def record_to_document(record: Any, name: str, number: int, options: ReadOptions
     text = record[options.text_field]
     if not isinstance(text, str):
         return Rejection(name, number, doc_id, f"'{options.text_field}' is {type(text).__name__}, not a string")
+    if not text.strip():
+        return Rejection(name, number, doc_id, "empty text")
     if len(text.encode("utf-8", "surrogatepass")) > options.max_doc_bytes:
         return Rejection(name, number, doc_id, f"text is over the limit of {options.max_doc_bytes} bytes")
     if doc_id is None:

@@ -25,6 +25,9 @@ def read_txt(path: Path, doc_id: str, options: ReadOptions) -> Iterator[Union[Do
     except UndecodableError as exc:
         yield Rejection(name, 1, doc_id, f"not decodable as text: {exc}")
         return
+    if not text.strip():
+        yield Rejection(name, 1, doc_id, "empty text")
+        return
     yield Document(id=doc_id, text=text, source=Source(name, 1), encoding=encoding)
 
 

@@ -30,8 +30,8 @@ def _value(doc: Document, name: str) -> Any:
         return [r.as_dict() for r in doc.removed]
     if name == "artefacts":
         return [a.as_dict() for a in doc.artefacts]
-    if name == "lang_top":
-        return [[lang, round(float(p), 4)] for lang, p in doc.lang_top]
+    if name == "lang_top":  # candidates that round to nothing are noise
+        return [[lang, round(float(p), 4)] for lang, p in doc.lang_top if round(float(p), 4) > 0]
     if name == "lang_score":
         return round(float(doc.lang_score), 4)
     if name == "similarity":

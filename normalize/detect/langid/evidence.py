@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from normalize.detect.langid.scorer import score_lines
+from normalize.detect.langid.scorer import LineScores, score_documents, score_lines
 from normalize.detect.langid.script_langs import dominant, script_langs
 
 # Letters a line needs before its n-grams outvote its script. Two-word
@@ -65,7 +65,15 @@ class LineEvidence:
 def line_evidence(text: str, budget: int | None = None) -> LineEvidence:
     """Evidence for each line of ``text.split("\\n")`` (``budget``: see
     :func:`~.scorer.score_lines`)."""
-    scores = score_lines(text, budget)
+    return _evidence(score_lines(text, budget))
+
+
+def documents_evidence(texts: list[str], budget: int | None = None) -> list[LineEvidence]:
+    """:func:`line_evidence` of each text, scored in one pass (:func:`~.scorer.score_documents`)."""
+    return [_evidence(scores) for scores in score_documents(texts, budget)]
+
+
+def _evidence(scores: LineScores) -> LineEvidence:
     script, script_n = dominant(scores.scripts)
     return LineEvidence(
         loglik=scores.loglik / TEMPERATURE,

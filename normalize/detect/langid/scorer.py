@@ -97,22 +97,12 @@ def _line_sums(logp: np.ndarray, rows: np.ndarray, bounds: np.ndarray) -> np.nda
     if rows.size and _csr_matvecs is None:  # the same product through the public API
         from scipy.sparse import csr_array
 
-        counts = csr_array((_ones(rows.size), rows, bounds), shape=(n_lines, logp.shape[0]))
+        counts = csr_array((np.ones(rows.size, dtype=np.float32), rows, bounds), shape=(n_lines, logp.shape[0]))
         out[:] = counts @ logp
     elif rows.size:
         _csr_matvecs(n_lines, logp.shape[0], logp.shape[1], bounds, rows,
-                     _ones(rows.size), logp.ravel(), out.ravel())
+                     np.ones(rows.size, dtype=np.float32), logp.ravel(), out.ravel())
     return out
-
-
-def _ones(n: int) -> np.ndarray:
-    global _ONES
-    if _ONES.size < n:
-        _ONES = np.ones(max(n, 2 * _ONES.size), dtype=np.float32)
-    return _ONES[:n]
-
-
-_ONES = np.ones(1 << 16, dtype=np.float32)
 
 
 def line_caps(lengths: np.ndarray, budget: int) -> int | None:
@@ -134,13 +124,48 @@ def line_caps(lengths: np.ndarray, budget: int) -> int | None:
     return max(MIN_LINE_SAMPLE, (budget - int(before[k])) // (n - k))
 
 
-def score_lines(text: str, budget: int | None = None) -> LineScores:
+def _caps(lengths: np.ndarray, budget: int, parts: list[int]) -> np.ndarray | None:
+    """Per line, the characters to read (:func:`line_caps` of its document); None if all."""
+    caps = np.empty(lengths.size, dtype=np.int64)
+    cut = False
+    start = 0
+    for n in parts:
+        cap = line_caps(lengths[start:start + n], budget)
+        cut |= cap is not None
+        caps[start:start + n] = lengths.max() + 1 if cap is None else cap
+        start += n
+    return caps if cut else None
+
+
+def score_documents(texts: list[str], budget: int | None = None) -> list[LineScores]:
+    """:func:`score_lines` of each text, in one pass over all of them.
+
+    A page costs a few dozen array operations whatever its length; joined, a
+    batch of pages pays them once. Each text keeps its own budget.
+    """
+    parts = [text.count("\n") + 1 for text in texts]
+    scores = score_lines("\n".join(texts), budget, parts)
+    out, start = [], 0
+    for n in parts:
+        rows = slice(start, start + n)
+        # copies, not views: numpy's sums may round differently on an array that
+        # starts elsewhere in memory, and a document must get the same figures
+        # whichever batch it came in
+        out.append(LineScores(scores.loglik[rows].copy(), scores.grams[rows].copy(),
+                              scores.scripts[rows].copy()))
+        start += n
+    return out
+
+
+def score_lines(text: str, budget: int | None = None, parts: list[int] | None = None) -> LineScores:
     """Score every line of ``text`` against every language of the profiles.
 
     With a ``budget`` (characters), the n-grams of the longest lines are read
     from their first :func:`line_caps` characters only; letters and scripts
     still count whole. (A cut can leave half a word, a couple of n-grams
-    among a hundred or more.)
+    among a hundred or more.) ``parts``: when ``text`` is several documents
+    joined by line breaks, how many lines each has; the budget is then each
+    document's (see :func:`score_documents`).
     """
     profiles = load_profiles()
     n_langs = profiles.n_langs
@@ -166,11 +191,21 @@ def score_lines(text: str, budget: int | None = None) -> LineScores:
     if drop.any():
         # what langdetect's cleaning_text removes: the code points 'A'..'z'
         keep = ~((cps >= 0x41) & (cps <= 0x7A) & drop[line_of])
-    cap = line_caps(np.bincount(line_of, minlength=n_lines), budget) if budget else None
-    if cap is not None:
-        starts = np.flatnonzero(cps == tables.NEWLINE)  # a line starts after its line break
-        offset = np.arange(cps.size) - np.concatenate(([0], starts))[line_of]
-        keep = offset < cap if keep is None else keep & (offset < cap)
+    scale = None
+    if budget is not None and len(text) > budget:
+        # characters of each line; its line break (counted in it, at its head) aside
+        lengths = np.bincount(line_of, minlength=n_lines)
+        lengths[1:] -= 1
+        caps = _caps(lengths, budget, parts or [n_lines])
+        if caps is not None:
+            line_start = np.concatenate(([0], np.flatnonzero(cps == tables.NEWLINE) + 1))
+            offset = np.arange(cps.size) - line_start[line_of]  # the line break: -1, kept
+            within = offset < caps[line_of]
+            keep = within if keep is None else keep & within
+            # a cut line's sums stand for the whole line: scaled up by its length
+            # over the cap, so that in a block of lines (judge) a long paragraph
+            # read in part still outweighs a short line next to it, as it would whole
+            scale = np.maximum(lengths / caps, 1.0)
     if keep is not None:
         cps, line_of = cps[keep], line_of[keep]
     norm = tables.normalise(cps, wide)
@@ -192,4 +227,6 @@ def score_lines(text: str, budget: int | None = None) -> LineScores:
     else:
         bounds[1] = int(known.sum())
     sums = _line_sums(profiles.logp, rows[known], bounds)
+    if scale is not None:
+        sums *= scale[:, None]
     return LineScores(loglik=sums[:, :n_langs], grams=sums[:, n_langs], scripts=scripts)
