@@ -58,12 +58,10 @@ def test_clean_text_unchanged(lang):
     assert normalise_text(text) == text
 
 
-@pytest.mark.parametrize("lang", sorted(CLEAN))
+@pytest.mark.parametrize("lang", sorted(k for k, v in CLEAN.items() if not v.isascii()))  # ASCII cannot be mojibaked
 @pytest.mark.parametrize("codec", ["sloppy-windows-1252", "latin-1"])
 def test_mojibake_repaired_exactly(lang, codec):
     text = CLEAN[lang]
-    if text.isascii():
-        pytest.skip("ASCII text cannot be mojibaked")
     broken = text.encode("utf-8").decode(codec)
     assert broken != text
     assert normalise_text(broken) == text
