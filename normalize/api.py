@@ -34,6 +34,13 @@ def make_engine(settings: Settings):
     return LocalEngine(settings.workers)
 
 
+def _start(inputs: Iterable[str], settings: Settings, command: str) -> tuple[list[str], Pipeline]:
+    """Check the inputs before anything is written, and set up the pipeline."""
+    inputs = list(inputs)
+    check_inputs(inputs)
+    return inputs, Pipeline(settings, command, engine=make_engine(settings))
+
+
 def run(
     inputs: Iterable[str],
     outdir: str | Path,
@@ -43,10 +50,8 @@ def run(
     progress: Optional[Progress] = None,
 ) -> dict:
     """Process ``inputs`` into ``outdir``: documents, rejections, clusters, summary, report."""
-    inputs = list(inputs)
-    check_inputs(inputs)
+    inputs, pipeline = _start(inputs, settings, command)
     out = OutputDir(outdir)
-    pipeline = Pipeline(settings, command, engine=make_engine(settings))
     try:
         if settings.output_format == "parquet":
             documents = ParquetWriter(out.temp("documents.parquet"))
@@ -90,9 +95,7 @@ def stream(
     on_reject: Optional[Callable] = None,
 ) -> dict:
     """Per-document commands (clean, lang): JSON lines out as they are made."""
-    inputs = list(inputs)
-    check_inputs(inputs)
-    pipeline = Pipeline(settings, command, engine=make_engine(settings))
+    inputs, pipeline = _start(inputs, settings, command)
     for kind, payload in pipeline.events(read_inputs(inputs, settings.read_options, stdin)):
         if kind == "document":
             output.write(dumps(payload) + "\n")

@@ -29,7 +29,7 @@ from .engine.spool import DocumentSpool, TextStore
 from .errors import Rejection, RunError, StrictModeStop
 from .read.records import record_to_document
 from .settings import Settings
-from .stages import dedup_settings, stages_for
+from .stages import dedup_settings, run_first_pass, stages_for
 from .write.records import output_record
 from .write.summary import Tally
 
@@ -197,7 +197,7 @@ class Pipeline:
         """Normalise and strip; tally corpus-wide line repeats. Returns the spooled documents."""
         from .strip import CorpusRepeats
 
-        first = stages_for("run", self.settings)[0]
+        first = run_first_pass(self.settings)
         corpus = CorpusRepeats() if self.settings.corpus_repeats else None
         spool = DocumentSpool(tmp, "pass1.pickle")
         for item in self.engine.map(first, docs):

@@ -65,6 +65,11 @@ def detect_stages() -> list[Stage]:
     return [DetectLanguage(), FindArtefacts()]
 
 
+def run_first_pass(settings: Settings) -> list[Stage]:
+    """``run``'s first pass: clean, and summarise lines for the corpus-level pass."""
+    return clean_stages() + ([SummariseLines()] if settings.corpus_repeats else [])
+
+
 def stages_for(command: str, settings: Settings, corpus_stage: Optional[Stage] = None) -> list[list[Stage]]:
     """The per-document passes of ``command``: a list of stage lists."""
     from .dedup import Fingerprinter
@@ -78,7 +83,6 @@ def stages_for(command: str, settings: Settings, corpus_stage: Optional[Stage] =
     if command == "dedup":
         return [[SplitLines(), Fingerprinter(dedup_settings(settings))]]
     if command == "run":
-        first = clean_stages() + ([SummariseLines()] if settings.corpus_repeats else [])
         second = ([corpus_stage] if corpus_stage is not None else []) + detect_stages()
-        return [first, second + [Fingerprinter(dedup_settings(settings))]]
+        return [run_first_pass(settings), second + [Fingerprinter(dedup_settings(settings))]]
     raise ValueError(f"unknown command {command!r}")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import xxhash
@@ -49,9 +50,13 @@ def assemble(lines: list[str], removed) -> str:
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
+@lru_cache(maxsize=1 << 16)
 def line_hash(text: str) -> int:
     """Hash of a line's words only: copies that differ in quotes, dashes,
-    spacing or case (typography variants of one story) hash the same."""
+    spacing or case (typography variants of one story) hash the same.
+
+    Cached: both passes hash the same lines, and site chrome repeats across
+    documents, while the matching key (NFKC, casefold) is the costly part."""
     return xxhash.xxh64_intdigest(_NOT_WORD.sub("", match_key(text)).encode("utf-8"))
 
 
@@ -111,10 +116,11 @@ class CorpusRepeats:
 
     @staticmethod
     def summarise(doc: Document) -> Summary:
-        kept = _kept(doc)
-        prose = [t for _, t in kept if _is_prose(t)] or [doc.text]
-        fingerprint = tuple(sorted({line_hash(t) for t in prose}))
-        candidates = {line_hash(t) for _, t in kept if len(t.split()) <= MAX_WORDS}
+        kept = [t for _, t in _kept(doc)]
+        hashes = [line_hash(t) for t in kept]
+        prose = {h for t, h in zip(kept, hashes) if _is_prose(t)} or {line_hash(doc.text)}
+        fingerprint = tuple(sorted(prose))
+        candidates = {h for t, h in zip(kept, hashes) if len(t.split()) <= MAX_WORDS}
         return Summary(source_of(doc), fingerprint, tuple(sorted(candidates)))
 
     def add(self, summary: Summary) -> None:
