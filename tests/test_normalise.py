@@ -111,6 +111,14 @@ def test_fast_path_skips_clean_text():
     assert may_need_repair(CLEAN["de"].encode("utf-8").decode("latin-1"))
 
 
+def test_fast_path_skips_letter_pairs_no_codec_can_have_made():
+    # "öß", "ää", "çã", "ć ": two accented letters in a row are no UTF-8
+    # sequence in any one of ftfy's codecs, so ftfy is not even asked
+    assert not may_need_repair("Größe, süß, Häädä, Ação, może być dziś, Їжак і ґава")
+    for text in ("voilÃ le travail", "Le prÃ©sident", "donâ€™t", "Ã?", "Ã\ufffd"):
+        assert may_need_repair(text), text
+
+
 # Characters that mojibake is made of, mixed with plain text and spaces.
 _MOJIBAKE_ALPHABET = st.sampled_from(
     list("aeé ÃÂâ€™œ“”žŸ¢£¤¥¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿ÀÁÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞß ?\ufffd\xa0&;#xй")
@@ -122,6 +130,26 @@ _MOJIBAKE_ALPHABET = st.sampled_from(
 def test_fast_path_agrees_with_ftfy(text):
     expected = unicodedata.normalize("NFC", ftfy.fix_text(text, CONFIG))
     assert unicodedata.normalize("NFC", repair(text)) == expected
+
+
+_ASCII = st.text(st.characters(max_codepoint=0x7F), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ASCII, st.text(_MOJIBAKE_ALPHABET, min_size=1, max_size=20) | st.text(min_size=1, max_size=20), _ASCII)
+def test_damaged_stretch_of_a_line_repaired_as_ftfy_repairs_the_line(before, damaged, after):
+    # ftfy is handed only the stretch around the non-ASCII characters
+    line = (before + damaged + after).replace("\n", " ")
+    expected = unicodedata.normalize("NFC", ftfy.fix_text(line, CONFIG))
+    assert unicodedata.normalize("NFC", repair(line)) == expected
+
+
+@pytest.mark.parametrize("codec", ["sloppy-windows-1252", "latin-1"])
+def test_damaged_word_in_a_long_line_repaired(codec):
+    clean = "In a long English line of plain text, the word Größe and the name Łódź appear once."
+    broken = clean.replace("Größe", "Größe".encode("utf-8").decode(codec))
+    assert broken != clean
+    assert repair(broken) == clean == ftfy.fix_text(broken, CONFIG)
 
 
 @settings(max_examples=300, deadline=None)

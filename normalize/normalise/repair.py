@@ -17,6 +17,13 @@ proves that cheaply using ftfy's own rules:
 Everything else ftfy does (line breaks, control characters, NFC) is done by
 this package's own whitespace step, so skipping ftfy on such text gives the
 same result as calling it.
+
+Before ``is_bad`` (a large regex, tens of microseconds a line) a cheaper
+test runs: encoding repair needs two adjacent characters that are a UTF-8
+lead and continuation byte in one and the same codec, which natural text
+rarely holds ("öß" and "çã" are no such pair in any codec). And ftfy gets
+only the stretch of a line between its first and last non-ASCII character
+(see :func:`_repair_line`), which is all it can change.
 """
 from __future__ import annotations
 
@@ -50,83 +57,143 @@ CONFIG = ftfy.TextFixerConfig(
 _TRIGGERS = re.compile(r"&#?[0-9A-Za-z]{1,24};|[\x1b\x80-\x9f\ud800-\udfff]")
 
 
-def _decoded(byte_values, skip=()) -> str:
-    """Every character these bytes become in ftfy's 1-byte codecs, as a regex class body."""
+def _decoded(byte_values, encodings=CHARMAP_ENCODINGS) -> str:
+    """Every character these bytes become in some of ftfy's 1-byte codecs."""
     chars = set()
+    for encoding in encodings:
+        chars.update(bytes(byte_values).decode(encoding, errors="ignore"))
+    return "".join(sorted(chars))
+
+
+# Mojibake is UTF-8 shown as characters of a 1-byte codec. ftfy's encoding
+# repair re-encodes a line with one codec and decodes the bytes as UTF-8, so
+# it can change a line only if, in that one codec, some character is a UTF-8
+# lead byte (0xC0-0xF4) and the next one a continuation byte (0x80-0xBF):
+# "Ã©" (C3 A9) can be repaired, "öß" (F6 DF) or "ää" (E4 E4) cannot, in any
+# codec. ftfy also repairs sequences whose 0xA0 byte became a space
+# ("voilÃ le", its ALTERED_UTF8_RE, never in macroman) or whose bytes were
+# lost ("Ã?", "Ã\ufffd", its LOSSY_UTF8_RE). _valid_pairs lists every such
+# pair of characters; a pair that counts only before a continuation byte
+# ("â " in "â €") maps to the characters that may follow it.
+_LEAD_BYTES = range(0xC0, 0xF5)
+_CONT_BYTES = range(0x80, 0xC0)
+_SPACED_LEADS = [0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9]  # lead, then 0xA0 read as a space
+_SPACED_LEADS_3 = [0xE2, 0xE3, 0xF0]  # ... lead, space, continuation
+_LOSSY_LEADS = [0xC2, 0xC3]  # lead, then "?" for a lost byte
+_LOSSY_LEADS_3 = range(0xE0, 0xF5)  # ... lead, "?", continuation or U+FFFD
+
+
+def _valid_pairs() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    pairs: set[str] = set()
+    needs_third: dict[str, set[str]] = {}
     for encoding in CHARMAP_ENCODINGS:
-        if encoding not in skip:
-            chars.update(bytes(byte_values).decode(encoding, errors="ignore"))
-    return "".join(sorted(re.escape(c) for c in chars))
+        leads, conts = _decoded(_LEAD_BYTES, [encoding]), _decoded(_CONT_BYTES, [encoding])
+        pairs.update(a + b for a in leads for b in conts + "\ufffd")
+        third = set(conts)
+        if encoding != "macroman":
+            pairs.update(a + " " for a in _decoded(_SPACED_LEADS, [encoding]))
+            for a in _decoded(_SPACED_LEADS_3, [encoding]):
+                needs_third.setdefault(a + " ", set()).update(third)
+        pairs.update(a + "?" for a in _decoded(_LOSSY_LEADS, [encoding]))
+        for a in _decoded(_LOSSY_LEADS_3, [encoding]):
+            needs_third.setdefault(a + "?", set()).update(third | {"\ufffd"})
+    return frozenset(pairs), {k: frozenset(v) for k, v in needs_third.items()}
 
 
-# Mojibake is UTF-8 bytes >= 0x80 shown as characters of a 1-byte codec, and a
-# UTF-8 sequence has at least two such bytes: so it shows as two adjacent
-# characters from the codecs' upper halves. ftfy also repairs sequences whose
-# 0xA0 byte became a space ("voilÃ le") or whose bytes were lost ("Ã?", "Ã\ufffd");
-# the lead bytes it accepts there are those of its ALTERED_UTF8_RE, and never
-# in macroman (ftfy's own rule). Text without such a pair cannot hold mojibake
-# that ftfy's encoding repair could undo, so ``is_bad`` need not look at it.
-_UPPER = _decoded(range(0x80, 0x100))
-_LEAD = _decoded([0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9, 0xE2, 0xE3, 0xF0], skip=("macroman",))
-# (_LEAD is a subset of _UPPER: starting with one class keeps the scan fast.)
-_MOJIBAKE_PAIR = re.compile(f"[{_UPPER}](?:[{_UPPER}\ufffd]|(?<=[{_LEAD}])[ ?])")
+_PAIRS, _PAIRS_BEFORE = _valid_pairs()
+_LEADS = re.escape(_decoded(_LEAD_BYTES))
+_CONTS = re.escape(_decoded(_CONT_BYTES))
+_SPACED = re.escape(_decoded(_SPACED_LEADS + _SPACED_LEADS_3, [e for e in CHARMAP_ENCODINGS if e != "macroman"]))
+_LOSSY = re.escape(_decoded(_LOSSY_LEADS + list(_LOSSY_LEADS_3)))
 
-
-def _has_trigger(text: str) -> bool:
-    # C1 controls, ESC and surrogates are all non-printable: one C-speed test
-    # rules them out for most texts before any regex runs.
-    if "&" not in text and text.replace("\n", " ").isprintable():
-        return False
-    return bool(_TRIGGERS.search(text))
-
-
-# One scan finds every line that may need ftfy: a trigger or a mojibake pair.
-# It is _TRIGGERS | _MOJIBAKE_PAIR written to start with one character class
-# (checked afterwards by lookbehinds), which lets the regex engine skip
-# ahead at C speed: an alternation of the two scans three times slower.
+# One scan finds the candidates: a trigger, or a lead character of any codec
+# followed by a continuation character of any codec (or a space or "?" that
+# may stand for a lost byte). It is written to start with one character
+# class (the rest is checked by lookbehinds), which lets the regex engine
+# skip ahead at C speed. Whether a candidate pair is a UTF-8 sequence in one
+# and the same codec is then looked up in _PAIRS.
 _SUSPECT = re.compile(
-    f"[&\x1b\x80-\x9f\ud800-\udfff{_UPPER}]"
+    f"[&\x1b\x80-\x9f\ud800-\udfff{_LEADS}]"
     "(?:(?<=&)#?[0-9A-Za-z]{1,24};"
     "|(?<=[\x1b\x80-\x9f\ud800-\udfff])"
-    f"|(?<=[{_UPPER}])(?:[{_UPPER}\ufffd]|(?<=[{_LEAD}])[ ?]))"
+    f"|(?<=[{_LEADS}])[{_CONTS}\ufffd]"
+    f"|(?<=[{_SPACED}])[ ]"
+    f"|(?<=[{_LOSSY}])[?])"
 )
+
+
+def _next_suspect(text: str, pos: int = 0) -> int:
+    """Position of the first trigger or repairable pair at or after ``pos``, or -1."""
+    search = _SUSPECT.search
+    while (m := search(text, pos)) is not None:
+        found = m.group()
+        if len(found) != 2 or found[0] == "&" or found in _PAIRS:
+            return m.start()
+        follows = _PAIRS_BEFORE.get(found)
+        if follows is not None and text[m.end() : m.end() + 1] in follows:
+            return m.start()
+        pos = m.start() + 1
+    return -1
 
 
 def may_need_repair(text: str) -> bool:
     """Cheap test: False proves ftfy would leave ``text`` as it is."""
     if text.isascii():
         return ("&" in text or "\x1b" in text) and bool(_TRIGGERS.search(text))
-    return _has_trigger(text) or bool(_MOJIBAKE_PAIR.search(text))
+    return _next_suspect(text) >= 0
 
 
 def needs_repair(line: str) -> bool:
     """Whether ftfy could change this line under :data:`CONFIG`."""
     if not may_need_repair(line):
         return False
-    return _has_trigger(line) or is_bad(line)
+    return bool(_TRIGGERS.search(line)) or is_bad(line)
+
+
+# ftfy repairs a line as a whole (one codec for all of it), but the ASCII
+# around its non-ASCII characters takes no part: ASCII bytes are the same in
+# every codec and in UTF-8, and ftfy's heuristics look at most a few
+# characters beyond a non-ASCII one. So ftfy is handed the stretch from the
+# first to the last non-ASCII character with _CONTEXT characters either side,
+# which gives the same result at a fraction of the cost on long lines. Not
+# when the ASCII holds what ftfy acts on by itself: an entity ("&"), a
+# terminal escape (ESC), or 0x1A (ftfy's stand-in for a lost byte).
+_CONTEXT = 8
+_FIRST_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_LAST_NON_ASCII = re.compile(r".*[^\x00-\x7f]", re.S)
+_C1_OR_SURROGATE = re.compile(r"[\x80-\x9f\ud800-\udfff]")
 
 
 @lru_cache(maxsize=1 << 14)
 def _repair_line(line: str) -> str:
     # Damaged lines recur (a site's mangled menu, a syndicated story), and
     # ftfy spends ~0.2 ms on each: the answer is kept per exact line.
-    if _TRIGGERS.search(line) or is_bad(line):
-        return ftfy.fix_text(line, CONFIG)
-    return line
+    if "&" in line or "\x1b" in line or "\x1a" in line or line.isascii():
+        if _TRIGGERS.search(line) or is_bad(line):
+            return ftfy.fix_text(line, CONFIG)
+        return line
+    start = max(0, _FIRST_NON_ASCII.search(line).start() - _CONTEXT)
+    end = _LAST_NON_ASCII.match(line).end() + _CONTEXT
+    damaged = line[start:end]
+    if not (_C1_OR_SURROGATE.search(damaged) or is_bad(damaged)):
+        return line
+    fixed = ftfy.fix_text(damaged, CONFIG)
+    if fixed == damaged:
+        return line
+    return line[:start] + fixed + line[end:]
 
 
 def _suspect_lines(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each line holding a trigger or a mojibake pair.
+    """(start, end) of each line holding a trigger or a repairable pair.
 
     One regex scan of the whole text, resumed at the next line after a hit,
     instead of a scan per line: most lines of a suspect text are clean.
     """
     spans = []
     pos = 0
-    search = _SUSPECT.search
-    while (m := search(text, pos)) is not None:
-        start = text.rfind("\n", 0, m.start()) + 1
-        end = text.find("\n", m.end())
+    while (hit := _next_suspect(text, pos)) >= 0:
+        start = text.rfind("\n", 0, hit) + 1
+        end = text.find("\n", hit)
         if end < 0:
             end = len(text)
         spans.append((start, end))

@@ -40,13 +40,25 @@ def _judge_once(lines: list[Line]) -> None:
         step(lines)
 
 
-def _fresh(line: Line, index: int) -> Line:
-    """The measurements of ``line`` without its verdict, for another look."""
-    again = Line(index, line.text, line.key, line.words, line.terminal, line.stop_ratio, line.says,
-                 prose=line.prose)
-    if "says" in line.signals:
-        again.signals["says"] = line.signals["says"]
-    return again
+def _look_again(kept: list[Line]) -> bool:
+    """Judge the kept lines again, as a page of their own; True if more go.
+
+    The lines are judged in place (their measurements stay): what this look
+    says besides a reason (a headline kept, a teaser's marker) is set aside,
+    and the first look's ``keep_why`` and signals come back.
+    """
+    saved = [(line.keep_why, line.signals) for line in kept]
+    for line in kept:
+        says = line.signals.get("says")
+        line.keep_why, line.signals = None, {"says": says} if says else {}
+    _judge_once(kept)
+    changed = False
+    for line, (keep_why, signals) in zip(kept, saved):
+        line.keep_why, line.signals = keep_why, signals
+        if line.reason:
+            signals["second_look"] = True
+            changed = True
+    return changed
 
 
 def _judge_text_lines(lines: list[str]) -> list[Line]:
@@ -56,15 +68,7 @@ def _judge_text_lines(lines: list[str]) -> list[Line]:
     kept = judged
     for _ in range(MAX_LOOKS):
         kept = [line for line in kept if not line.reason]
-        again = [_fresh(line, n) for n, line in enumerate(kept)]
-        _judge_once(again)
-        changed = False
-        for line, second in zip(kept, again):
-            if second.reason:
-                line.reason = second.reason
-                line.signals["second_look"] = True
-                changed = True
-        if not changed:
+        if not _look_again(kept):
             break
     return judged
 
@@ -96,12 +100,9 @@ class StripBoilerplate:
     def __call__(self, doc: Document) -> Document:
         if not doc.lines:
             doc.lines = doc.text.split("\n")
-        reasons = classify_lines(doc.lines)
-        removed = {}
-        for i, reason in enumerate(reasons):
-            if reason is not None:
-                removed[i] = reason
-                doc.removed.append(Removal(line=i + 1, text=doc.lines[i], reason=reason))
+        removed = {line.index: line.reason for line in _judge_text_lines(doc.lines) if line.reason}
+        doc.removed.extend(Removal(line=i + 1, text=doc.lines[i], reason=reason)
+                           for i, reason in removed.items())
         doc.text = assemble(doc.lines, removed)
         return doc
 

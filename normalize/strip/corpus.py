@@ -37,13 +37,13 @@ def assemble(lines: list[str], removed) -> str:
     out: list[str] = []
     gap_blank = False
     for i, text in enumerate(lines):
-        if i in removed or not text:
-            gap_blank = gap_blank or not text
-            continue
-        if out:
-            out.append("\n\n" if gap_blank else "\n")
-        out.append(text)
-        gap_blank = False
+        if not text:
+            gap_blank = True
+        elif i not in removed:
+            if out:
+                out.append("\n\n" if gap_blank else "\n")
+            out.append(text)
+            gap_blank = False
     return "".join(out)
 
 

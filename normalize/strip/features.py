@@ -22,6 +22,7 @@ from normalize.strip.lexicon import (
     is_language_switcher,
     lexicon,
     match_pattern,
+    trim_key,
 )
 
 # Scripts written without spaces between words.
@@ -48,6 +49,13 @@ class Line:
     keep_why: str | None = None
     signals: dict = field(default_factory=dict)
     prose: bool = False  # reads like running text (see is_prose); set by measure()
+    # Answers every rule asks of every line in every look, computed once per
+    # line text by measure(): a paragraph (see paragraph()), a photo credit
+    # (a copyright sign that sits inside articles), and the first two words
+    # of the key (a repeated headline starts like the headline; None: no key).
+    para: bool = False
+    photo_credit: bool = False
+    start: tuple[str, ...] | None = None
 
     @property
     def blank(self) -> bool:
@@ -63,26 +71,39 @@ def is_prose(words: float, terminal: bool, stop_ratio: float) -> bool:
 
 
 def paragraph(line: Line) -> bool:
-    """A paragraph of running text, not just a sentence-like label."""
+    """A paragraph of running text, not just a sentence-like label.
+    (:func:`measure` answers this once per line, into ``Line.para``.)"""
     return line.prose and line.words >= 20
 
 
+_PHOTO_CREDIT_WORDS = 4  # "© dpa", "Foto: © Jane Roe": a credit, not a site's footer
+
+
 @lru_cache(maxsize=1 << 16)
-def _look(text: str) -> tuple[float, bool, float, str, str | None, str | None, bool]:
-    """(words, terminal, stop ratio, key, reason, evidence, prose) for one line text."""
+def _look(text: str) -> tuple:
+    """The measurements of one line text, in the order of :class:`Line`'s
+    fields from ``key`` (see :func:`measure`); one pass per distinct text."""
     lower = text.lower()
     tokens = lower.split()
-    words = float(len(tokens))
-    if not text.isascii() and _SPACELESS.search(text):
+    n_tokens = len(tokens)
+    words = float(n_tokens)
+    ascii_text = text.isascii()
+    if not ascii_text and _SPACELESS.search(text):
         words = len(_SPACELESS.findall(text)) / 2 + sum(1 for t in tokens if not _SPACELESS.search(t))
     terminal = text.rstrip(_CLOSERS)[-1:] in _TERMINAL
-    stop_ratio = sum(map(all_stopwords().__contains__, tokens)) / len(tokens) if tokens else 0.0
+    stop_ratio = sum(map(all_stopwords().__contains__, tokens)) / n_tokens if tokens else 0.0
     prose = is_prose(words, terminal, stop_ratio)
+    para = prose and words >= 20
     if words > SHORT:
-        return words, terminal, stop_ratio, "", None, None, prose
-    key = bare_key(text)
+        return "", words, terminal, stop_ratio, None, None, prose, para, False, None
+    # For ASCII text the match key (casefold, squeezed spaces) is the tokens
+    # already split from the lower-cased text: no second pass over the line.
+    key = trim_key(" ".join(tokens)) if ascii_text else bare_key(text)
     reason, evidence = _says(text, lower, key, tokens, words)
-    return words, terminal, stop_ratio, key, reason, evidence, prose
+    photo_credit = (reason == "copyright" and words <= _PHOTO_CREDIT_WORDS
+                    and evidence.startswith("pattern") and not any(c.isdigit() for c in text))
+    start = tuple(key.split(" ", 2)[:2]) if key else None
+    return key, words, terminal, stop_ratio, reason, evidence, prose, para, photo_credit, start
 
 
 def _says(text: str, lower: str, key: str, tokens: list[str], words: float) -> tuple[str | None, str | None]:
@@ -141,6 +162,6 @@ def _doubled(key: str) -> bool:
 def measure(index: int, text: str) -> Line:
     if not text:
         return Line(index, text)
-    words, terminal, stop_ratio, key, says, evidence, prose = _look(text)
-    signals = {"says": evidence} if evidence else {}
-    return Line(index, text, key, words, terminal, stop_ratio, says, None, None, signals, prose)
+    key, words, terminal, stop_ratio, says, evidence, prose, para, photo_credit, start = _look(text)
+    return Line(index, text, key, words, terminal, stop_ratio, says, None, None,
+                {"says": evidence} if evidence else {}, prose, para, photo_credit, start)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 
-from normalize.strip.features import Line, paragraph
+from normalize.strip.features import Line
 
 _CONF = tomllib.loads(
     resources.files("normalize.strip").joinpath("data/layout.toml").read_text("utf-8")
@@ -57,29 +57,34 @@ AFTER_ARTICLE = frozenset({"read-also", "teaser", "share", "comments", "newslett
 ENDS_ARTICLE = AFTER_ARTICLE - {"read-also"}
 
 
-def _photo_credit(line: Line) -> bool:
-    """"© dpa", "Image copyright Reuters": a copyright sign that credits a
-    photo inside the article, unlike a site's "© 2024 Example Ltd." (a year)
-    or "All rights reserved" (a lexicon phrase) that closes the page."""
-    return (line.says == "copyright" and line.words <= 4
-            and line.signals.get("says", "").startswith("pattern")
-            and not any(c.isdigit() for c in line.text))
+def _scores(text_lines: list[Line]) -> tuple[list[float], list[bool]]:
+    """Each line's score, and whether it ends the article, in one loop
+    (this runs on every line of every look at a page).
 
-
-def _ends_article(line: Line) -> bool:
-    return line.says in ENDS_ARTICLE and not _photo_credit(line)
-
-
-def _score(line: Line) -> float:
-    if line.says in AFTER_ARTICLE and not _photo_credit(line):
-        return -SECTION_COST
-    if line.reason:
-        return -CHROME_COST
-    if line.prose:
-        return min(line.words, PROSE_CAP) - PROSE_OFFSET
-    if line.words >= 4:
-        return -LABEL_COST
-    return -SHORT_LABEL_COST
+    A label that opens the sections after an article (share bar, comments,
+    "Read also") costs most; chrome already judged costs a little; prose
+    earns its length; other labels cost by their length. A photo credit
+    ("© dpa", see ``Line.photo_credit``) sits inside articles and is no such
+    label, unlike a site's "© 2024 Example Ltd." that closes the page.
+    """
+    scores, ends = [], []
+    add_score, add_end = scores.append, ends.append
+    for line in text_lines:
+        says = line.says
+        if says is not None and says in AFTER_ARTICLE and not line.photo_credit:
+            add_score(-SECTION_COST)
+            add_end(says in ENDS_ARTICLE)
+            continue
+        add_end(False)
+        if line.reason:
+            add_score(-CHROME_COST)
+        elif line.prose:
+            add_score(min(line.words, PROSE_CAP) - PROSE_OFFSET)
+        elif line.words >= 4:
+            add_score(-LABEL_COST)
+        else:
+            add_score(-SHORT_LABEL_COST)
+    return scores, ends
 
 
 def _anchor_at_headline(text_lines: list[Line], scores: list[float]) -> int:
@@ -87,11 +92,16 @@ def _anchor_at_headline(text_lines: list[Line], scores: list[float]) -> int:
     failing that, under the page's first byline or date line: the first prose line within
     reach below it weighs more, so that a short article (or the free lead of a
     paywalled one) is not outscored by a login form or a list of teasers."""
-    top = next((pos for pos, ln in enumerate(text_lines) if ln.keep_why == "headline"), None)
-    if top is None:
-        top = next((pos for pos, ln in enumerate(text_lines) if ln.says == "credit"), None)
-    if top is None:
-        top = next((pos for pos, ln in enumerate(text_lines) if ln.says in ("date", "meta")), None)
+    keep_whys = [ln.keep_why for ln in text_lines]  # (list.index finds at C speed)
+    if "headline" in keep_whys:
+        top = keep_whys.index("headline")
+    else:
+        says = [ln.says for ln in text_lines]
+        if "credit" in says:
+            top = says.index("credit")
+        else:
+            dated = [says.index(kind) for kind in ("date", "meta") if kind in says]
+            top = min(dated) if dated else None
     if top is None:
         return -1
     for n in range(top + 1, min(top + 1 + ANCHOR_REACH, len(text_lines))):
@@ -180,12 +190,11 @@ def mark_layout(lines: list[Line]) -> None:
     text_lines = [ln for ln in lines if ln.text]
     if not text_lines:
         return
-    scores = [_score(ln) for ln in text_lines]
+    scores, ends = _scores(text_lines)
     anchor = _anchor_at_headline(text_lines, scores)
     if max(scores) <= 0:
         # No prose at all (a list, a recipe card, a short notice): keep labels.
         return
-    ends = [_ends_article(ln) for ln in text_lines]
     start, end = _article_span(scores, ends, anchor)
     end = _cut_tail(scores, ends, start, end)
     end = _drop_tail_box(text_lines, scores, start, end)
@@ -219,7 +228,7 @@ def _judge_short_lines(stretch: list[Line]) -> None:
     labels: a run of one-word labels (a share bar, a tag list) is chrome.
     """
     kept = [ln for ln in stretch if not ln.reason]
-    first_paragraph = next((n for n, ln in enumerate(kept) if paragraph(ln)), len(kept))
+    first_paragraph = next((n for n, ln in enumerate(kept) if ln.para), len(kept))
     pos = 0
     while pos < len(kept):
         line = kept[pos]

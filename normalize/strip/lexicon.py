@@ -47,7 +47,11 @@ def bare_key(text: str) -> str:
 
     "» Read also:" and ".Read also:" both become "read also".
     """
-    key = match_key(text)
+    return trim_key(match_key(text))
+
+
+def trim_key(key: str) -> str:
+    """A match key without the non-word characters at both ends."""
     if key[:1].isalnum() and key[-1:].isalnum():  # most lines: nothing to trim
         return key
     i, j = 0, len(key)
@@ -115,7 +119,7 @@ class Lexicon:
         reason = self.line.get(key) or self.prefix.get(key)
         if reason:
             return reason
-        words = key.split(" ")
+        words = key.split(" ", self.max_prefix_words)  # no phrase is longer
         # Only the lengths of the phrases that start with this word are tried
         # (most lines start with no phrase's word); "themen:" may be the
         # one-word phrase "themen".
@@ -235,13 +239,27 @@ def _pattern_needles() -> Needles:
     return Needles(n for p in patterns() for n in p.needs)
 
 
+@lru_cache(maxsize=1)
+def _needle_masks() -> dict[str, int]:
+    """Per needed string, the patterns that need it, as a bit set (bit n:
+    the n-th pattern). Lines holding different strings ("1", "2") often
+    want the same patterns (all digits serve the date patterns), and the bit
+    set keeps the candidate lists below few and cached."""
+    masks: dict[str, int] = {}
+    for n, pattern in enumerate(patterns()):
+        for needed in pattern.needs:
+            masks[needed] = masks.get(needed, 0) | 1 << n
+    return masks
+
+
 @lru_cache(maxsize=4096)
-def _candidates(size: int, present: frozenset[str]) -> tuple[LinePattern, ...]:
+def _candidates(size: int, wanted: int) -> tuple[LinePattern, ...]:
     """The patterns, in order, that a line of ``size`` words (rounded up)
-    holding the needed strings ``present`` could match."""
+    could match, given the bit set ``wanted`` of patterns whose needed
+    strings it holds."""
     return tuple(
-        p for p in patterns()
-        if size <= p.max_words and (not p.needs or not present.isdisjoint(p.needs))
+        p for n, p in enumerate(patterns())
+        if size <= p.max_words and (not p.needs or wanted >> n & 1)
     )
 
 
@@ -252,8 +270,11 @@ def match_pattern(text: str, lower: str, words: float) -> LinePattern | None:
     strings of all patterns are found in one pass, so that a line runs only
     the regexes it could match.
     """
-    present = frozenset(_pattern_needles().found(lower))
-    for pattern in _candidates(math.ceil(words), present):
+    masks = _needle_masks()
+    wanted = 0
+    for needed in _pattern_needles().found(lower):
+        wanted |= masks[needed]
+    for pattern in _candidates(math.ceil(words), wanted):
         if pattern.find(text) is not None:
             return pattern
     return None

@@ -17,9 +17,8 @@ steps go from certain to structural:
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import lru_cache
 
-from normalize.strip.features import Line, paragraph
+from normalize.strip.features import Line
 from normalize.strip.layout import HEAD_MIN_WORDS, mark_layout
 
 MARKERS = frozenset({"read-also", "teaser"})
@@ -36,12 +35,6 @@ def _title_like(line: Line) -> bool:
     return bool(line.text) and 3 <= line.words <= 40 and not line.prose
 
 
-@lru_cache(maxsize=1 << 16)
-def _start(key: str) -> tuple[str, ...]:
-    """The first two words of a key: a repeat starts like the headline."""
-    return tuple(key.split(" ", 2)[:2])
-
-
 def mark_headline_repeats(lines: list[Line], head: int = 200) -> None:
     """Keep the headline once; drop later copies, alone or fused with a caption.
 
@@ -51,26 +44,26 @@ def mark_headline_repeats(lines: list[Line], head: int = 200) -> None:
     """
     text_lines = [ln for ln in lines if ln.text]
     # The head ends at the first paragraph (a headline may end in "?" or ".")
-    first_paragraph = next((n for n, ln in enumerate(text_lines) if paragraph(ln)), len(text_lines))
+    first_paragraph = next((n for n, ln in enumerate(text_lines) if ln.para), len(text_lines))
     candidates = [(pos, cand) for pos, cand in enumerate(text_lines[: min(head, first_paragraph)])
                   if HEAD_MIN_WORDS <= cand.words <= 40]
     if not candidates:
         return
-    # Lines below the first candidate by their first two words: a repeat
-    # starts like the headline (only the starts of candidates are wanted).
-    wanted = {_start(cand.key) for _, cand in candidates}
+    # Lines below the first candidate by their first two words (Line.start):
+    # a repeat starts like the headline (only the starts of candidates are wanted).
+    wanted = {cand.start for _, cand in candidates}
     by_start: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for n in range(candidates[0][0] + 1, len(text_lines)):
-        key = text_lines[n].key
-        if key and (start := _start(key)) in wanted:
+    for n, line in enumerate(text_lines[candidates[0][0] + 1 :], candidates[0][0] + 1):
+        start = line.start
+        if start is not None and start in wanted:
             by_start[start].append(n)
     nearest = None
     for pos, cand in candidates:
-        if cand.reason:  # a copy of an earlier candidate
+        if cand.reason or cand.start not in by_start:  # a copy of an earlier candidate; no repeat
             continue
         repeats = [
             other
-            for other in (text_lines[n] for n in by_start[_start(cand.key)] if n > pos)
+            for other in (text_lines[n] for n in by_start[cand.start] if n > pos)
             if not other.keep_why
             and (other.key == cand.key
                  or (other.key.startswith(cand.key) and other.words <= cand.words + 25))
@@ -110,7 +103,7 @@ def mark_teaser_blocks(lines: list[Line], max_items: int = 16) -> None:
             if line.keep_why == "headline":
                 break
             leads_prose = nxt is not None and nxt.prose and nxt.words >= 25
-            if first and not paragraph(line):
+            if first and not line.para:
                 kind = "title"
             elif _title_like(line) and not line.terminal and not leads_prose:
                 kind = "title"
@@ -129,7 +122,7 @@ def mark_teaser_blocks(lines: list[Line], max_items: int = 16) -> None:
     if dropped_keys:
         for line in text_lines:
             if (not line.reason and line.key in dropped_keys and line.keep_why != "headline"
-                    and not paragraph(line)):  # a lead quoted as a dek stays in its article
+                    and not line.para):  # a lead quoted as a dek stays in its article
                 line.reason = "teaser"
 
 
@@ -145,7 +138,7 @@ def mark_author_boxes(lines: list[Line]) -> None:
     writer ..."). It is about the writer, not the story, and it follows the
     article, so only boxes below the first paragraph are taken."""
     text_lines = [ln for ln in lines if ln.text and not ln.reason]
-    first = next((n for n, ln in enumerate(text_lines) if paragraph(ln)), len(text_lines))
+    first = next((n for n, ln in enumerate(text_lines) if ln.para), len(text_lines))
     for name, bio in zip(text_lines[first + 1 :], text_lines[first + 2 :]):
         if (bio.prose and name.words <= 4 and bio.text.startswith(name.text + " ")
                 and not name.keep_why and not bio.keep_why and _name_like(name)):
