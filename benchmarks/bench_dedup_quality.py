@@ -1,6 +1,12 @@
 """Near-duplicate clustering quality on a corpus with known stories.
 
 usage: python benchmarks/bench_dedup_quality.py [CORPUS.jsonl TRUTH.jsonl] [--out DIR] [--keep POLICY]
+       python benchmarks/bench_dedup_quality.py --make SEED [SCALE]
+
+``--make`` builds another corpus of the same kind with the bench's generator
+(``make_neardup.py base-articles-dev.jsonl dev SEED ... SCALE``, into a
+temporary directory) and scores that instead: the dev set is one draw (seed 11),
+so a rule is only worth keeping if it holds on other draws too.
 
 Cleans each text the way the pipeline does before dedup (normalize.strip.clean_text
 if it imports, else normalize.normalise.normalise_text, else the raw text — the one
@@ -93,6 +99,18 @@ def textbook(ids, texts) -> dict[str, str | None]:
     return {doc_id: str(find(i)) for i, doc_id in enumerate(ids)}
 
 
+def make_corpus(seed: int, scale: int = 1) -> tuple[str, str]:
+    """Build a near-duplicate corpus with the bench's generator; return (corpus, truth) paths."""
+    import subprocess
+    import tempfile
+
+    out = Path(tempfile.mkdtemp(prefix="neardup-"))
+    corpus, truth = out / f"neardup-{seed}x{scale}.jsonl", out / f"neardup-{seed}x{scale}.truth.jsonl"
+    subprocess.run([sys.executable, str(BENCH / "make_neardup.py"), str(BENCH / "base-articles-dev.jsonl"),
+                    "dev", str(seed), str(corpus), str(truth), str(scale)], check=True)
+    return str(corpus), str(truth)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("corpus", nargs="?", default=str(BENCH / "neardup-dev.jsonl"))
@@ -100,7 +118,11 @@ def main() -> None:
     ap.add_argument("--out", help="write DIR/documents.jsonl and DIR/clusters.jsonl")
     ap.add_argument("--keep", default="longest")
     ap.add_argument("--no-peer", action="store_true", help="skip the datasketch recipe")
+    ap.add_argument("--make", nargs="+", type=int, metavar="N",
+                    help="SEED [SCALE]: score a corpus built by the bench's make_neardup.py")
     args = ap.parse_args()
+    if args.make:
+        args.corpus, args.truth = make_corpus(*args.make[:2])
 
     records = [json.loads(line) for line in open(args.corpus, encoding="utf-8") if line.strip()]
     truth = {r["id"]: r["story"] for r in map(json.loads, open(args.truth, encoding="utf-8")) if r}

@@ -52,10 +52,16 @@ class DedupSettings:
 
     threshold:        Jaccard similarity of the shingle sets at or above which two
                       documents are duplicates.
-    containment:      |A & B| / min(|A|, |B|) at or above which the shorter document
-                      is a copy of the longer one (truncated syndication), provided
-                      the shorter one is big enough (``min_containment_shingles``)
-                      and not a mere excerpt (``min_size_ratio`` of the longer).
+    containment:      |A & B| / |A| (A the smaller set) at or above which A lies
+                      inside B. If B holds clearly more (A has less than
+                      ``full_copy_share`` of B's shingles), A is a partial copy and
+                      must show it is a cut-short copy, not an excerpt
+                      (see :mod:`.verify`): at least ``min_line_share`` of B's lines
+                      and ``min_word_share`` of its shingles, or
+                      ``word_share_alone`` of its shingles; and it must have
+                      ``min_containment_shingles`` shingles.
+    min_size_ratio:   for sets without line layout (read from an index): the share
+                      of B's shingles a contained A must have.
     lsh_threshold:    the Jaccard level the banding is tuned for; lower than
                       ``threshold`` because candidates are verified anyway.
     num_perm:         signature length.
@@ -76,15 +82,20 @@ class DedupSettings:
     The defaults were chosen for cleaned news text: word 3-grams survive light
     edits (a changed word breaks 3 shingles, not 5), Jaccard 0.5 admits a
     reprint with an added update paragraph or a few percent of edited words,
-    and containment 0.8 of at least 40 % of the longer text admits a
-    truncated syndication while a four-paragraph excerpt of a long story is
-    not taken for a copy of it.
+    and a contained text carrying 45 % of the longer one's lines and 30 % of
+    its words (or 65 % of its words) admits a truncated syndication, while
+    the opening paragraphs of a long story — half its words, a third of its
+    paragraphs — are not taken for a copy of it.
     """
 
     threshold: float = 0.5
     containment: float = 0.8
     min_containment_shingles: int = 20
     min_size_ratio: float = 0.4
+    full_copy_share: float = 0.9
+    min_line_share: float = 0.45
+    min_word_share: float = 0.3
+    word_share_alone: float = 0.65
     lsh_threshold: float = 0.3
     num_perm: int = 128
     word_ngram: int = 3

@@ -18,6 +18,10 @@ Shingles stay within a line, and lines shorter than one shingle are skipped
 (see :func:`word_shingles`). A document with no line that long falls back to
 shingles across lines, and one shorter than a single shingle gets one shingle
 of all it has, so short texts can still be matched; an empty key has none.
+
+What verification compares is a :class:`ShingleSet`: the sorted distinct 32-bit
+hashes, which also remember the line each shingle first occurs on, so that a
+cut-short copy of a story can be told from a few paragraphs lifted out of it.
 """
 from __future__ import annotations
 
@@ -154,28 +158,34 @@ def _ngrams(items: np.ndarray, line: np.ndarray, n: int, seed: int) -> tuple[np.
 
 
 def _shingle_items(items: np.ndarray, line: np.ndarray, owner: np.ndarray, n_docs: int,
-                   n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+                   n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """n-grams of items (words or characters) within lines, with the fallback for
     documents that have no line of n items: n-grams across their lines, or one
-    shingle of everything if they are shorter than n items."""
+    shingle of everything if they are shorter than n items. Returns (hashes,
+    document of each, line of each; a fallback document is one line)."""
     hashes, first = _ngrams(items, line, n, seed)
     owners = owner[first]
+    lines = line[first]
     has = np.zeros(n_docs, dtype=bool)
     has[owners] = True
     present = np.zeros(n_docs, dtype=bool)
     present[owner] = True
     lacking = np.flatnonzero(present & ~has)
     if len(lacking):
-        extra_h, extra_o = [hashes], [owners]
+        extra_h, extra_o, extra_l = [hashes], [owners], [lines]
         lo = np.searchsorted(owner, lacking)
         hi = np.searchsorted(owner, lacking, side="right")
         for d, a, b in zip(lacking.tolist(), lo.tolist(), hi.tolist()):
             h, _ = _ngrams(items[a:b], np.zeros(b - a, np.int64), min(n, b - a), seed)
             extra_h.append(h)
             extra_o.append(np.full(len(h), d, dtype=np.int64))
-        hashes, owners = np.concatenate(extra_h), np.concatenate(extra_o)
+            extra_l.append(np.full(len(h), line[a], dtype=line.dtype))
+        hashes, owners, lines = np.concatenate(extra_h), np.concatenate(extra_o), np.concatenate(extra_l)
+    # number lines from each document's first line: every line of a key has an
+    # item, so a document's first item (``owner`` is sorted) sits on its first line
+    lines = lines - line[np.searchsorted(owner, owners)]
     with np.errstate(over="ignore"):
-        return fmix64(hashes), owners
+        return fmix64(hashes), owners, lines
 
 
 def _word_items(batch: KeyBatch, seed: int):
@@ -215,7 +225,7 @@ def _subset(batch: KeyBatch, docs: np.ndarray) -> tuple[KeyBatch, np.ndarray]:
 
 def batch_shingles(batch: KeyBatch, word_n: int, char_n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """64-bit shingle hashes of every document of a batch, and the document of each
-    (sorted by document).
+    (sorted by document, in text order within one).
 
     Word n-grams for space-delimited scripts, character n-grams for the others
     (decided per document); shingles never cross a line. Lines shorter than one
@@ -223,24 +233,33 @@ def batch_shingles(batch: KeyBatch, word_n: int, char_n: int, seed: int = 1) -> 
     captions — page furniture, not story — and across line ends they would
     weave the furniture into the story's shingles.
     """
+    hashes, owners, _ = batch_shingles_lines(batch, word_n, char_n, seed)
+    return hashes, owners
+
+
+def batch_shingles_lines(batch: KeyBatch, word_n: int, char_n: int,
+                         seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`batch_shingles`, plus the line of each shingle (increasing within a
+    document; numbers are comparable within one document only)."""
     n_docs = len(batch)
     unspaced = unspaced_docs(batch)
     if not unspaced.any():
         words, line, own = _word_items(batch, seed)
         return _shingle_items(words, line, own, n_docs, word_n, seed)
-    parts_h, parts_o = [], []
+    parts_h, parts_o, parts_l = [], [], []
     for want, items_of, n in ((False, _word_items, word_n), (True, _char_items, char_n)):
         docs = np.flatnonzero(unspaced == want)
         if len(docs) == 0:
             continue
         sub, numbers = _subset(batch, docs)
         items, line, own = items_of(sub, seed)
-        h, o = _shingle_items(items, line, own, len(sub), n, seed)
+        h, o, l = _shingle_items(items, line, own, len(sub), n, seed)
         parts_h.append(h)
         parts_o.append(numbers[o])
-    hashes, owners = np.concatenate(parts_h), np.concatenate(parts_o)
+        parts_l.append(l)
+    hashes, owners, lines = np.concatenate(parts_h), np.concatenate(parts_o), np.concatenate(parts_l)
     order = np.argsort(owners, kind="stable")
-    return hashes[order], owners[order]
+    return hashes[order], owners[order], lines[order]
 
 
 def shingle_hashes(points: np.ndarray, word_n: int, char_n: int, seed: int = 1) -> np.ndarray:
@@ -253,13 +272,63 @@ def text_shingles(text: str, word_n: int, char_n: int, seed: int = 1) -> np.ndar
     return shingle_hashes(key_points(text), word_n, char_n, seed)
 
 
-def shingle_set(text: str, word_n: int, char_n: int, seed: int = 1) -> np.ndarray:
-    """The sorted, distinct 32-bit shingle hashes of a text: what verification compares.
+class ShingleSet(np.ndarray):
+    """A document's sorted, distinct 32-bit shingle hashes — to every reader a
+    plain ``uint32`` array — that also remembers where each shingle sits:
+    ``lines[i]`` is the line of the normalised key (0 = the first non-empty line;
+    lines too short for a shingle keep their number) where shingle ``i`` first
+    occurs.
+
+    Verification uses the layout to tell a cut-short copy of a story from a
+    passage lifted out of it (see :mod:`.verify`). Arrays derived from a set
+    (slices, views, results of arithmetic) do not keep the layout, and sets
+    read back from an index never had one; ``lines`` is None then.
+    """
+
+    lines: np.ndarray | None
+
+    def __new__(cls, hashes: np.ndarray, lines: np.ndarray | None = None) -> "ShingleSet":
+        obj = np.asarray(hashes, dtype=np.uint32).view(cls)
+        obj.lines = lines
+        return obj
+
+    def __array_finalize__(self, obj) -> None:
+        self.lines = None  # a slice or a view no longer matches the layout
+
+    def __reduce__(self):
+        return ShingleSet, (np.asarray(self), self.lines)
+
+
+def layout(shingles: np.ndarray) -> np.ndarray | None:
+    """The line of each shingle of a set, or None if the set carries none."""
+    lines = getattr(shingles, "lines", None)
+    return lines if lines is not None and len(lines) == len(shingles) else None
+
+
+def _sets_with_lines(hashes: np.ndarray, owners: np.ndarray, lines: np.ndarray,
+                     n_docs: int) -> list[ShingleSet]:
+    """Per document: distinct 32-bit shingles (sorted) and the line of each one's
+    first occurrence. One sort for the whole batch."""
+    if len(hashes) == 0:
+        return [ShingleSet(np.empty(0, np.uint32), np.empty(0, np.int32)) for _ in range(n_docs)]
+    own = owners.astype(np.uint64)
+    key = (own << _U64(32)) | (hashes >> _U64(32))
+    uniq, first = np.unique(key, return_index=True)  # sorted by (document, hash); first occurrence
+    doc = (uniq >> _U64(32)).astype(np.int64)
+    line = lines[first].astype(np.int32)
+    bounds = np.searchsorted(doc, np.arange(n_docs + 1))
+    hashes32 = (uniq & _U64(0xFFFFFFFF)).astype(np.uint32)
+    return [ShingleSet(hashes32[a:b], line[a:b]) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
+
+
+def shingle_set(text: str, word_n: int, char_n: int, seed: int = 1) -> ShingleSet:
+    """The sorted, distinct 32-bit shingle hashes of a text: what verification compares
+    (with the line of each, see :class:`ShingleSet`).
 
     32 bits keep the stored sets small; for sets of a few thousand shingles a
     chance collision moves a similarity by well under a thousandth.
     """
-    return to_set(text_shingles(text, word_n, char_n, seed))
+    return shingle_sets([text], word_n, char_n, seed)[0]
 
 
 def to_set(hashes: np.ndarray) -> np.ndarray:
@@ -267,10 +336,9 @@ def to_set(hashes: np.ndarray) -> np.ndarray:
     return np.unique((hashes >> _U64(32)).astype(np.uint32))
 
 
-def shingle_sets(texts: list[str], word_n: int, char_n: int, seed: int = 1) -> list[np.ndarray]:
+def shingle_sets(texts: list[str], word_n: int, char_n: int, seed: int = 1) -> list[ShingleSet]:
     """:func:`shingle_set` of many texts, computed as one batch."""
     if not texts:
         return []
-    hashes, owner = batch_shingles(batch_keys(texts), word_n, char_n, seed)
-    bounds = np.searchsorted(owner, np.arange(len(texts) + 1))
-    return [to_set(hashes[bounds[i] : bounds[i + 1]]) for i in range(len(texts))]
+    hashes, owner, lines = batch_shingles_lines(batch_keys(texts), word_n, char_n, seed)
+    return _sets_with_lines(hashes, owner, lines, len(texts))

@@ -1,15 +1,50 @@
 """Verification: is a candidate pair really a duplicate?
 
 LSH only says two signatures agree on a band; the decision is made on the
-exact shingle sets (sorted arrays of 32-bit shingle hashes):
+exact shingle sets (sorted arrays of 32-bit shingle hashes, see
+:class:`.shingles.ShingleSet`). Call the smaller set A and the larger B.
 
-* Jaccard ``|A & B| / |A | B|`` at or above ``threshold``: reprints, light
-  edits, copies with an added update paragraph or a new title.
-* Containment ``|A & B| / min(|A|, |B|)`` at or above ``containment``: a
-  truncated syndication is most of the story and nothing else. Containment is
-  only trusted when the shorter text is big enough (a three-word line is
-  "contained" in anything) and is a good part of the longer one (a story
-  quoting four paragraphs of another is an excerpt, not a copy).
+Whole copies
+    Reprints, light edits, copies with an added update paragraph or a new
+    title: Jaccard ``|A & B| / |A | B|`` at or above ``threshold``.
+
+Partial copies
+    When A lies inside B (containment ``|A & B| / |A|`` at or above
+    ``containment``) but B holds clearly more (A has less than
+    ``full_copy_share`` of B's shingles), A is a *part* of B, and the question
+    is which part. Two kinds of page look like that:
+
+    * a truncated syndication: the story cut short late, so it keeps the
+      headline, the lede and most of the paragraphs;
+    * an excerpt: a teaser, a "read more" block, a page quoting a story's
+      opening, or another article built on the same wire lede. It carries the
+      first few paragraphs and nothing else.
+
+    Counting words alone cannot tell them apart, because ledes are long: the
+    first four paragraphs of a twelve-paragraph story are often half its
+    words. Counting paragraphs can: the excerpt carries a third of them, the
+    truncation two thirds or more. So a partial copy must carry at least
+    ``min_line_share`` of B's lines (a line is carried when at least half of
+    its shingles are in A; lines too short for a shingle are not counted)
+    *and* at least ``min_word_share`` of B's shingles — or, whatever the
+    lines say, at least ``word_share_alone`` of B's shingles (most of the
+    story's words: cleaning can leave a few stray lines in one copy, and
+    lines are the noisier count). This replaces the Jaccard test for such
+    pairs, since the Jaccard similarity of a contained A is just its word
+    share.
+
+    A partial copy must also have ``min_containment_shingles`` shingles: a
+    three-word line is "contained" in anything.
+
+Sets without a layout (read back from an incremental index, which stores only
+the hashes) are judged on words alone: containment with ``min_size_ratio``
+of B's shingles, as before lines were known.
+
+Known limit: for stories of up to about seven paragraphs, an excerpt of four
+is more than half the story, and the headline that would give it away is
+often dropped or replaced by cleaning (and a stray line of page chrome often
+sits where it was), so such excerpts still pass as truncated copies. Two
+texts whose cleaned keys are identical are copies whatever their pages were.
 """
 from __future__ import annotations
 
@@ -18,35 +53,65 @@ from typing import Optional
 import numpy as np
 
 from .settings import DedupSettings
+from .shingles import layout
+
+
+def members(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each value of sorted ``a``: is it in sorted ``b``? (distinct values)"""
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros(len(a), dtype=bool)
+    pos = np.searchsorted(b, a)
+    pos[pos == len(b)] = 0
+    return b[pos] == a
 
 
 def overlap(a: np.ndarray, b: np.ndarray) -> int:
     """Size of the intersection of two sorted arrays of distinct values."""
     if len(a) > len(b):
         a, b = b, a
-    if len(a) == 0:
-        return 0
-    pos = np.searchsorted(b, a)
-    pos[pos == len(b)] = 0
-    return int(np.count_nonzero(b[pos] == a))
+    return int(np.count_nonzero(members(a, b)))
+
+
+def line_share(lines: np.ndarray, shared: np.ndarray) -> float:
+    """Share of a document's lines (those with shingles) that are carried by the
+    other document: at least half of the line's shingles are shared.
+    ``lines[i]`` is the line of shingle i, ``shared[i]`` whether it is shared."""
+    if len(lines) == 0:
+        return 0.0
+    total = np.bincount(lines)
+    hits = np.bincount(lines, weights=shared, minlength=len(total))
+    has = total > 0
+    return float(np.count_nonzero(has & (2 * hits >= total)) / np.count_nonzero(has))
+
+
+def is_partial_copy(small: np.ndarray, big: np.ndarray, inter: int, settings: DedupSettings) -> bool:
+    """Does ``small`` (contained in ``big``) carry enough of ``big`` to be a cut-short copy
+    of it rather than an excerpt? See the module docstring."""
+    words = inter / len(big)
+    if words >= settings.word_share_alone:
+        return True
+    lines = layout(big)
+    if lines is None:  # no layout (an index set): words only
+        return words >= settings.min_size_ratio
+    if words < settings.min_word_share:
+        return False
+    return line_share(lines, members(np.asarray(big), np.asarray(small))) >= settings.min_line_share
 
 
 def similarity(a: np.ndarray, b: np.ndarray, settings: DedupSettings) -> Optional[float]:
     """The similarity that makes ``a`` and ``b`` duplicates, or None if they are not.
 
-    When both tests pass, the higher value is returned: containment says more
-    about a truncated copy than its Jaccard similarity does.
+    For a whole copy it is the Jaccard similarity; for a partial copy the
+    containment (it says more about a truncated copy than Jaccard does).
     """
     if len(a) == 0 or len(b) == 0:
         return None
-    inter = overlap(a, b)
-    passed = []
-    jaccard = inter / (len(a) + len(b) - inter)
-    if jaccard >= settings.threshold:
-        passed.append(jaccard)
-    small, big = sorted((len(a), len(b)))
-    if small >= settings.min_containment_shingles and small >= settings.min_size_ratio * big:
-        contained = inter / small
-        if contained >= settings.containment:
-            passed.append(contained)
-    return max(passed) if passed else None
+    small, big = (a, b) if len(a) <= len(b) else (b, a)
+    inter = overlap(small, big)
+    jaccard = inter / (len(small) + len(big) - inter)
+    contained = inter / len(small)
+    partial = (contained >= settings.containment and inter < settings.full_copy_share * len(big)
+               and len(small) >= settings.min_containment_shingles)
+    if partial:
+        return max(contained, jaccard) if is_partial_copy(small, big, inter, settings) else None
+    return jaccard if jaccard >= settings.threshold else None
