@@ -380,6 +380,22 @@ def test_incremental_index_round_trip(tmp_path):
     assert r3.assignment(0).duplicate_of == "new/single"
 
 
+def test_index_keeps_the_line_layout_of_shingle_sets(tmp_path):
+    """Documents read back from the index are verified with the same line rule
+    as new ones, so they must come back with the layout of their shingles."""
+    from normalize.dedup.index import DedupIndex
+    from normalize.dedup.shingles import layout, shingle_set
+
+    index = str(tmp_path / "index")
+    story = text(article(96, 9), "Bridge closes")
+    cluster([story, text(article(97, 6))], ["a", "b"], index_path=index)
+    stored = DedupIndex(index, SETTINGS.fingerprint_params()).segments[0].shingle_set(0)
+    fresh = shingle_set(story, SETTINGS.word_ngram, SETTINGS.char_ngram, SETTINGS.seed)
+    assert np.array_equal(np.asarray(stored), np.asarray(fresh))
+    assert layout(stored) is not None and np.array_equal(layout(stored), layout(fresh))
+    assert len(set(layout(stored).tolist())) > 1  # a real layout, not one line
+
+
 def test_index_refuses_other_parameters(tmp_path):
     index = str(tmp_path / "index")
     cluster([text(article(95, 3))], index_path=index)

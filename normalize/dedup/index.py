@@ -8,8 +8,10 @@ kilobytes per article) — never the text itself.
 Layout (a directory): ``params.json`` holds the fingerprint parameters the
 index was built with; each batch appends a segment ``seg-NNNNN/`` with
 ``ids.json``, ``exact.npy``, ``signatures.npy``, ``bands.npy``,
-``shingles.u32`` (raw little-endian uint32) + ``offsets.npy`` and ``kept.npy`` (was the document a kept
-copy or singleton). Segments are never rewritten, so adding a batch costs only
+``shingles.u32`` (raw little-endian uint32) + ``offsets.npy``, ``shingle-lines.i32`` (the key line
+each shingle first occurs on, which verification uses to tell a cut-short copy from a lifted
+passage; segments written before it existed have none and are judged on words alone) and
+``kept.npy`` (was the document a kept copy or singleton). Segments are never rewritten, so adding a batch costs only
 the batch. Opening an index built with other parameters is refused: signatures
 made with other seeds or shingle sizes cannot be compared.
 """
@@ -20,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .shingles import ShingleSet, layout
 
 
 class IndexMismatch(ValueError):
@@ -35,15 +39,23 @@ class Segment:
     shingles: np.ndarray
     offsets: np.ndarray
     kept: np.ndarray
+    lines: np.ndarray | None = None
 
     def shingle_set(self, i: int) -> np.ndarray:
-        return np.asarray(self.shingles[self.offsets[i] : self.offsets[i + 1]])
+        lo, hi = self.offsets[i], self.offsets[i + 1]
+        hashes = np.asarray(self.shingles[lo:hi])
+        lines = None if self.lines is None else np.asarray(self.lines[lo:hi], dtype=np.int32)
+        if lines is None or (len(lines) and lines[0] < 0):
+            return hashes
+        return ShingleSet(hashes, lines)
 
 
-def _shingles(path: Path) -> np.ndarray:
+def _raw(path: Path, dtype: str) -> np.ndarray | None:
+    if not path.exists():
+        return None
     if path.stat().st_size == 0:
-        return np.empty(0, dtype="<u4")
-    return np.memmap(path, dtype="<u4", mode="r")
+        return np.empty(0, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r")
 
 
 class DedupIndex:
@@ -72,9 +84,10 @@ class DedupIndex:
             exact=np.load(seg / "exact.npy"),
             signatures=np.load(seg / "signatures.npy", mmap_mode="r"),
             bands=np.load(seg / "bands.npy", mmap_mode="r"),
-            shingles=_shingles(seg / "shingles.u32"),
+            shingles=_raw(seg / "shingles.u32", "<u4"),
             offsets=np.load(seg / "offsets.npy"),
             kept=np.load(seg / "kept.npy"),
+            lines=_raw(seg / "shingle-lines.i32", "<i4"),
         )
 
     def __len__(self) -> int:
@@ -107,10 +120,14 @@ class DedupIndex:
         bands.flush()
         del sigs, bands
         offsets = [0]
-        with open(tmp / "shingles.u32", "wb") as f:
+        with open(tmp / "shingles.u32", "wb") as f, open(tmp / "shingle-lines.i32", "wb") as g:
             for chunk in shingle_chunks:
                 for arr in chunk:
                     f.write(np.asarray(arr, dtype="<u4").tobytes())
+                    lines = layout(arr)
+                    if lines is None:  # no layout known: -1 marks the set as words-only
+                        lines = np.full(len(arr), -1, dtype="<i4")
+                    g.write(np.asarray(lines, dtype="<i4").tobytes())
                     offsets.append(offsets[-1] + len(arr))
         (tmp / "ids.json").write_text(json.dumps(list(ids)), "utf-8")
         np.save(tmp / "exact.npy", np.asarray(exact, dtype=np.uint64))
