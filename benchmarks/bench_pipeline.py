@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -41,24 +40,26 @@ def build_corpus(scale: int, seed: int = 1) -> tuple[Path, Path]:
     return corpus, truth
 
 
-def time_run(corpus: Path, workers: int) -> dict:
-    outdir = OUT / f"run-{corpus.stem}"
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+def time_run(corpus: Path, workers: int, command: str = "run") -> dict:
+    outdir = OUT / f"{command}-{corpus.stem}"
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-c",
          "import resource, sys\n"
          "from normalize.cli import cli\n"
          "try:\n    cli(prog_name='normalize')\n"
-         "finally:\n    sys.stderr.write('MAXRSS_KB %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n",
-         "run", str(corpus), "-o", str(outdir), "--workers", str(workers), "--no-report", "-q"],
+         "finally:\n    sys.stderr.write('MAXRSS_KB %d %d\\n' % (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,\n"
+         "                                         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n",
+         command, str(corpus), "-o", str(outdir), "--workers", str(workers), "-q"]
+        + (["--no-report"] if command == "run" else []),
         capture_output=True, text=True,
     )
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(proc.stderr)
-    main_rss = int(proc.stderr.rsplit("MAXRSS_KB", 1)[1].split()[0]) / 1024
-    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    # the wrapper reports its own peak and its workers' (its children's) largest
+    main_kb, child_kb = proc.stderr.rsplit("MAXRSS_KB", 1)[1].split()[:2]
+    main_rss, child_rss = int(main_kb) / 1024, int(child_kb) / 1024
     summary = json.loads((outdir / "summary.json").read_text())
     n = summary["counts"]["read"]
     mb = corpus.stat().st_size / 1e6

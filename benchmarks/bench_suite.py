@@ -1,0 +1,168 @@
+"""The speed and scale suite: ``normalize`` against its peers on one corpus.
+
+For each size it builds a near-duplicate news corpus from
+../shared/bench/base-articles-dev.jsonl with make_neardup.py (scale 15 gives
+~10k documents of ~6 KB, scale 150 ~100k), then in one run times
+
+* ``normalize run`` end to end: the full pipeline (normalise, strip, language,
+  artefacts, dedup, write; no HTML report), docs/s, MB/s, peak RSS of the main
+  process and of the largest worker, and cluster F1 against the corpus truth;
+* ``normalize dedup`` end to end: fingerprint and cluster only, the job the
+  peers do;
+* the datasketch textbook recipe (MinHash + MinHashLSH + union-find) and, when
+  it is installed, datatrove's MinHash dedup pipeline with its defaults, each in
+  its own process (see peers.py);
+* MinHash signatures alone: ours (batch path) against datasketch's per-document
+  ``update_batch`` on the same shingles;
+* each per-document stage alone on one core.
+
+and prints ratios, since the machines are shared and absolute times drift. The
+figures also go to benchmarks/out/suite-<docs>.json.
+
+    python benchmarks/bench_suite.py --scale 15                 # ~10k documents
+    python benchmarks/bench_suite.py --scale 150 --no-peers     # ~100k documents
+
+datatrove 0.10 hashes ``str`` with xxhash, which xxhash >= 4 refuses; install it
+in its own virtualenv with ``xxhash<4`` (plus regex, tokenizers, orjson, spacy)
+and name that interpreter with ``--peer-python``.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_pipeline import BENCH, OUT, build_corpus, time_run, time_stages  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+
+
+def score(truth: Path, pred: dict[str, str | None]) -> dict:
+    """Pairwise precision/recall/F1 with the bench's own scorer."""
+    spec = importlib.util.spec_from_file_location("score_clusters", BENCH / "score_clusters.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    stories = {}
+    for line in open(truth, encoding="utf-8"):
+        if line.strip():
+            rec = json.loads(line)
+            stories[rec["id"]] = rec["story"]
+    return mod.score(stories, pred)
+
+
+def predicted(documents: Path) -> dict[str, str | None]:
+    pred = {}
+    for line in open(documents, encoding="utf-8"):
+        rec = json.loads(line)
+        pred[str(rec["id"])] = rec.get("cluster_id")
+    return pred
+
+
+def has_module(python: str, module: str) -> bool:
+    return subprocess.run([python, "-c", f"import {module}"], capture_output=True).returncode == 0
+
+
+def run_peer(peer: str, corpus: Path, workers: int, python: str) -> dict | None:
+    if not has_module(python, peer):
+        return None
+    proc = subprocess.run([python, str(HERE / "peers.py"), peer, str(corpus), str(workers)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(f"  {peer} failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}")
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def signature_rates(corpus: Path, limit: int) -> dict:
+    """bench_minhash.py on this corpus: signatures from prebuilt shingles (like for
+    like with datasketch's ``update_batch``) and whole fingerprints, as ratios."""
+    proc = subprocess.run([sys.executable, str(HERE / "bench_minhash.py"), str(corpus), "--docs", str(limit),
+                           "--repeat", "2"], capture_output=True, text=True, check=True)
+    ratios = {}
+    for text in proc.stdout.splitlines():
+        m = re.search(r"\(([\d.]+)x\)", text)
+        if "like for like" in text and m:
+            ratios["signatures_vs_datasketch"] = float(m.group(1))
+        elif "batches of" in text and m:
+            ratios["fingerprint_vs_datasketch"] = float(m.group(1))
+    return ratios
+
+
+def line(label: str, docs: int, seconds: float, mb: float, rss: float | None = None, quality: dict | None = None) -> str:
+    out = f"  {label:<34} {docs / seconds:8.0f} docs/s {mb / seconds:6.2f} MB/s {seconds:8.1f} s"
+    if rss is not None:
+        out += f"  peak RSS {rss:6.0f} MB"
+    if quality:
+        out += f"  P {quality['precision']:.3f} R {quality['recall']:.3f} F1 {quality['f1']:.3f}"
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", type=int, default=15, help="make_neardup scale (15: ~10k docs, 150: ~100k)")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--no-peers", action="store_true", help="skip datasketch and datatrove")
+    ap.add_argument("--peer-python", default=os.environ.get("PEER_PYTHON", sys.executable),
+                    help="interpreter that has datatrove installed (it pins its own xxhash; a separate "
+                         "virtualenv keeps it apart) [$PEER_PYTHON or this one]")
+    ap.add_argument("--stage-docs", type=int, default=1000, help="documents for the per-stage and signature timing")
+    args = ap.parse_args()
+    if not BENCH.is_dir():
+        raise SystemExit(f"{BENCH} is not present")
+
+    corpus, truth = build_corpus(args.scale)
+    mb = corpus.stat().st_size / 1e6
+    print(f"corpus {corpus.name}: {mb:.0f} MB; {args.workers} workers; load {os.getloadavg()[0]:.2f}")
+    figures: dict = {"corpus": corpus.name, "mb": mb, "workers": args.workers, "load": os.getloadavg()[0]}
+
+    full = time_run(corpus, args.workers)
+    full_q = score(truth, predicted(full["outdir"] / "documents.jsonl"))
+    docs = full["docs"]
+    print(line("normalize run (full pipeline)", docs, full["seconds"], mb, full["peak_rss_any_process_mb"], full_q))
+    figures["run"] = {k: full[k] for k in ("docs", "seconds", "docs_per_s", "mb_per_s", "peak_rss_main_mb",
+                                           "peak_rss_any_process_mb")} | {"quality": full_q}
+
+    dedup = time_run(corpus, args.workers, command="dedup")
+    dedup_q = score(truth, predicted(dedup["outdir"] / "documents.jsonl"))
+    print(line("normalize dedup (dedup only)", docs, dedup["seconds"], mb, dedup["peak_rss_any_process_mb"], dedup_q))
+    figures["dedup"] = {k: dedup[k] for k in ("seconds", "docs_per_s", "peak_rss_any_process_mb")} | {"quality": dedup_q}
+
+    if not args.no_peers:
+        for peer, label in (("datasketch", "datasketch recipe (1 process)"), ("datatrove", "datatrove MinHash defaults")):
+            got = run_peer(peer, corpus, args.workers, args.peer_python if peer == "datatrove" else sys.executable)
+            if got is None:
+                print(f"  {label:<34} not installed or failed")
+                continue
+            q = score(truth, got.pop("pred"))
+            print(line(label, got["docs"], got["seconds"], mb, got["peak_rss_mb"], q))
+            figures[peer] = got | {"quality": q}
+            print(f"    speed ratio (peer time / ours): normalize dedup {got['seconds'] / dedup['seconds']:.2f}x, "
+                  f"normalize run with every stage {got['seconds'] / full['seconds']:.2f}x")
+
+    ratios = signature_rates(corpus, args.stage_docs)
+    print(f"  MinHash on one core, against datasketch update_batch: signatures "
+          f"{ratios.get('signatures_vs_datasketch', float('nan')):.1f}x, "
+          f"whole fingerprint {ratios.get('fingerprint_vs_datasketch', float('nan')):.1f}x")
+    figures["signatures"] = ratios
+
+    print(f"  per-stage, one core (CPU time), first {args.stage_docs} docs:")
+    figures["stages"] = {}
+    for name, rate in time_stages(corpus, args.stage_docs):
+        print(f"    {name:30s} {rate:8.0f} docs/s")
+        figures["stages"][name] = rate
+
+    path = OUT / f"suite-{docs}.json"
+    path.write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"figures written to {path}")
+
+
+if __name__ == "__main__":
+    main()
