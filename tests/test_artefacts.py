@@ -410,3 +410,13 @@ def test_line_scripts_match_script_counts(line):
     from normalize.detect.scripts import script_counts
 
     assert line_scripts(line) == frozenset(script_counts(line))
+
+
+@pytest.mark.parametrize("line", [
+    "On the 6th (local time), officials said.", "[Image source=Yonhap News]", "Read also: the latest",
+    "ON THE RECORD photo is illustrative", "nothing here", "", "İstanbul photo",
+])
+def test_cue_finder_matches_substring_tests(line):
+    from normalize.detect.artefact_wire import all_cues, line_cues
+
+    assert line_cues(line) == frozenset(cue for cue in all_cues() if cue in line.lower())

@@ -301,11 +301,11 @@ def test_word_ngrams_follow_langdetect():
 
 def test_gram_table():
     rng = np.random.default_rng(0)
-    keys = np.unique(rng.integers(1, 2**62, 5000))
+    keys = np.unique(rng.integers(1, 2**40, 5000))
     values = np.arange(1, keys.size + 1)
     table = GramTable(keys, values)
     assert np.array_equal(table.get(keys), values)
-    others = rng.integers(1, 2**62, 1000)
+    others = rng.integers(1, 2**40, 1000)
     assert not table.get(others[~np.isin(others, keys)]).any()
     assert table.get(np.array([0]))[0] == 0
 
@@ -359,3 +359,52 @@ def test_line_sums_public_api_path_matches_the_fast_kernel(monkeypatch):
     monkeypatch.setattr(scorer, "_csr_matvecs", None)
     slow = scorer._line_sums(logp, rows, bounds)
     assert np.allclose(fast, slow, rtol=1e-5) and np.allclose(fast[1], 0.0)
+
+
+# -- the shortcuts that keep scoring fast change no figure ---------------------------
+
+
+def test_remembered_lines_give_the_same_sums():
+    from normalize.detect.langid.memo import MEMO
+
+    paragraph = " ".join(ARTICLE[2:5])
+    text = "\n".join(ARTICLE + [GERMAN_QUOTE, SAMPLES["uk"], paragraph * 8, "", SAMPLES["ja"]])
+    MEMO.clear()
+    fresh = score_lines(text, 2000)
+    assert MEMO.rows  # the lines (and the cut one, with its cap) were remembered
+    again = score_lines(text, 2000)  # every line from memory
+    mixed = score_lines("\n".join([SAMPLES["fr"]] + text.split("\n")[3:]), 2000)
+    assert np.array_equal(again.loglik, fresh.loglik) and np.array_equal(again.grams, fresh.grams)
+    assert np.array_equal(again.scripts, fresh.scripts)
+    MEMO.clear()
+    alone = score_lines("\n".join([SAMPLES["fr"]] + text.split("\n")[3:]), 2000)
+    assert np.array_equal(mixed.loglik, alone.loglik) and np.array_equal(mixed.grams, alone.grams)
+
+
+def test_memory_is_bounded():
+    from normalize.detect.langid.memo import LineMemo
+
+    memo = LineMemo(limit=10)
+    memo.put([f"line {i}" for i in range(25)], np.zeros((25, 3)))
+    assert len(memo.rows) <= 10 and "line 24" in memo.rows and "line 0" not in memo.rows
+
+
+def test_one_line_shortcut_matches_the_page_rules():
+    from normalize.detect.langid.evidence import line_evidence
+    from normalize.detect.langid.judge import document_top, one_line_top
+
+    for text in [*SAMPLES.values(), "NATO", "123 456", "本文 바로가기", GERMAN_QUOTE, "Главная", "x"]:
+        assert one_line_top(score_lines(text)) == document_top(line_evidence(text)), text
+
+
+def test_mail_addresses_removed_line_by_line():
+    from normalize.detect.langid.scorer import _MAIL_RE, _without_mail
+
+    text = "write to me@example.com\nno address here\n@home and a@b.cd\n\nlast x@y.org"
+    expected = "\n".join(_MAIL_RE.sub(" ", line) for line in text.split("\n"))
+    assert _without_mail(text) == expected and "example" not in expected
+
+
+def test_gram_table_rejects_keys_too_wide_to_pack():
+    with pytest.raises(ValueError):
+        GramTable(np.array([2**60]), np.array([2**10]))

@@ -6,7 +6,8 @@ Kim]"; Ukrainian and Russian sites say "Read also". The rules are in
 ``data/artefact_wire.tsv``: each has cues (lower-case strings, one of which the
 page must contain for the rule to apply) and a pattern matched line by line.
 
-Most rules never match, and a line is examined once whatever page it is on:
+Most rules never match, and a line is examined once whatever page it is on
+(the cues of all rules are found in one pass, with an Aho-Corasick automaton):
 what a line holds (the cues in it, and the matches of the rules whose *line
 cues* it holds, strings every match contains) is cached on the line's text,
 since news lines repeat across reprints and a site's chrome. A page then only
@@ -21,6 +22,11 @@ from functools import lru_cache
 from itertools import compress
 from operator import itemgetter
 from typing import Iterable, Optional
+
+try:  # C Aho-Corasick automaton: all the cues found in one pass over a line
+    import ahocorasick
+except ImportError:  # pragma: no cover - the plain loop gives the same answers
+    ahocorasick = None
 
 from normalize.detect.artefact_page import LINE_CACHE, Page, excerpt
 from normalize.detect.translation import Finding, data_rows
@@ -50,15 +56,41 @@ def all_cues() -> tuple[str, ...]:
     return tuple(sorted({cue for rule in wire_rules() for cue in rule.cues + rule.line_cues}))
 
 
-_NOTHING = (frozenset(), ())
+@lru_cache(maxsize=None)
+def _cue_finder():
+    """All cues in one Aho-Corasick automaton (one pass over a line finds every
+    cue in it, overlapping ones too); None without pyahocorasick."""
+    if ahocorasick is None:
+        return None
+    automaton = ahocorasick.Automaton()
+    for cue in all_cues():
+        automaton.add_word(cue, cue)
+    automaton.make_automaton()
+    return automaton
+
+
+def line_cues(line: str) -> frozenset:
+    """The cues ``line`` holds, in lower case."""
+    low = line.lower()
+    finder = _cue_finder()
+    if finder is None:  # (compress() and map() keep the loop over the cues out of Python)
+        return frozenset(compress(all_cues(), map(low.__contains__, all_cues())))
+    hits = finder.iter(low)
+    first = next(hits, None)
+    if first is None:  # most lines hold none
+        return _NONE
+    return frozenset((first[1], *(cue for _, cue in hits)))
+
+
+_NONE = frozenset()
+_NOTHING = (_NONE, ())
 
 
 @lru_cache(maxsize=LINE_CACHE)
 def line_wire(line: str) -> tuple[frozenset, tuple]:
     """The cues a line holds (in lower case), and (rule, matched text) for each
     rule that matches it."""
-    # (compress() and map() keep the loop over the cues out of Python)
-    cues = frozenset(compress(all_cues(), map(line.lower().__contains__, all_cues())))
+    cues = line_cues(line)
     if not cues:
         return _NOTHING
     hits = []

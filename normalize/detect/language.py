@@ -31,9 +31,13 @@ covers and no language owns.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import compress
 
-from normalize.detect.langid.evidence import documents_evidence, line_evidence
-from normalize.detect.langid.judge import UND, document_top, line_langs
+import numpy as np
+
+from normalize.detect.langid.evidence import batch_evidence, line_evidence
+from normalize.detect.langid.judge import UND, code_id, document_top, line_codes, line_langs, one_line_top
+from normalize.detect.langid.scorer import score_lines
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,8 @@ def detect_language(text: str) -> LangResult:
     """
     if not isinstance(text, str) or not text.strip():
         return UNDETERMINED
+    if "\n" not in text:  # a sentence or a paragraph: the short way, same result
+        return _result(one_line_top(score_lines(text, SAMPLE_CHARS)))
     return _result(document_top(line_evidence(text, SAMPLE_CHARS)))
 
 
@@ -88,33 +94,57 @@ class DetectLanguage:
 
     The lines are scored once. When the cleaned text is exactly the lines the
     stripper kept (the usual case), the document is judged from those lines'
-    evidence instead of scoring the text a second time.
+    evidence instead of scoring the text a second time. A line met on an
+    earlier page (a site's chrome, a reprinted paragraph) is not scored again
+    (:mod:`normalize.detect.langid.memo`).
     """
 
     def __call__(self, doc):
-        raw, text = _lines(doc)
-        return self._judge(doc, raw, line_evidence(text, SAMPLE_CHARS) if raw else None)
+        self.batch([doc])
+        return doc
 
     def batch(self, docs) -> None:
-        """The same for several documents, their lines scored in one pass (faster
-        than one by one: each pass has a fixed cost in array operations)."""
+        """The same for several documents, their lines scored in one pass and
+        judged together (each pass has a fixed cost in array operations)."""
         lines = [_lines(doc) for doc in docs]
         scored = [i for i, (raw, _) in enumerate(lines) if raw]
-        evidence = dict(zip(scored, documents_evidence([lines[i][1] for i in scored], SAMPLE_CHARS)))
+        if not scored:
+            for doc in docs:
+                _set(doc, detect_language(doc.text))
+                doc.work["line_langs"] = []
+            return
+        evidence = batch_evidence([lines[i][1] for i in scored], SAMPLE_CHARS)
+        offset = dict(zip(scored, np.cumsum([0] + [len(lines[i][0]) for i in scored]).tolist()))
+        doc_ids = []  # per scored line: its document's language (index into the codes)
         for i, doc in enumerate(docs):
-            self._judge(doc, lines[i][0], evidence.get(i))
+            raw = lines[i][0]
+            filled = list(map(str.strip, raw))  # "" for a blank line
+            _set(doc, _document_result(doc, raw, filled, evidence, offset.get(i)))
+            doc.work["line_langs"] = filled  # the blank lines' "" now, the codes below
+            if raw:
+                doc_ids.append(np.full(len(raw), code_id(doc.lang)))
+        # every line of the batch at once, each nudged towards its own document's language
+        codes = line_codes(evidence, np.concatenate(doc_ids))
+        for i in scored:
+            start, filled = offset[i], docs[i].work["line_langs"]
+            docs[i].work["line_langs"] = [code if line else "" for line, code in
+                                          zip(filled, codes[start:start + len(filled)])]
 
-    @staticmethod
-    def _judge(doc, raw: list[str], evidence):
-        kept = _kept(doc, raw)
-        if evidence is not None and kept is not None:
-            result = _result(document_top(evidence.select(kept))) if doc.text.strip() else UNDETERMINED
-        else:
-            result = detect_language(doc.text)
-        doc.lang, doc.lang_score, doc.lang_top = result.lang, result.score, list(result.top)
-        langs = line_langs(evidence, result.lang) if evidence is not None else []
-        doc.work["line_langs"] = [lang if line.strip() else "" for line, lang in zip(raw, langs)]
-        return doc
+
+def _document_result(doc, raw: list[str], filled: list[str], evidence, start: int | None) -> LangResult:
+    """The document's language: from the evidence of its kept lines (its own start
+    at ``start`` in the batch's evidence), or from its text when that is not just
+    those lines."""
+    kept = _kept(doc, raw, filled) if start is not None else None
+    if kept is None:
+        return detect_language(doc.text)
+    if not doc.text.strip():
+        return UNDETERMINED
+    return _result(document_top(evidence.select([start + k for k in kept])))
+
+
+def _set(doc, result: LangResult) -> None:
+    doc.lang, doc.lang_score, doc.lang_top = result.lang, result.score, list(result.top)
 
 
 def _lines(doc) -> tuple[list[str], str]:
@@ -127,13 +157,16 @@ def _lines(doc) -> tuple[list[str], str]:
     return raw, text
 
 
-def _kept(doc, raw: list[str]) -> list[int] | None:
-    """Indices of the lines that make up ``doc.text``, if it is just those lines.
+def _kept(doc, raw: list[str], filled: list[str]) -> list[int] | None:
+    """Indices of the lines that make up ``doc.text``, if it is just those lines
+    (``filled``: each line stripped, "" when blank).
 
     Blank lines are left out of the comparison (the stripper collapses runs of
     them): they hold no letters, so no evidence.
     """
-    removed = {r.line - 1 for r in doc.removed}
-    kept = [i for i, line in enumerate(raw) if i not in removed and line.strip()]
-    text_lines = [line for line in doc.text.split("\n") if line.strip()]
-    return kept if text_lines == [raw[i] for i in kept] else None
+    kept = list(compress(range(len(raw)), filled))
+    if doc.removed:
+        removed = {r.line - 1 for r in doc.removed}
+        kept = [i for i in kept if i not in removed]
+    text_lines = list(filter(str.strip, doc.text.split("\n")))
+    return kept if text_lines == list(map(raw.__getitem__, kept)) else None

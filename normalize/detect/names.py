@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from itertools import compress, repeat
+from itertools import compress, filterfalse, repeat
 from operator import is_not, itemgetter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -56,7 +56,7 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()  # the same, and the usual case
     text = unicodedata.normalize("NFKD", text.casefold().replace("ł", "l"))
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
+    return "".join(filterfalse(unicodedata.combining, text))  # (combining marks: non-zero)
 
 
 @dataclass(frozen=True)
@@ -162,6 +162,11 @@ class Mention(NamedTuple):
     text: str
     line: int
     key: str
+
+
+# Mention(text, line, key) without the named tuple's Python-level constructor
+# (a page has dozens of mentions): the same object, made in C
+_mention = tuple.__new__
 
 
 @lru_cache(maxsize=None)
@@ -462,9 +467,10 @@ class NameChecks:
             for text, evidence, lang in info.people:
                 findings.append(Finding(KIND, number, evidence, f"{KIND}:{text}", self.w_person, lang))
             for text, key in info.named:
-                named.append(Mention(text, number, key))
+                named.append(_mention(Mention, (text, number, key)))
             if info.casing:
-                suspects.update(Mention(text, number, key) for text, key in info.named if text in info.casing)
+                suspects.update(_mention(Mention, (text, number, key)) for text, key in info.named
+                                if text in info.casing)
             # Menus and buttons ("Contact US", "Flash INFO") are typography; names in
             # them count only against a known person's spelling.
             if info.prose and info.named:

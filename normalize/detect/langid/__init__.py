@@ -18,13 +18,17 @@ Modules, in the order a text meets them:
 
 * :mod:`.profiles` - the 55 JSON profiles as one log-probability matrix;
 * :mod:`.tables` - per-code-point tables (langdetect's character
-  normalisation, Unicode script ids, upper case);
+  normalisation, Unicode script ids, upper case), merged by :mod:`.profiles`
+  into one table of small character ids;
 * :mod:`.features` - the n-grams of a text as integer keys;
 * :mod:`.gramtable` - a vectorised hash table from those keys to matrix rows;
 * :mod:`.scorer` - a text in, per-line log-likelihoods and script counts out;
+* :mod:`.memo` - the sums of lines seen before (news lines repeat), bounded;
 * :mod:`.script_langs` - what a line's script says about its language;
 * :mod:`.evidence` - the per-line facts the decisions are made from;
-* :mod:`.judge` - the document's languages and each line's language.
+* :mod:`.judge` - the document's languages and each line's language (a
+  one-line text, a sentence or a paragraph, takes a shorter way to the same
+  figures; the lines of a batch of documents are judged together).
 """
 from normalize.detect.langid.profiles import Profiles, load_profiles
 from normalize.detect.langid.scorer import LineScores, score_lines

@@ -10,19 +10,22 @@ and later capitals are dropped, since acronyms say little about the language
 around them.
 
 Doing that in Python costs a string and a dictionary look-up per n-gram. Here
-an n-gram is a 64-bit integer instead - its code points packed 21 bits apiece
-- so that all the n-grams of a text are built with a few shifts over its
-code-point array and found in the profiles with a vectorised hash table
-(:mod:`.gramtable`).
+an n-gram is an integer instead, so that all the n-grams of a text are built
+with a few shifts over an array and found in the profiles with a vectorised
+hash table (:mod:`.gramtable`). The profiles use only about 3,200 distinct
+characters, so each character is first given a small *character id* (12 bits:
+:data:`SPACE_ID` for the space, :data:`UNKNOWN_ID` for every character no
+profile has, so that no n-gram holding one is ever found), and an n-gram is
+its ids packed 12 bits apiece: 36 bits at most, which leaves room in a 64-bit
+word for the row it maps to.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from normalize.detect.langid import tables
-
-SPACE = 0x20
-BITS = 21  # enough for any code point (max U+10FFFF)
+BITS = 12  # bits per character id
+SPACE_ID = 1  # id 0 is "no character", never a character's
+UNKNOWN_ID = (1 << BITS) - 1  # every character that no profile n-gram holds
 
 
 def word_ngrams(word: str) -> list[str]:
@@ -41,38 +44,43 @@ def word_ngrams(word: str) -> list[str]:
     return grams
 
 
-def gram_key(gram: str) -> int:
-    """An n-gram (1 to 3 characters) as one integer: first character in the low bits."""
+def gram_key(ids: list[int]) -> int:
+    """An n-gram (the ids of its 1 to 3 characters) as one integer: first character in the low bits."""
     key = 0
-    for k, ch in enumerate(gram):
-        key |= ord(ch) << (BITS * k)
+    for k, c in enumerate(ids):
+        key |= c << (BITS * k)
     return key
 
 
-def text_grams(cps: np.ndarray, wide: bool | None = None) -> np.ndarray:
-    """Candidate n-gram keys of normalised code points whose words are separated by spaces.
+def text_grams(ids: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Candidate n-gram keys of a text as character ids, words separated by :data:`SPACE_ID`.
 
-    Returns an int64 array (3, n): row ``k`` holds the (k+1)-grams STARTING at
-    each position of the text padded with a space on both sides (langdetect's
-    window starts on a space), 0 where there is no n-gram. ``wide``: whether any
-    code point is beyond the BMP, if the caller knows.
+    ``upper``: whether each character is upper case. Returns an int64 array
+    (3, n): row ``k`` holds the (k+1)-grams STARTING at each position of the
+    text padded with a space on both sides (langdetect's window starts on a
+    space), 0 where there is no n-gram (a lone space is left as it is: no
+    profile has it, so it finds no row).
     """
-    c = np.empty(cps.size + 2, dtype=np.int64)
-    c[0] = c[-1] = SPACE
-    c[1:-1] = cps
-    n = c.size
-    space = c == SPACE
-    keys = np.zeros((3, n), dtype=np.int64)
-    np.multiply(c, ~space, out=keys[0])  # a lone space is not an n-gram
-    keys[1, :-1] = c[:-1] | (c[1:] << BITS)
-    keys[2, :-2] = keys[1, :-2] | (c[2:] << (2 * BITS))
-    keys[2, :-2][space[1:-1]] = 0  # windows across a space ("x y") are never n-grams
+    n = ids.size + 2
+    keys = np.empty((3, n), dtype=np.int64)
+    c = keys[0]  # the 1-grams are the characters (a lone space's row is 0: no profile has it)
+    c[0] = c[-1] = SPACE_ID
+    c[1:-1] = ids
+    np.left_shift(c[1:], BITS, out=keys[1, :-1])
+    keys[1, :-1] |= c[:-1]
+    keys[1, -1] = 0
+    np.left_shift(c[2:], 2 * BITS, out=keys[2, :-2])
+    keys[2, :-2] |= keys[1, :-2]
+    keys[2, -2:] = 0
+    keys[2, :-2] *= c[1:-1] != SPACE_ID  # windows across a space ("x y") are never n-grams
 
     # capital-word rule: drop the n-grams that END on a capital after a capital
-    upper = tables.upper_mask(c, wide)
-    if upper.any():
-        run = upper[1:] & upper[:-1]  # run[i]: position i + 1 ends such a pair
-        keys[0, 1:][run] = 0
-        keys[1, :-1][run] = 0
-        keys[2, :-2][run[1:]] = 0
+    # (the padding spaces are not capitals)
+    run = upper[1:] & upper[:-1]  # run[i]: character i + 1 ends such a pair
+    if run.any():
+        # character i + 1 is padded position i + 2: its 1-gram starts there, its
+        # 2-gram one before, its 3-gram two before
+        keys[0, 2:-1][run] = 0
+        keys[1, 1:-2][run] = 0
+        keys[2, :-3][run] = 0
     return keys

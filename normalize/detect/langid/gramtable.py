@@ -9,6 +9,10 @@ reads both candidate slots of every key - two gathers, two comparisons - so
 the cost of a text is a handful of one-dimensional array operations, with no
 probing loop and no short inner axis (numpy is slow at reducing rows of 4 or 8).
 
+A slot holds its key and its value packed into one 64-bit integer (the key in
+the high bits), so that a look-up fetches one memory word per candidate slot,
+not two: the n-gram keys are small enough for that (see :mod:`.features`).
+
 Key 0 is reserved for "empty slot" (and "no n-gram" in a text): it finds value 0.
 """
 from __future__ import annotations
@@ -28,6 +32,12 @@ class GramTable:
         values = np.asarray(values, dtype=np.int64)
         if np.any(keys == 0):
             raise ValueError("key 0 is reserved")
+        if keys.size and (keys.min() < 0 or values.min() < 0):
+            raise ValueError("keys and values must not be negative")
+        self._bits = max(1, int(values.max()).bit_length()) if values.size else 1
+        if keys.size and int(keys.max()).bit_length() + self._bits > 63:
+            raise ValueError("keys and values too wide to share a 64-bit slot")
+        self._mask = np.int64((1 << self._bits) - 1)
         bits = max(4, int(np.ceil(np.log2(max(1, keys.size) * 3))))  # a third full
         while not self._build(keys, values, bits):
             bits += 1
@@ -35,8 +45,12 @@ class GramTable:
     def _slots(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         u = keys.view(np.uint64)
         mixed = u ^ (u >> _MIX)  # packed code points: fold the high bits into the low
-        return ((mixed * _MULT[0]) >> self._shift).astype(np.intp), \
-            ((mixed * _MULT[1]) >> self._shift).astype(np.intp)
+        first = mixed * _MULT[0]
+        first >>= self._shift
+        mixed *= _MULT[1]
+        mixed >>= self._shift
+        # below 2**bits after the shift: the same numbers as signed indices, no copy
+        return first.view(np.int64), mixed.view(np.int64)
 
     def _build(self, keys: np.ndarray, values: np.ndarray, bits: int) -> bool:
         self._shift = np.uint64(64 - bits)
@@ -53,10 +67,8 @@ class GramTable:
                 return False  # a cycle: retry with twice the slots
         where = np.array(slots, dtype=np.int64)
         used = where >= 0
-        self.keys = np.zeros(where.size, dtype=np.int64)
-        self.values = np.zeros(where.size, dtype=np.int32)  # rows: half the bytes to fetch
-        self.keys[used] = keys[where[used]]
-        self.values[used] = values[where[used]]
+        self.entries = np.zeros(where.size, dtype=np.int64)
+        self.entries[used] = (keys[where[used]] << self._bits) | values[where[used]]
         return True
 
     def get(self, keys: np.ndarray) -> np.ndarray:
@@ -64,8 +76,15 @@ class GramTable:
         keys = np.asarray(keys, dtype=np.int64)
         flat = keys.ravel()
         first, second = self._slots(flat)
-        out = np.take(self.values, first)
-        out[np.take(self.keys, first) != flat] = 0
-        # a key is stored in one slot only, so at most one of the two matches
-        out += np.take(self.values, second) * (np.take(self.keys, second) == flat)
-        return out.reshape(keys.shape)
+        # XOR a slot with the key in its place: what is left is the value if the
+        # slot holds the key, and 2**bits or more if it does not (a key bit
+        # differs). A key is in one of its two slots at most, so the smaller of
+        # the two is its value, unless both are too big: not in the table.
+        wanted = flat << self._bits
+        found = np.take(self.entries, first)
+        found ^= wanted
+        other = np.take(self.entries, second)
+        other ^= wanted
+        np.minimum(found, other, out=found)
+        found *= found <= self._mask
+        return found.reshape(keys.shape)

@@ -19,12 +19,14 @@ choose among the languages written in the line's script.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
-from normalize.detect.langid.evidence import LONG_LINE, LineEvidence
+from normalize.detect.langid.evidence import LONG_LINE, SCRIPT_SHARE, TEMPERATURE, LineEvidence
 from normalize.detect.langid.profiles import load_profiles
-from normalize.detect.langid.script_langs import UND, script_langs
+from normalize.detect.langid.scorer import LineScores
+from normalize.detect.langid.script_langs import UND, dominant_one, script_langs
 
 
 # Letters per block of consecutive lines for the document distribution.
@@ -89,6 +91,33 @@ def document_top(ev: LineEvidence, k: int = 3) -> list[tuple[str, float]]:
     return sorted(mass.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
 
 
+def one_line_top(scores: LineScores, k: int = 3) -> list[tuple[str, float]]:
+    """:func:`document_top` of a text of one line, straight from its scores.
+
+    The same rules and the same figures (a block of one line is that line, and
+    its weight is 1), without the arrays of evidence a page of lines needs: a
+    sentence or a paragraph is judged in a handful of small steps.
+    """
+    counts = scores.scripts[0]
+    letters = int(counts.sum())
+    if letters <= 0:
+        return []
+    script, script_n = dominant_one(counts)
+    table = script_langs()
+    single = int(table.single_id[script])
+    if single >= 0 and script_n >= SCRIPT_SHARE * letters:
+        return [(table.codes[single], 1.0)]  # a one-language script settles it
+    if scores.grams[0] <= 0:
+        return []
+    x = scores.loglik[0] / TEMPERATURE
+    e = np.exp(x - x.max())
+    dist = (e / e.sum()).tolist()
+    langs = load_profiles().langs
+    # (a stable sort, best first: ties in the order of the languages, as argsort's)
+    top = sorted(range(len(dist)), key=dist.__getitem__, reverse=True)[:k]
+    return sorted(((langs[j], dist[j]) for j in top), key=lambda kv: (-kv[1], kv[0]))
+
+
 def line_lang_ids(ev: LineEvidence, doc_lang: str | None) -> np.ndarray:
     """The language of each line as an index into ``script_langs().codes``
     (``und`` for a line without letters).
@@ -100,23 +129,47 @@ def line_lang_ids(ev: LineEvidence, doc_lang: str | None) -> np.ndarray:
     with n-grams -> their choice among the languages of its script; otherwise
     the first language listed for its script, or und.
     """
+    return line_lang_ids_each(ev, np.full(ev.letters.size, code_id(doc_lang)))
+
+
+def code_id(lang: str | None) -> int:
+    """Index of ``lang`` in ``script_langs().codes``; that of ``und`` if it is none."""
+    codes = script_langs().codes
+    return codes.index(lang) if lang in codes else len(codes) - 1
+
+
+@lru_cache(maxsize=1)
+def _code_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Per code: its column among the profile languages (-1 if none), and per
+    (code, script) whether the language is written in that script."""
     table = script_langs()
     profile_langs = load_profiles().langs
+    column = np.array([profile_langs.index(c) if c in profile_langs else -1 for c in table.codes])
+    written = np.array([[code in langs for langs in table.langs] for code in table.codes], dtype=bool)
+    return column, written
+
+
+def line_lang_ids_each(ev: LineEvidence, doc_ids: np.ndarray) -> np.ndarray:
+    """:func:`line_lang_ids` with each line's own document language, given as an
+    index into ``script_langs().codes`` per line (``und``'s for none): the lines
+    of a batch of documents judged at once."""
+    table = script_langs()
+    column, written = _code_tables()
     loglik = ev.loglik
-    if doc_lang in profile_langs:
+    col = column[doc_ids]
+    nudged = np.flatnonzero(col >= 0)
+    if nudged.size:
         loglik = loglik.copy()
-        loglik[:, profile_langs.index(doc_lang)] += LINE_PRIOR
+        loglik[nudged, col[nudged]] += LINE_PRIOR
     best = loglik.argmax(axis=1)
     # the best among the languages written in each line's own script
     in_script = np.where(table.model_mask[ev.script], loglik, -np.inf).argmax(axis=1)
-    doc_scripts = np.array([doc_lang in langs for langs in table.langs], dtype=bool)
-    doc_id = table.codes.index(doc_lang) if doc_lang in table.codes else len(table.codes) - 1
 
     settled = ev.settled_by_script(short_too=True)
     has_grams = ev.grams > 0
     # the rules from last to first, each overriding those after it
     ids = np.where(has_grams & table.has_model[ev.script], in_script, table.first_id[ev.script])
-    ids = np.where(doc_scripts[ev.script], doc_id, ids)
+    ids = np.where(written[doc_ids, ev.script], doc_ids, ids)
     ids = np.where((ev.letters >= LONG_LINE) & has_grams, best, ids)
     ids = np.where(settled >= 0, settled, ids)
     return np.where(ev.letters == 0, len(table.codes) - 1, ids)
@@ -126,3 +179,9 @@ def line_langs(ev: LineEvidence, doc_lang: str | None) -> list[str]:
     """The language of each line (``und`` for a line without letters)."""
     codes = np.array(script_langs().codes, dtype=object)
     return codes[line_lang_ids(ev, doc_lang)].tolist()
+
+
+def line_codes(ev: LineEvidence, doc_ids: np.ndarray) -> list[str]:
+    """:func:`line_lang_ids_each` as codes."""
+    codes = np.array(script_langs().codes, dtype=object)
+    return codes[line_lang_ids_each(ev, doc_ids)].tolist()

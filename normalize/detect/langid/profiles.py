@@ -12,6 +12,11 @@ Language codes are langdetect's own: ISO 639-1 (``en``, ``de``, ``uk`` ...),
 except ``zh-cn`` (simplified) and ``zh-tw`` (traditional Chinese). Languages
 are sorted by code, so column order does not depend on the file system.
 
+Every character of the profiles gets a small id (:mod:`.features`), and
+:attr:`Profiles.codes` maps any code point of the Basic Multilingual Plane to
+what the scorer needs of it in one look-up: the id of its normalised form,
+whether that is upper case, and its script (:mod:`.tables`).
+
 Loading the 55 profiles takes a few tenths of a second and about 20 MB; it is
 done once per process, on first use.
 """
@@ -24,12 +29,19 @@ from importlib import resources
 
 import numpy as np
 
-from normalize.detect.langid.features import gram_key
+from normalize.detect.langid import tables
+from normalize.detect.langid.features import BITS, SPACE_ID, UNKNOWN_ID, gram_key
 from normalize.detect.langid.gramtable import GramTable
 
 # langdetect's smoothing: Detector.ALPHA_DEFAULT / Detector.BASE_FREQ. langdetect
 # jitters alpha at random around 0.5; we use the centre, for determinism.
 SMOOTHING = 0.5 / 10000
+
+# Profiles.codes: bits 0-11 the character id of the normalised code point, bit
+# 12 whether that is upper case, bits 16-23 the code point's script id.
+ID_MASK = (1 << BITS) - 1
+UPPER_BIT = 1 << BITS
+SCRIPT_SHIFT = 16
 
 
 @dataclass(frozen=True)
@@ -38,21 +50,19 @@ class Profiles:
     index: dict[str, int]  # n-gram -> row of ``logp`` (rows start at 1)
     logp: np.ndarray  # float32, (1 + n_grams, n_langs + 1); last column: 1.0 per known n-gram
     table: GramTable  # 2- and 3-grams as integers (features.gram_key) -> row of ``logp``
-    unigram_rows: np.ndarray  # int32 (0x10000,): code point -> row of its 1-gram, or 0
+    unigram_rows: np.ndarray  # int32 (2**BITS,): character id -> row of its 1-gram, or 0
+    char_ids: dict[str, int]  # character -> id (features.SPACE_ID for the space)
+    codes: np.ndarray  # uint32 (0x10000,): code point -> id | upper | script (see ID_MASK ...)
 
     @property
     def n_langs(self) -> int:
         return len(self.langs)
 
-    def rows(self, keys: np.ndarray, wide: bool = True) -> np.ndarray:
+    def rows(self, keys: np.ndarray) -> np.ndarray:
         """Rows of ``logp`` for n-gram keys (3, n) as :func:`~.features.text_grams`
-        makes them; 0 (the zero row) where there is no known n-gram. ``wide``:
-        whether a code point may be beyond the BMP."""
+        makes them; 0 (the zero row) where there is no known n-gram."""
         out = np.empty(keys.shape, dtype=np.int32)
-        uni = keys[0]
-        if wide:
-            uni = np.where(uni < self.unigram_rows.size, uni, 0)
-        np.take(self.unigram_rows, uni, out=out[0])
+        np.take(self.unigram_rows, keys[0], out=out[0])
         out[1:] = self.table.get(keys[1:])
         return out
 
@@ -92,13 +102,37 @@ def load_profiles() -> Profiles:
     logp[:, :-1] = np.log(prob + SMOOTHING)
     logp[:, -1] = 1.0
     logp[0, :] = 0.0
-    unigram_rows = np.zeros(0x10000, dtype=np.int32)
+    # character ids: the space first, then by code point (the same ids every time)
+    chars = sorted(set("".join(index)) - {" "})
+    if len(chars) + 2 > UNKNOWN_ID:
+        raise ValueError(f"{len(chars)} characters in the profiles: more than {BITS}-bit ids hold")
+    char_ids = {" ": SPACE_ID, **{ch: i for i, ch in enumerate(chars, SPACE_ID + 1)}}
+    unigram_rows = np.zeros(1 << BITS, dtype=np.int32)
     multi = {g: row for g, row in index.items() if len(g) > 1}
     for g, row in index.items():
-        if len(g) == 1:  # all in the BMP
-            unigram_rows[ord(g)] = row
-    keys = np.fromiter((gram_key(g) for g in multi), dtype=np.int64, count=len(multi))
+        if len(g) == 1:
+            unigram_rows[char_ids[g]] = row
+    assert unigram_rows[SPACE_ID] == 0, "the scorer reads a lone space as no n-gram"
+    keys = np.fromiter((gram_key([char_ids[ch] for ch in g]) for g in multi), dtype=np.int64, count=len(multi))
     rows = np.fromiter(multi.values(), dtype=np.int64, count=len(multi))
     return Profiles(
-        langs=langs, index=index, logp=logp, table=GramTable(keys, rows), unigram_rows=unigram_rows
+        langs=langs, index=index, logp=logp, table=GramTable(keys, rows), unigram_rows=unigram_rows,
+        char_ids=char_ids, codes=_code_table(char_ids),
     )
+
+
+def _code_table(char_ids: dict[str, int]) -> np.ndarray:
+    """Code point (BMP) -> id of its normalised form | that form's case | its script.
+
+    The line break reads as a space (langdetect's); a code point whose normal
+    form no profile holds gets :data:`~.features.UNKNOWN_ID`.
+    """
+    norm = tables.norm_table()
+    id_of = np.full(tables.BMP, UNKNOWN_ID, dtype=np.uint32)
+    for ch, i in char_ids.items():
+        id_of[ord(ch)] = i
+    codes = id_of[norm]
+    codes[tables.NEWLINE] = SPACE_ID
+    codes |= tables.upper_table()[norm].astype(np.uint32) * np.uint32(UPPER_BIT)
+    codes |= tables.script_table().astype(np.uint32) << np.uint32(SCRIPT_SHIFT)
+    return codes

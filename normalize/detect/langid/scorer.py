@@ -14,7 +14,12 @@ The steps mirror langdetect's ``Detector.append`` / ``cleaning_text`` /
    a document mixes lines of different scripts.
 3. Characters are normalised with langdetect's table, the n-grams of the
    whole text are built and looked up at once (:mod:`.features`), and their
-   rows of log-probabilities are summed per line.
+   rows of log-probabilities are summed per line. One look-up per character
+   (:attr:`~.profiles.Profiles.codes`) gives its script, its normalised form
+   as a small id, and whether that is upper case.
+4. A line already scored (the same text, cut the same way) is not scored
+   again: its sums are remembered (:mod:`.memo`). Pages share their chrome,
+   and reprints their paragraphs.
 
 Nothing is random, so the same text always gets the same numbers. Like
 langdetect, which reads only the first 10,000 characters, a long text can be
@@ -38,9 +43,11 @@ import numpy as np
 from langdetect.detector import Detector
 from langdetect.utils.ngram import NGram
 
+from normalize.detect import scripts
 from normalize.detect.langid import tables
-from normalize.detect.langid.features import SPACE, text_grams
-from normalize.detect.langid.profiles import load_profiles
+from normalize.detect.langid.features import UNKNOWN_ID, text_grams
+from normalize.detect.langid.memo import MEMO
+from normalize.detect.langid.profiles import ID_MASK, SCRIPT_SHIFT, UPPER_BIT, load_profiles
 
 _URL_RE = Detector.URL_RE
 _MAIL_RE = Detector.MAIL_RE
@@ -68,14 +75,33 @@ def prepare(text: str) -> np.ndarray:
     is left out: runs of spaces yield no n-grams anyway)."""
     if "://" in text:
         text = _URL_RE.sub(" ", text)
-    if "@" in text:  # only on the lines with an "@": the pattern backtracks at every letter
-        text = "\n".join(_MAIL_RE.sub(" ", line) if "@" in line else line for line in text.split("\n"))
+    if "@" in text:
+        text = _without_mail(text)
     cps = tables.codepoints(text)
-    # compose letter + accent (Vietnamese); looked for in the code points, since
-    # a regex scan of a whole article costs more than the array test
-    if ((cps >= 0x300) & (cps <= 0x323)).any() and _COMBINING_ACCENT.search(text):
+    # compose letter + accent (Vietnamese): looked for only in a text with a
+    # character past the Latin letters (the maximum is one cheap pass), and in
+    # the code points when the text is long (cheaper than a regex scan)
+    if (cps.size and cps.max() >= 0x300
+            and (len(text) < 1000 or ((cps >= 0x300) & (cps <= 0x323)).any())
+            and _COMBINING_ACCENT.search(text)):
         cps = tables.codepoints(NGram.normalize_vi(text))
     return cps
+
+
+def _without_mail(text: str) -> str:
+    """langdetect's e-mail pattern applied to the lines holding an "@" only: it
+    backtracks at every letter, and a page has an address on a line or two."""
+    out, pos = [], 0
+    at = text.find("@")
+    while at >= 0:
+        start = text.rfind("\n", pos, at) + 1 or pos
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        out += (text[pos:start], _MAIL_RE.sub(" ", text[start:end]))
+        pos = end
+        at = text.find("@", end)
+    out.append(text[pos:])
+    return "".join(out)
 
 
 @lru_cache(maxsize=1)
@@ -101,8 +127,19 @@ def _line_sums(logp: np.ndarray, rows: np.ndarray, bounds: np.ndarray) -> np.nda
         out[:] = counts @ logp
     elif rows.size:
         _csr_matvecs(n_lines, logp.shape[0], logp.shape[1], bounds, rows,
-                     np.ones(rows.size, dtype=np.float32), logp.ravel(), out.ravel())
+                     _ones(rows.size), logp.ravel(), out.ravel())
     return out
+
+
+_ONES = np.ones(0, dtype=np.float32)
+
+
+def _ones(n: int) -> np.ndarray:
+    """``n`` ones (the count of each n-gram), from a buffer kept between calls."""
+    global _ONES
+    if _ONES.size < n:
+        _ONES = np.ones(max(n, 2 * _ONES.size, 4096), dtype=np.float32)
+    return _ONES[:n]
 
 
 def line_caps(lengths: np.ndarray, budget: int) -> int | None:
@@ -157,6 +194,59 @@ def score_documents(texts: list[str], budget: int | None = None) -> list[LineSco
     return out
 
 
+class _Recall:
+    """The lines of a text met before (:data:`~.memo.MEMO`): their characters are
+    left out of the scoring, and their remembered sums put in its place."""
+
+    def __init__(self, text: str, lengths: np.ndarray | None, caps: np.ndarray | None) -> None:
+        # a line's key: its text, or its text and the characters read when it is cut
+        lines = text.split("\n")
+        if caps is not None:
+            lines = [line if n <= cap else (line, cap)
+                     for line, n, cap in zip(lines, lengths.tolist(), caps.tolist())]
+        self.keys = lines
+        self.found = MEMO.get(lines)
+        self.hit = [i for i, row in enumerate(self.found) if row is not None]
+
+    def keep(self, keep: np.ndarray | None, line_of: np.ndarray, breaks: np.ndarray) -> np.ndarray | None:
+        """``keep`` (characters to score, None: all) without those of the lines
+        found; their line breaks stay, so that every line keeps its place."""
+        if not self.hit:
+            return keep
+        skip = np.zeros(len(self.keys), dtype=bool)
+        skip[self.hit] = True
+        skip = skip[line_of]
+        skip[breaks] = False
+        np.logical_not(skip, out=skip)
+        return skip if keep is None else keep & skip
+
+    def fill(self, sums: np.ndarray) -> None:
+        """Put the remembered rows in ``sums`` and remember the new lines' (not
+        the empty lines: nothing to remember)."""
+        if self.hit:
+            sums[self.hit] = [self.found[i] for i in self.hit]
+        new = [i for i, row in enumerate(self.found) if row is None and self.keys[i]]
+        MEMO.put([self.keys[i] for i in new], sums[new])
+
+
+def codes_of(cps: np.ndarray, wide: bool) -> np.ndarray:
+    """:attr:`~.profiles.Profiles.codes` of each code point (``wide``: whether any
+    is beyond the BMP; those are looked up one by one, as langdetect leaves them:
+    unknown to the profiles, their own case, their script)."""
+    codes = load_profiles().codes
+    if not wide:
+        return np.take(codes, cps)
+    out = np.empty(cps.shape, dtype=np.uint32)
+    low = cps < tables.BMP
+    out[low] = codes[cps[low]]
+    script_id = {name: i for i, name in enumerate(tables.script_names())}
+    for i in np.flatnonzero(~low).tolist():
+        ch = chr(int(cps[i]))
+        out[i] = (UNKNOWN_ID | (UPPER_BIT if ch.isupper() else 0)
+                  | script_id.get(scripts.char_script(ch), 0) << SCRIPT_SHIFT)
+    return out
+
+
 def score_lines(text: str, budget: int | None = None, parts: list[int] | None = None) -> LineScores:
     """Score every line of ``text`` against every language of the profiles.
 
@@ -170,63 +260,86 @@ def score_lines(text: str, budget: int | None = None, parts: list[int] | None = 
     profiles = load_profiles()
     n_langs = profiles.n_langs
     cps = prepare(text)
-    wide = tables.beyond_bmp(cps)
+    codes = codes_of(cps, tables.beyond_bmp(cps))
     n_scripts = len(tables.script_names())
-    sids = tables.script_ids(cps, wide)
+    sids = codes >> SCRIPT_SHIFT
     multi = "\n" in text
     if multi:
-        line_of = np.cumsum(cps == tables.NEWLINE)
-        n_lines = int(line_of[-1]) + 1
+        breaks = np.flatnonzero(cps == tables.NEWLINE)
+        n_lines = breaks.size + 1
+        # a line break belongs to the line it opens
+        heads = np.empty(n_lines, dtype=np.intp)
+        heads[0] = 0
+        heads[1:] = breaks
+        line_of = np.zeros(cps.size, dtype=np.intp)
+        line_of[breaks] = 1
+        np.cumsum(line_of, out=line_of)
         scripts = np.bincount(line_of * n_scripts + sids, minlength=n_lines * n_scripts)
         scripts = scripts.reshape(n_lines, n_scripts)
     else:  # one line: the common case of a sentence or a paragraph
         n_lines = 1
-        line_of = np.zeros(cps.size, dtype=np.intp)
+        heads = np.zeros(1, dtype=np.intp)
+        line_of = breaks = None
         scripts = np.bincount(sids, minlength=n_scripts)[None, :]
     scripts[:, 0] = 0  # Common: not letters
+    letters = scripts.sum(axis=1)
     latin_letters = scripts[:, _latin_id()]
-    drop = latin_letters < LATIN_KEEP_RATIO * (scripts.sum(axis=1) - latin_letters)
+    drop = latin_letters < LATIN_KEEP_RATIO * (letters - latin_letters)
 
     keep = None
     if drop.any():
         # what langdetect's cleaning_text removes: the code points 'A'..'z'
-        keep = ~((cps >= 0x41) & (cps <= 0x7A) & drop[line_of])
-    scale = None
+        keep = (cps >= 0x41) & (cps <= 0x7A)
+        if multi:
+            keep &= drop[line_of]
+        np.logical_not(keep, out=keep)
+    scale = lengths = caps = None
     if budget is not None and len(text) > budget:
         # characters of each line; its line break (counted in it, at its head) aside
-        lengths = np.bincount(line_of, minlength=n_lines)
+        lengths = np.diff(heads, append=cps.size)
         lengths[1:] -= 1
         caps = _caps(lengths, budget, parts or [n_lines])
         if caps is not None:
-            line_start = np.concatenate(([0], np.flatnonzero(cps == tables.NEWLINE) + 1))
-            offset = np.arange(cps.size) - line_start[line_of]  # the line break: -1, kept
-            within = offset < caps[line_of]
+            if multi:
+                line_start = heads + 1
+                line_start[0] = 0
+                offset = np.arange(cps.size) - line_start[line_of]  # the line break: -1, kept
+                within = offset < caps[line_of]
+            else:
+                within = np.arange(cps.size) < caps[0]
             keep = within if keep is None else keep & within
             # a cut line's sums stand for the whole line: scaled up by its length
             # over the cap, so that in a block of lines (judge) a long paragraph
             # read in part still outweighs a short line next to it, as it would whole
             scale = np.maximum(lengths / caps, 1.0)
-    if keep is not None:
-        cps, line_of = cps[keep], line_of[keep]
-    norm = tables.normalise(cps, wide)
+    recall = None
     if multi:
-        norm[norm == tables.NEWLINE] = SPACE  # langdetect reads a line break as a space
-    rows = profiles.rows(text_grams(norm, wide), wide)  # (3, n_positions)
+        recall = _Recall(text, lengths, caps if scale is not None else None)
+        keep = recall.keep(keep, line_of, breaks)
+    if keep is not None:
+        codes = codes[keep]
+        if multi:  # where the (always kept) line breaks are now
+            breaks = np.cumsum(keep)[breaks] - 1
+    rows = profiles.rows(text_grams(codes & ID_MASK, (codes & UPPER_BIT) != 0))  # (3, n_positions)
     # an n-gram belongs to the line of its first character (position p of the
-    # padded text is character p - 1); read position-major, n-grams come in
-    # text order, so each line is one run
+    # padded text is character p - 1, and a line break reads as a space, so
+    # the n-grams starting on it are the next line's); read position-major,
+    # n-grams come in text order, so each line is one run
     rows = rows.T.ravel()
     known = rows > 0
-    bounds = np.zeros(n_lines + 1, dtype=np.int32)  # the index type of the n-gram rows
+    bounds = np.empty(n_lines + 1, dtype=np.int32)  # the index type of the n-gram rows
     if multi:
-        # the n-grams starting at padded position p belong to line_of[p - 1]
-        per_position = known.reshape(-1, 3).sum(axis=1)
-        padded_line = np.concatenate(([0], line_of, [n_lines - 1]))
-        np.cumsum(np.bincount(padded_line, weights=per_position, minlength=n_lines).astype(np.int32),
-                  out=bounds[1:])
+        # a line after the first opens at its line break, padded position
+        # break + 1: the known n-grams before it are those of positions <= break
+        before = np.cumsum(known)
+        bounds[0] = 0
+        bounds[1:-1] = before[3 * breaks + 2]
+        bounds[-1] = before[-1]
     else:
-        bounds[1] = int(known.sum())
+        bounds[0], bounds[1] = 0, np.count_nonzero(known)
     sums = _line_sums(profiles.logp, rows[known], bounds)
+    if recall is not None:
+        recall.fill(sums)
     if scale is not None:
         sums *= scale[:, None]
     return LineScores(loglik=sums[:, :n_langs], grams=sums[:, n_langs], scripts=scripts)

@@ -86,3 +86,13 @@ def dominant(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     others[:, jp_cols] = 0
     is_jp = (kana_n > 0) & (jp_n >= others.max(axis=1))
     return np.where(is_jp, len(tables.script_names()), best), np.where(is_jp, jp_n, best_n)
+
+
+def dominant_one(counts: np.ndarray) -> tuple[int, int]:
+    """:func:`dominant` of one row of counts, as plain integers."""
+    best = int(counts.argmax())
+    kana, jp_cols = _japanese_columns()
+    if not counts[kana].any():
+        return best, int(counts[best])
+    script, n = dominant(counts[None, :])
+    return int(script[0]), int(n[0])
