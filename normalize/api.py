@@ -26,6 +26,9 @@ def make_engine(settings: Settings):
     if settings.engine == "spark":
         from .engine.spark import SparkEngine
 
+        if settings.index:  # refused before any work is done, not after the first pass
+            raise RunError("--index (incremental dedup) is not supported with --engine spark; run it with --engine local")
+
         return SparkEngine(settings.spark_master, settings.workers)
     if settings.engine != "local":
         raise RunError(f"unknown engine {settings.engine!r} (local or spark)")

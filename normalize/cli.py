@@ -112,6 +112,8 @@ def run(inputs, outdir, config, quiet, verbose, debug, **flags) -> None:
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None)
 @click.option("--index", type=click.Path(dir_okay=False), default=None)
 @click.option("--output-format", type=click.Choice(["jsonl", "parquet"]), default=None)
+@click.option("--engine", type=click.Choice(["local", "spark"]), default=None, help="Execution engine [local].")
+@click.option("--spark-master", default=None, help="Spark master URL [local[*]].")
 @common
 @guarded
 def dedup(inputs, outdir, config, quiet, verbose, debug, **flags) -> None:

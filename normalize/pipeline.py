@@ -158,7 +158,9 @@ class Pipeline:
             passes = stages_for(self.command, self.settings, corpus_stage)
             stages = passes[-1]
 
-            clusterer = Clusterer(dedup_settings(self.settings), index_path=self.settings.index)
+            # an engine may bring its own clusterer (Spark runs the clustering as jobs)
+            make_clusterer = getattr(self.engine, "clusterer", Clusterer)
+            clusterer = make_clusterer(dedup_settings(self.settings), index_path=self.settings.index)
             texts = TextStore(tmp)
             spool = DocumentSpool(tmp, "pass2.pickle")
             names: list[Any] = []

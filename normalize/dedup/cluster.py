@@ -126,7 +126,7 @@ class Clusterer:
         return _Batch(self, text_of).run()
 
 
-class _Links:
+class Links:
     """Verified pairs as arrays, looked up by node (CSR): a few dozen bytes a link,
     where a dict of dicts would take hundreds."""
 
@@ -139,6 +139,72 @@ class _Links:
     def of(self, node: int) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = np.searchsorted(self.src, [node, node + 1])
         return self.dst[lo:hi], self.sim[lo:hi]
+
+
+
+def greedy_kept(order: np.ndarray, links: Links, kept_of: np.ndarray, sim_of: np.ndarray,
+                first_new: int = 0) -> None:
+    """The kept-copy choice (step 4), in place: nodes are visited in ``order``
+    (best first); an unassigned node with links becomes a kept copy and takes
+    every unassigned node it is itself verified against. Nodes below
+    ``first_new`` (index documents, already published) are never taken.
+
+    A node's fate depends only on the nodes of its own connected component and
+    their relative order, so the choice can be made component by component
+    (which is how the Spark engine spreads it over executors).
+    """
+    for u in order[np.isin(order, links.nodes)].tolist():
+        if kept_of[u] >= 0:
+            continue
+        kept_of[u], sim_of[u] = u, 1.0
+        vs, sims = links.of(u)
+        free = (kept_of[vs] < 0) & (vs >= first_new)
+        kept_of[vs[free]], sim_of[vs[free]] = u, sims[free]
+
+
+def member_entries(kept_text: Optional[str], kept_set: np.ndarray, members: list[tuple[str, str, np.ndarray, float]]
+                   ) -> list[dict]:
+    """The report of each member of one cluster, sorted by id.
+
+    members: (id, text, shingle set, similarity to the kept copy). Per member:
+    the similarity, the share of its shingles the kept copy has, and up to five
+    of its lines found in the kept copy (none when the kept copy's text is not
+    known: an index document keeps only its shingles). The lines of the kept
+    copy and of every member are keyed in one batch.
+    """
+    texts = ([kept_text] if kept_text is not None else []) + [m[1] for m in members]
+    lines = [t.splitlines() for t in texts]
+    keys = batch_keys([line for ls in lines for line in ls])
+    keyed, at = [], 0
+    for ls in lines:
+        keyed.append([points_text(keys.doc(at + i)) for i in range(len(ls))])
+        at += len(ls)
+    kept_keys = set(keyed.pop(0)) - {""} if kept_text is not None else set()
+    if kept_text is not None:
+        lines.pop(0)
+    out = []
+    for (member_id, _, mine, sim), ls, ks in zip(members, lines, keyed):
+        shared = [line.strip()[:_LINE_CAP] for line, key in zip(ls, ks) if key and key in kept_keys]
+        out.append({"id": member_id, "similarity": round(float(sim), 4), "kept": False,
+                    "shared_lines": shared[:_SHARED_LINES],
+                    "shared_fraction": round(overlap(mine, kept_set) / len(mine), 4) if len(mine) else 1.0})
+    return sorted(out, key=lambda r: r["id"])
+
+
+def cluster_entry(kept_id: str, others: list[dict], kept_from_index: bool, max_cluster_size: int
+                  ) -> tuple[dict, Optional[dict]]:
+    """One cluster's report (the kept copy leads the member list with similarity
+    1.0, so the list is the whole cluster; the others follow by id), and its
+    ``oversized`` note when it has more than ``max_cluster_size`` members."""
+    cid = cluster_id_for(kept_id)
+    size = 1 + len(others)
+    kept_entry = {"id": kept_id, "similarity": 1.0, "kept": True, "shared_lines": [], "shared_fraction": 1.0}
+    entry = {"id": cid, "size": size, "kept": kept_id, "kept_from_index": kept_from_index,
+             "members": [kept_entry] + others}
+    note = None
+    if size > max_cluster_size:
+        note = {"id": cid, "size": size, "kept": kept_id, "note": f"more than max_cluster_size={max_cluster_size} members"}
+    return entry, note
 
 
 class _Batch:
@@ -251,7 +317,7 @@ class _Batch:
                 out[np.searchsorted(nodes, sel)] = hash_band(cols, band)
         return out
 
-    def verify(self, pairs: np.ndarray) -> "_Links":
+    def verify(self, pairs: np.ndarray) -> "Links":
         src, dst, sims = array("q"), array("q"), array("d")
         for start in range(0, len(pairs), _CHUNK):
             chunk = pairs[start : start + _CHUNK]
@@ -262,20 +328,14 @@ class _Batch:
                     src.append(a)
                     dst.append(b)
                     sims.append(sim)
-        return _Links(np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64), np.array(sims))
+        return Links(np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64), np.array(sims))
 
-    def assign(self, order, rep, links: "_Links"):
+    def assign(self, order, rep, links: "Links"):
         """kept_of[node] = kept node (itself if kept); sim_of[node] = similarity to it."""
         total = self.m + self.n
         kept_of = np.full(total, -1, dtype=np.int64)
         sim_of = np.full(total, np.nan)
-        for u in order[np.isin(order, links.nodes)].tolist():  # documents with verified links
-            if rep[u] != u or kept_of[u] >= 0:
-                continue
-            kept_of[u], sim_of[u] = u, 1.0
-            vs, sims = links.of(u)
-            free = (kept_of[vs] < 0) & (vs >= self.m)
-            kept_of[vs[free]], sim_of[vs[free]] = u, sims[free]
+        greedy_kept(order, links, kept_of, sim_of, first_new=self.m)  # links join representatives only
         loners = np.flatnonzero((kept_of < 0) & (rep == np.arange(total)))
         kept_of[loners], sim_of[loners] = loners, 1.0
         # exact copies follow their representative: into its cluster, at its similarity
@@ -303,41 +363,20 @@ class _Batch:
                 assignments[k - self.m] = Assignment(cid, size, None, 1.0)
             for v in mem:
                 assignments[v - self.m] = Assignment(cid, size, kid, round(float(sim_of[v]), 4))
-            # The kept copy leads the member list (similarity 1.0), so the list is the
-            # whole cluster; the others follow by id.
-            kept_entry = {"id": kid, "similarity": 1.0, "kept": True, "shared_lines": [], "shared_fraction": 1.0}
-            others = sorted(self.member_reports(k, mem, sim_of), key=lambda r: r["id"])
-            entry = {"id": cid, "size": size, "kept": kid, "kept_from_index": k < self.m,
-                     "members": [kept_entry] + others}
+            entry, note = cluster_entry(kid, self.member_reports(k, mem, sim_of), k < self.m, self.s.max_cluster_size)
             clusters.append(entry)
-            if size > self.s.max_cluster_size:
-                oversized.append({"id": cid, "size": size, "kept": kid,
-                                  "note": f"more than max_cluster_size={self.s.max_cluster_size} members"})
+            if note:
+                oversized.append(note)
         clusters.sort(key=lambda c: c["id"])
         oversized.sort(key=lambda c: c["id"])
         return ClusterResult(assignments, clusters, oversized)
 
     def member_reports(self, kept: int, members: list[int], sim_of) -> list[dict]:
-        """Per member: similarity to the kept copy, the share of its shingles the kept
-        copy has, and up to five of its lines found in the kept copy. The lines of
-        the kept copy and of every member are keyed in one batch."""
-        texts = [self.text_of(v - self.m) for v in ([kept] if kept >= self.m else []) + members]
-        lines = [t.splitlines() for t in texts]
-        keys = batch_keys([line for ls in lines for line in ls])
-        keyed, at = [], 0
-        for ls in lines:
-            keyed.append([points_text(keys.doc(at + i)) for i in range(len(ls))])
-            at += len(ls)
-        # an index document's text is not kept, only its shingles: no shared lines then
-        kept_keys = set(keyed.pop(0)) - {""} if kept >= self.m else set()
-        out = []
-        for v, ls, ks in zip(members, lines, keyed):
-            mine, theirs = self.shingles(v), self.shingles(kept)
-            shared = [line.strip()[:_LINE_CAP] for line, key in zip(ls, ks) if key and key in kept_keys]
-            out.append({"id": self.node_id(v), "similarity": round(float(sim_of[v]), 4), "kept": False,
-                        "shared_lines": shared[:_SHARED_LINES],
-                        "shared_fraction": round(overlap(mine, theirs) / len(mine), 4) if len(mine) else 1.0})
-        return out
+        """See :func:`member_entries`; an index document's text is not kept, only its shingles."""
+        self.prefetch(members + [kept])
+        kept_text = self.text_of(kept - self.m) if kept >= self.m else None
+        rows = [(self.node_id(v), self.text_of(v - self.m), self.shingles(v), sim_of[v]) for v in members]
+        return member_entries(kept_text, self.shingles(kept), rows)
 
     def save(self, kept_of) -> None:
         """Append this batch to the index: signatures and bands block by block,
