@@ -25,7 +25,7 @@ from . import __version__
 from .detect.translation import revise
 from .document import Document
 from .engine.local import LocalEngine
-from .engine.spool import DocumentSpool, TextStore
+from .engine.spool import DocumentSpool, ShingleStore, TextStore
 from .errors import Rejection, RunError, StrictModeStop
 from .read.records import record_to_document
 from .settings import Settings
@@ -162,6 +162,7 @@ class Pipeline:
             make_clusterer = getattr(self.engine, "clusterer", Clusterer)
             clusterer = make_clusterer(dedup_settings(self.settings), index_path=self.settings.index)
             texts = TextStore(tmp)
+            shingles = ShingleStore(tmp)
             spool = DocumentSpool(tmp, "pass2.pickle")
             names: list[Any] = []
             for item in self.engine.map(stages, docs):
@@ -172,12 +173,13 @@ class Pipeline:
                 fingerprint = item.work.pop("fingerprint")
                 clusterer.add(item.id, fingerprint, length=len(item.text), n_artefacts=len(item.artefacts))
                 texts.append(item.text)
+                shingles.append(fingerprint.shingles)
                 names.append(item.work.pop("names", None))
                 item.work.clear()
                 spool.write(item)
             yield from self._drain()
 
-            result = clusterer.finish(texts.__getitem__)
+            result = clusterer.finish(texts.__getitem__, shingles_of=shingles.__getitem__)
             extra = self._name_variants(result, names) if self.command == "run" else {}
             for position, doc in enumerate(spool):
                 a = result.assignment(position)
@@ -193,6 +195,7 @@ class Pipeline:
             for cluster in result.clusters:
                 yield ("cluster", cluster)
             texts.close()
+            shingles.close()
             spool.remove()
 
     def _first_pass(self, docs: Iterator[Document], tmp: str):

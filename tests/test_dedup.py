@@ -380,6 +380,28 @@ def test_incremental_index_round_trip(tmp_path):
     assert r3.assignment(0).duplicate_of == "new/single"
 
 
+def test_fingerprint_shingle_sets_equal_those_made_from_the_text(tmp_path):
+    """The clusterer verifies with the sets the workers made and stored; they must
+    be the sets the text gives, layout included, whatever the batch holds."""
+    from normalize.dedup.shingles import layout
+    from normalize.engine.spool import ShingleStore
+
+    texts = [text(article(100 + k, 3 + k), f"Title {k}") for k in range(5)]
+    texts += ["東京は日本の首都です。\n大阪は大きな都市です。", "", "one two"]
+    store = ShingleStore(str(tmp_path))
+    for fp in fingerprint_texts(texts, SETTINGS):
+        store.append(fp.shingles)
+    store.append(None)
+    for i, t in enumerate(texts):
+        fresh = shingle_set(t, SETTINGS.word_ngram, SETTINGS.char_ngram, SETTINGS.seed)
+        back = store[i]
+        assert np.array_equal(np.asarray(back), np.asarray(fresh))
+        if len(fresh):
+            assert np.array_equal(layout(back), layout(fresh))
+    assert store[len(texts)] is None
+    store.close()
+
+
 def test_index_keeps_the_line_layout_of_shingle_sets(tmp_path):
     """Documents read back from the index are verified with the same line rule
     as new ones, so they must come back with the layout of their shingles."""

@@ -27,16 +27,18 @@ input order or on how many workers fingerprinted the batch.
 """
 from __future__ import annotations
 
+import re
 from array import array
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Optional
 
 import numpy as np
 import xxhash
 
+from ..normalise import match_key
 from .fingerprint import Fingerprint
 from .index import DedupIndex
-from .key import batch_keys, points_text
 from .lsh import all_band_hashes, candidate_pairs, hash_band
 from .settings import DedupSettings
 from .shingles import shingle_set, shingle_sets
@@ -122,8 +124,12 @@ class Clusterer:
 
     # -- finish -------------------------------------------------------------
 
-    def finish(self, text_of: Callable[[int], str]) -> ClusterResult:
-        return _Batch(self, text_of).run()
+    def finish(self, text_of: Callable[[int], str],
+               shingles_of: Optional[Callable[[int], Optional[np.ndarray]]] = None) -> ClusterResult:
+        """Cluster everything added. ``text_of(position)`` gives a document's
+        cleaned text; ``shingles_of(position)``, if given, its shingle set as the
+        fingerprint made it (else, or when it gives None, the text is shingled)."""
+        return _Batch(self, text_of, shingles_of).run()
 
 
 class Links:
@@ -162,6 +168,17 @@ def greedy_kept(order: np.ndarray, links: Links, kept_of: np.ndarray, sim_of: np
         kept_of[vs[free]], sim_of[vs[free]] = u, sims[free]
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=1 << 15)
+def _line_key(line: str) -> str:
+    """A line as the shared-lines report compares it: NFKC, casefold, words only,
+    so typographic variants of one line (quotes, dashes, spacing) match. Cached:
+    a kept copy's lines are looked up once per member, and chrome recurs."""
+    return _NOT_WORD.sub(" ", match_key(line)).strip()
+
+
 def member_entries(kept_text: Optional[str], kept_set: np.ndarray, members: list[tuple[str, str, np.ndarray, float]]
                    ) -> list[dict]:
     """The report of each member of one cluster, sorted by id.
@@ -169,19 +186,11 @@ def member_entries(kept_text: Optional[str], kept_set: np.ndarray, members: list
     members: (id, text, shingle set, similarity to the kept copy). Per member:
     the similarity, the share of its shingles the kept copy has, and up to five
     of its lines found in the kept copy (none when the kept copy's text is not
-    known: an index document keeps only its shingles). The lines of the kept
-    copy and of every member are keyed in one batch.
+    known: an index document keeps only its shingles).
     """
-    texts = ([kept_text] if kept_text is not None else []) + [m[1] for m in members]
-    lines = [t.splitlines() for t in texts]
-    keys = batch_keys([line for ls in lines for line in ls])
-    keyed, at = [], 0
-    for ls in lines:
-        keyed.append([points_text(keys.doc(at + i)) for i in range(len(ls))])
-        at += len(ls)
-    kept_keys = set(keyed.pop(0)) - {""} if kept_text is not None else set()
-    if kept_text is not None:
-        lines.pop(0)
+    kept_keys = {k for k in map(_line_key, kept_text.splitlines()) if k} if kept_text is not None else set()
+    lines = [m[1].splitlines() for m in members]
+    keyed = [[_line_key(line) for line in ls] for ls in lines]
     out = []
     for (member_id, _, mine, sim), ls, ks in zip(members, lines, keyed):
         shared = [line.strip()[:_LINE_CAP] for line, key in zip(ls, ks) if key and key in kept_keys]
@@ -210,10 +219,11 @@ def cluster_entry(kept_id: str, others: list[dict], kept_from_index: bool, max_c
 class _Batch:
     """One ``finish``: old documents (from the index) are nodes 0..M-1, new ones M.."""
 
-    def __init__(self, clusterer: Clusterer, text_of: Callable[[int], str]):
+    def __init__(self, clusterer: Clusterer, text_of: Callable[[int], str], shingles_of=None):
         self.c = clusterer
         self.s = clusterer.settings
         self.text_of = text_of
+        self.shingles_of = shingles_of
         self.segments = clusterer.index.segments if clusterer.index else []
         self.old_ids = [i for seg in self.segments for i in seg.ids]
         self.m = len(self.old_ids)
@@ -239,6 +249,10 @@ class _Batch:
     def prefetch(self, nodes) -> None:
         """Read and shingle the missing new documents among ``nodes`` as one batch."""
         missing = sorted({int(v) for v in nodes if v >= self.m and v not in self._sets})
+        if self.shingles_of is not None:  # sets the workers made: read, not recomputed
+            stored = [(v, self.shingles_of(v - self.m)) for v in missing]
+            self._sets.update((v, got) for v, got in stored if got is not None)
+            missing = [v for v, got in stored if got is None]
         for start in range(0, len(missing), 256):
             part = missing[start : start + 256]
             sets = shingle_sets([self.text_of(v - self.m) for v in part],
@@ -254,6 +268,9 @@ class _Batch:
         raise IndexError(node)
 
     def new_set(self, pos: int) -> np.ndarray:
+        got = self.shingles_of(pos) if self.shingles_of is not None else None
+        if got is not None:
+            return got
         return shingle_set(self.text_of(pos), self.s.word_ngram, self.s.char_ngram, self.s.seed)
 
     def priority(self) -> np.ndarray:
@@ -386,8 +403,13 @@ class _Batch:
 
         def shingle_chunks():
             for start in range(0, self.n, 256):
-                texts = [self.text_of(p) for p in range(start, min(self.n, start + 256))]
-                yield shingle_sets(texts, s.word_ngram, s.char_ngram, s.seed)
+                positions = range(start, min(self.n, start + 256))
+                if self.shingles_of is not None:
+                    stored = [self.shingles_of(p) for p in positions]
+                    if all(got is not None for got in stored):
+                        yield stored
+                        continue
+                yield shingle_sets([self.text_of(p) for p in positions], s.word_ngram, s.char_ngram, s.seed)
 
         kept = [bool(kept_of[v] == v) for v in range(self.m, self.m + self.n)]
         self.c.index.append(self.c.ids, np.array(self.c._exact, dtype=np.uint64), blocks,

@@ -13,23 +13,27 @@ one-document stage call and ``batch``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
 from .key import batch_keys, exact_hash_points
 from .minhash import affine32_signature, oph_batch
 from .settings import DedupSettings
-from .shingles import batch_shingles, to_set
+from .shingles import batch_shingles_lines, sets_with_lines, to_set
 
 
 @dataclass
 class Fingerprint:
     """exact: xxh3-64 of the normalised key; signature: MinHash (num_perm uint32);
-    n_shingles: distinct shingles in the document (0 for an empty key)."""
+    n_shingles: distinct shingles in the document (0 for an empty key);
+    shingles: the shingle set verification compares (a ``ShingleSet``), made here
+    in the worker so the main process need not shingle candidates again."""
 
     exact: int
     signature: np.ndarray
     n_shingles: int
+    shingles: Optional[np.ndarray] = None
 
 
 def fingerprint_texts(texts: list[str], settings: DedupSettings) -> list[Fingerprint]:
@@ -37,8 +41,9 @@ def fingerprint_texts(texts: list[str], settings: DedupSettings) -> list[Fingerp
     if not texts:
         return []
     keys = batch_keys(list(texts))
-    hashes, owner = batch_shingles(keys, settings.word_ngram, settings.char_ngram, settings.seed)
+    hashes, owner, lines = batch_shingles_lines(keys, settings.word_ngram, settings.char_ngram, settings.seed)
     n = len(texts)
+    sets = sets_with_lines(hashes, owner, lines, n)
     if settings.scheme == "oph":
         sigs, counts = oph_batch(hashes, owner, n, settings.num_perm, settings.seed)
     else:
@@ -49,7 +54,8 @@ def fingerprint_texts(texts: list[str], settings: DedupSettings) -> list[Fingerp
             h = hashes[bounds[i] : bounds[i + 1]]
             sigs[i] = affine32_signature((h >> np.uint64(32)).astype(np.uint32), settings.num_perm, settings.seed)
             counts[i] = len(to_set(h))
-    return [Fingerprint(exact=exact_hash_points(keys.doc(i)), signature=sigs[i].copy(), n_shingles=int(counts[i]))
+    return [Fingerprint(exact=exact_hash_points(keys.doc(i)), signature=sigs[i].copy(), n_shingles=int(counts[i]),
+                        shingles=sets[i])
             for i in range(n)]
 
 

@@ -305,7 +305,7 @@ def layout(shingles: np.ndarray) -> np.ndarray | None:
     return lines if lines is not None and len(lines) == len(shingles) else None
 
 
-def _sets_with_lines(hashes: np.ndarray, owners: np.ndarray, lines: np.ndarray,
+def sets_with_lines(hashes: np.ndarray, owners: np.ndarray, lines: np.ndarray,
                      n_docs: int) -> list[ShingleSet]:
     """Per document: distinct 32-bit shingles (sorted) and the line of each one's
     first occurrence. One sort for the whole batch."""
@@ -341,4 +341,4 @@ def shingle_sets(texts: list[str], word_n: int, char_n: int, seed: int = 1) -> l
     if not texts:
         return []
     hashes, owner, lines = batch_shingles_lines(batch_keys(texts), word_n, char_n, seed)
-    return _sets_with_lines(hashes, owner, lines, len(texts))
+    return sets_with_lines(hashes, owner, lines, len(texts))

@@ -273,7 +273,8 @@ class SparkClusterer:
     def __len__(self) -> int:
         return self.n
 
-    def finish(self, text_of: Callable[[int], str]) -> ClusterResult:
+    def finish(self, text_of: Callable[[int], str], shingles_of=None) -> ClusterResult:
+        # shingles_of is not used: executors shingle the staged texts where they are
         try:
             if self.n == 0:
                 return ClusterResult({})

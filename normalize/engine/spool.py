@@ -2,9 +2,10 @@
 
 The corpus-level passes (lines that recur across stories, near-duplicate
 clusters) need to see every document before any can be written. Documents wait
-in a :class:`DocumentSpool` on disk between passes, and the cleaned texts in a
-:class:`TextStore` that the clusterer reads back by position to verify a
-candidate pair.
+in a :class:`DocumentSpool` on disk between passes, the cleaned texts in a
+:class:`TextStore`, and the shingle sets the workers made in a
+:class:`ShingleStore`: the clusterer reads them back by position to verify a
+candidate pair and to report what copies share.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import os
 import pickle
 from array import array
 from typing import IO, Iterator
+
+import numpy as np
 
 from ..document import Document
 
@@ -69,6 +72,58 @@ class TextStore:
         start, end = self._offsets[position], self._offsets[position + 1]
         self._read.seek(start)
         return self._read.read(end - start).decode("utf-8", "surrogatepass")
+
+    def close(self) -> None:
+        self._write.close()
+        if self._read is not None:
+            self._read.close()
+
+
+class ShingleStore:
+    """Append-only shingle sets on disk (32-bit hashes and the line of each),
+    read back by position as the ``ShingleSet`` that was stored."""
+
+    def __init__(self, directory: str, name: str = "shingles.bin"):
+        self.path = os.path.join(directory, name)
+        self._write = open(self.path, "wb")
+        self._read: IO[bytes] | None = None
+        self._offsets = array("q", [0])  # in shingles
+        self._missing: set[int] = set()
+
+    def append(self, shingles: np.ndarray | None) -> int:
+        """Store a set; None (not known) is stored as such and read back as None."""
+        from ..dedup.shingles import layout
+
+        if shingles is None:
+            self._missing.add(len(self._offsets) - 1)
+            shingles = np.empty(0, dtype=np.uint32)
+        hashes = np.asarray(shingles, dtype="<u4")
+        lines = layout(shingles)
+        if lines is None:
+            lines = np.full(len(hashes), -1, dtype="<i4")
+        self._write.write(hashes.tobytes())
+        self._write.write(np.asarray(lines, dtype="<i4").tobytes())
+        self._offsets.append(self._offsets[-1] + len(hashes))
+        return len(self._offsets) - 2
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, position: int) -> np.ndarray | None:
+        from ..dedup.shingles import ShingleSet
+
+        if position in self._missing:
+            return None
+        if self._read is None:
+            self._write.flush()
+            self._read = open(self.path, "rb")
+        start, end = self._offsets[position], self._offsets[position + 1]
+        n = end - start
+        self._read.seek(8 * start)  # each shingle: 4 bytes of hash, 4 of line
+        data = self._read.read(8 * n)
+        hashes = np.frombuffer(data, dtype="<u4", count=n).astype(np.uint32)
+        lines = np.frombuffer(data, dtype="<i4", offset=4 * n, count=n).astype(np.int32)
+        return hashes if n and lines[0] < 0 else ShingleSet(hashes, lines)
 
     def close(self) -> None:
         self._write.close()
