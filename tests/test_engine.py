@@ -54,3 +54,22 @@ def test_a_failing_batch_falls_back_to_documents_one_by_one():
     out = list(LocalEngine(1).map([BatchLength()], docs(["ok", "BAD", "fine"])))
     assert [d.work["length"] for d in out] == [2, 3, 4]
     assert not any(d.work["batched"] for d in out)  # the whole batch went the slow, safe way
+
+
+def test_documents_pickle_with_every_field():
+    """Documents cross to workers and spools as pickles (with a compact reduce):
+    every field, transient work included, must come back equal."""
+    import pickle
+
+    from normalize.document import Artefact, Document, Removal, Source
+
+    doc = Document(id="d", text="kept line", source=Source("f.jsonl", 7), fields={"url": "https://x"},
+                   encoding="cp1251", lines=["nav", "kept line"], removed=[Removal(1, "nav", "nav")],
+                   lang="en", lang_score=0.9, lang_top=[("en", 0.9)],
+                   artefacts=[Artefact("wire-marker", 2, "(local time)")], cluster_id="dup-1",
+                   cluster_size=2, duplicate_of="e", similarity=0.8)
+    doc.original = "nav\nkept line"
+    doc.work["names"] = ["Kim Jong UN"]
+    back = pickle.loads(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == doc and back.work == doc.work and back.original == "nav\nkept line"
+    assert isinstance(back.removed[0], Removal) and isinstance(back.source, Source)
