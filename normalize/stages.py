@@ -35,7 +35,10 @@ class SummariseLines:
     def __call__(self, doc: Document) -> Document:
         from .strip import CorpusRepeats
 
-        doc.work["corpus_summary"] = CorpusRepeats.summarise(doc)
+        summary = CorpusRepeats.summarise(doc)
+        doc.work["corpus_summary"] = summary
+        # the second pass's chrome stage needs the prose hashes again: keep them
+        doc.work["corpus_prose"] = summary.prose
         return doc
 
 

@@ -644,7 +644,7 @@ class NameVariants:
     def _judge(record: dict, votes: "Votes", mentions: Counter, corpus: bool) -> Optional[Artefact]:
         """The artefact for a document spelling a name as ``record["text"]``, if any."""
         text = record["text"]
-        majority = min(votes.forms, key=lambda f: preference(f, votes.forms[f], mentions[f]))
+        majority = votes.majority(mentions)
         if text == majority:
             return None
         how = difference(text, majority)
@@ -669,7 +669,16 @@ class Votes:
 
     forms: Counter = field(default_factory=Counter)
     docs: int = 0
+    _majority: Optional[str] = field(default=None, repr=False, compare=False)
 
     def add(self, texts: set) -> None:
         self.forms.update(texts)
         self.docs += 1
+        self._majority = None
+
+    def majority(self, mentions: Counter) -> str:
+        """The preferred spelling; worked out once, since every document that
+        mentions the name asks (``mentions`` is the same for all of them)."""
+        if self._majority is None:
+            self._majority = min(self.forms, key=lambda f: preference(f, self.forms[f], mentions[f]))
+        return self._majority

@@ -207,8 +207,8 @@ class StripCorpusRepeats:
             if home is None:
                 continue
             if home:
-                if prose is None:
-                    prose = set(CorpusRepeats.summarise(doc).prose)
+                if prose is None:  # the first pass left it in work; else work it out
+                    prose = set(doc.work.get("corpus_prose") or CorpusRepeats.summarise(doc).prose)
                 if _same_prose(prose, home):
                     continue
             removed[i] = "corpus-repeat"
