@@ -148,6 +148,7 @@ class Pipeline:
 
     def _clustered(self, docs: Iterator[Document]) -> Iterator[Event]:
         from .dedup import Clusterer
+        from .detect.names import compact_records
 
         with tempfile.TemporaryDirectory(prefix="normalize-") as tmp:
             if self.command == "run":
@@ -174,7 +175,8 @@ class Pipeline:
                 clusterer.add(item.id, fingerprint, length=len(item.text), n_artefacts=len(item.artefacts))
                 texts.append(item.text)
                 shingles.append(fingerprint.shingles)
-                names.append(item.work.pop("names", None))
+                # held until the clusters are known: compact tuples, spellings interned
+                names.append(compact_records(item.work.pop("names", None)) if self.command == "run" else None)
                 item.work.clear()
                 spool.write(item)
             yield from self._drain()

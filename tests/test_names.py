@@ -231,8 +231,8 @@ def test_name_variants_are_deterministic_and_accept_pairs():
 def test_stage_hands_mentions_to_the_cluster_stage(seed_texts):
     text = next(t for s, t in seed_texts.items() if s.startswith("004"))
     found = mentions(text)
-    assert {"Kim Jong-un", "Kim Yo-jong", "Sergei Shoigu"} <= {m["text"] for m in found}
-    assert all(set(m) >= {"text", "line", "key", "flagged"} for m in found)
+    assert {"Kim Jong-un", "Kim Yo-jong", "Sergei Shoigu"} <= {m.text for m in found}
+    assert all(m.key and m.line > 0 and isinstance(m.flagged, bool) for m in found)
 
 
 # -- the tables --------------------------------------------------------------

@@ -30,6 +30,7 @@ form and the others are flagged against it.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections import Counter, defaultdict
 from itertools import compress, filterfalse, repeat
@@ -567,11 +568,32 @@ def warm() -> None:
     word_list("names_acronyms.txt")
 
 
-def mention_records(mentions: list[Mention], flagged: set, removed: set) -> list[dict]:
+class NameRecord(NamedTuple):
+    """What the cluster-level stage needs of one mention: a plain tuple, since
+    every document's mentions are held until the clusters are known."""
+
+    text: str
+    line: int
+    key: str
+    flagged: bool = False  # already flagged by the per-document checks
+
+
+def mention_records(mentions: list[Mention], flagged: set, removed: set) -> list[NameRecord]:
     """What the cluster-level stage needs of a document's mentions (plain, picklable)."""
-    return [{"text": m.text, "line": m.line, "key": m.key,
-             "flagged": (m.line, m.text) in flagged, "removed": m.line in removed}
-            for m in mentions]
+    return [NameRecord(m.text, m.line, m.key, (m.line, m.text) in flagged) for m in mentions]
+
+
+def compact_records(records) -> tuple[NameRecord, ...]:
+    """A document's mention records as held until clustering ends: one tuple each,
+    the spellings interned (a name recurs across thousands of documents)."""
+    out = []
+    for r in records or ():
+        if isinstance(r, dict):
+            r = NameRecord(r["text"], r["line"], r.get("key") or name_key(r["text"]), bool(r.get("flagged")))
+        elif not isinstance(r, NameRecord):  # a (text, line) pair
+            r = NameRecord(r[0], r[1], name_key(r[0]), False)
+        out.append(NameRecord(sys.intern(r.text), r.line, sys.intern(r.key), r.flagged))
+    return tuple(out)
 
 
 # -- across documents --------------------------------------------------------
@@ -590,18 +612,13 @@ class NameVariants:
     """
 
     def __init__(self) -> None:
-        self._docs: list[tuple[int, Optional[str], list[dict]]] = []
+        self._docs: list[tuple[int, Optional[str], tuple[NameRecord, ...]]] = []
         self.weight = settings()["names.cluster.weight"]
 
     def add(self, position: int, cluster_id: Optional[str], names) -> None:
-        records = []
-        for n in names or ():
-            if isinstance(n, dict):
-                records.append(n)
-            else:  # (text, line) pairs
-                text, line = n[0], n[1]
-                records.append({"text": text, "line": line, "key": name_key(text), "flagged": False})
-        self._docs.append((position, cluster_id, records))
+        """``names``: a document's :class:`NameRecord` list (dicts with the same
+        keys, or (text, line) pairs, also do)."""
+        self._docs.append((position, cluster_id, compact_records(names)))
 
     def finish(self) -> dict[int, list[Artefact]]:
         """Position -> name-variant artefacts for the documents added."""
@@ -612,8 +629,8 @@ class NameVariants:
         for _, cid, records in self._docs:
             forms: dict[str, set] = defaultdict(set)
             for r in records:
-                forms[r["key"]].add(r["text"])
-                mentions[r["key"]][r["text"]] += 1
+                forms[r.key].add(r.text)
+                mentions[r.key][r.text] += 1
             for key, texts in forms.items():
                 corpus[key].add(texts)
                 if cid is not None and cluster_sizes[cid] > 1:
@@ -623,9 +640,9 @@ class NameVariants:
         for position, cid, records in self._docs:
             found: list[Artefact] = []
             seen = set()
-            for r in sorted(records, key=lambda r: (r["line"], r["text"])):
-                key, text = r["key"], r["text"]
-                if r.get("flagged") or (key, text) in seen:
+            for r in sorted(records, key=lambda r: (r.line, r.text)):
+                key, text = r.key, r.text
+                if r.flagged or (key, text) in seen:
                     continue
                 seen.add((key, text))
                 artefact = None
@@ -641,9 +658,9 @@ class NameVariants:
         return out
 
     @staticmethod
-    def _judge(record: dict, votes: "Votes", mentions: Counter, corpus: bool) -> Optional[Artefact]:
-        """The artefact for a document spelling a name as ``record["text"]``, if any."""
-        text = record["text"]
+    def _judge(record: NameRecord, votes: "Votes", mentions: Counter, corpus: bool) -> Optional[Artefact]:
+        """The artefact for a document spelling a name as ``record.text``, if any."""
+        text = record.text
         majority = votes.majority(mentions)
         if text == majority:
             return None
@@ -658,7 +675,7 @@ class NameVariants:
         scope = "across the corpus" if corpus else "in this cluster"
         source = pointed_language(text, majority) if how == "transliteration" else None
         tag = f" (source: {source})" if source else ""
-        return Artefact(KIND, record["line"],
+        return Artefact(KIND, record.line,
                         f'"{text}": {how} variant of "{majority}", used by {theirs} of the {votes.docs} '
                         f"documents {scope} that mention the name{tag}")
 
