@@ -86,7 +86,7 @@ def test_ids_never_become_paths(tmp_path):
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_leaves_no_partial_file_and_says_so(tmp_path, signum):
-    src = write_jsonl(tmp_path / "big.jsonl", corpus(6000))
+    src = write_jsonl(tmp_path / "big.jsonl", corpus(20000))
     out = tmp_path / "out"
     proc = subprocess.Popen(
         [sys.executable, "-m", "normalize", "run", str(src), "-o", str(out), "--workers", "2"],
@@ -145,7 +145,7 @@ def test_an_unreadable_file_is_a_run_error(tmp_path, monkeypatch):
 
 
 def test_a_killed_worker_fails_the_run_cleanly(tmp_path):
-    src = write_jsonl(tmp_path / "big.jsonl", corpus(6000))
+    src = write_jsonl(tmp_path / "big.jsonl", corpus(20000))
     out = tmp_path / "out"
     proc = subprocess.Popen(
         [sys.executable, "-m", "normalize", "run", str(src), "-o", str(out), "--workers", "2"],
