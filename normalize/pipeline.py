@@ -26,7 +26,7 @@ from .detect.translation import revise
 from .document import Document
 from .engine.local import LocalEngine
 from .engine.spool import DocumentSpool, ShingleStore, TextStore
-from .errors import Rejection, RunError, StrictModeStop
+from .errors import Rejection, StrictModeStop
 from .read.records import record_to_document
 from .settings import Settings
 from .stages import dedup_settings, run_first_pass, stages_for
@@ -159,11 +159,13 @@ class Pipeline:
             passes = stages_for(self.command, self.settings, corpus_stage)
             stages = passes[-1]
 
-            # an engine may bring its own clusterer (Spark runs the clustering as jobs)
-            make_clusterer = getattr(self.engine, "clusterer", Clusterer)
-            clusterer = make_clusterer(dedup_settings(self.settings), index_path=self.settings.index)
+            # an engine may bring its own clusterer (Spark runs the clustering as jobs,
+            # shingling the texts where they are); the local one verifies with the
+            # shingle sets the workers made, kept on disk until then
+            own_clusterer = getattr(self.engine, "clusterer", None)
+            clusterer = (own_clusterer or Clusterer)(dedup_settings(self.settings), index_path=self.settings.index)
             texts = TextStore(tmp)
-            shingles = ShingleStore(tmp)
+            shingles = ShingleStore(tmp) if own_clusterer is None else None
             spool = DocumentSpool(tmp, "pass2.pickle")
             names: list[Any] = []
             for item in self.engine.map(stages, docs):
@@ -174,14 +176,15 @@ class Pipeline:
                 fingerprint = item.work.pop("fingerprint")
                 clusterer.add(item.id, fingerprint, length=len(item.text), n_artefacts=len(item.artefacts))
                 texts.append(item.text)
-                shingles.append(fingerprint.shingles)
+                if shingles is not None:
+                    shingles.append(fingerprint.shingles)
                 # held until the clusters are known: compact tuples, spellings interned
                 names.append(compact_records(item.work.pop("names", None)) if self.command == "run" else None)
                 item.work.clear()
                 spool.write(item)
             yield from self._drain()
 
-            result = clusterer.finish(texts.__getitem__, shingles_of=shingles.__getitem__)
+            result = clusterer.finish(texts.__getitem__, shingles_of=shingles.__getitem__ if shingles is not None else None)
             extra = self._name_variants(result, names) if self.command == "run" else {}
             for position, doc in enumerate(spool):
                 a = result.assignment(position)
@@ -197,7 +200,8 @@ class Pipeline:
             for cluster in result.clusters:
                 yield ("cluster", cluster)
             texts.close()
-            shingles.close()
+            if shingles is not None:
+                shingles.close()
             spool.remove()
 
     def _first_pass(self, docs: Iterator[Document], tmp: str):

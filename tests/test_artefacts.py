@@ -14,7 +14,6 @@ from normalize.detect.artefacts import (
     FindArtefacts,
     LanguageSwitcher,
     Page,
-    ScriptResidue,
     clear_line_caches,
     find_artefacts,
     wire_rules,

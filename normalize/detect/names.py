@@ -585,7 +585,10 @@ def mention_records(mentions: list[Mention], flagged: set, removed: set) -> list
 
 def compact_records(records) -> tuple[NameRecord, ...]:
     """A document's mention records as held until clustering ends: one tuple each,
-    the spellings interned (a name recurs across thousands of documents)."""
+    the spellings interned (a name recurs across thousands of documents). A tuple
+    is what this returns, so it is taken as compact already."""
+    if isinstance(records, tuple):
+        return records
     out = []
     for r in records or ():
         if isinstance(r, dict):

@@ -293,22 +293,23 @@ def all_stopwords() -> frozenset[str]:
     return frozenset().union(*stopwords().values())
 
 
-@lru_cache(maxsize=1)
-def date_words() -> frozenset[str]:
-    words = set()
-    for raw in _DATA.joinpath("months.txt").read_text("utf-8").splitlines():
+def _words_of(filename: str) -> frozenset[str]:
+    """Every word of a data file's non-comment lines."""
+    words: set[str] = set()
+    for raw in _DATA.joinpath(filename).read_text("utf-8").splitlines():
         if not raw.startswith("#"):
             words.update(raw.split())
     return frozenset(words)
 
 
 @lru_cache(maxsize=1)
+def date_words() -> frozenset[str]:
+    return _words_of("months.txt")
+
+
+@lru_cache(maxsize=1)
 def language_names() -> frozenset[str]:
-    names = set()
-    for raw in _DATA.joinpath("languages.txt").read_text("utf-8").splitlines():
-        if not raw.startswith("#"):
-            names.update(raw.split())
-    return frozenset(names)
+    return _words_of("languages.txt")
 
 
 _SWITCHER_SPLIT = re.compile(r"[\s|/·,•]+")
