@@ -209,6 +209,27 @@ def test_partial_copy_with_most_of_the_words_needs_no_line_evidence():
     assert similarity(sp, sf, strict) is None
 
 
+def test_a_short_cut_under_the_same_headline_is_a_copy_but_the_bare_paragraphs_are_not():
+    paras = article(131, 8)
+    head = "Storm closes the harbour for a week"
+    full = text(paras, head)
+    cut = text(paras[:3], head.upper() + " | Update")  # a short cut, retitled
+    bare = text(paras[:3])  # the same paragraphs without the headline
+    other = text(paras[:3], "Fishermen count the cost of the closure")
+    sf, sc, sb, so = (shingle_set(x, 3, 4) for x in (full, cut, bare, other))
+    from normalize.dedup.verify import members
+
+    carried = line_share(sf.lines, members(np.asarray(sf), np.asarray(sc)))
+    # fewer lines than a cut needs, more than the same headline asks for
+    assert SETTINGS.headline_line_share <= carried < SETTINGS.min_line_share
+    assert len(np.intersect1d(sc, sf)) / len(sf) >= SETTINGS.min_word_share
+    assert similarity(sc, sf, SETTINGS) is not None
+    assert similarity(sb, sf, SETTINGS) is None
+    assert similarity(so, sf, SETTINGS) is None
+    # a first line too long for a headline is not one
+    assert similarity(sc, sf, DedupSettings(headline_max_shingles=5)) is None
+
+
 # -- MinHash and LSH against datasketch ---------------------------------------
 
 
@@ -443,7 +464,8 @@ def test_neardup_dev_quality(bench_dir):
     texts = [clean(r["text"]) for r in records]
     pred, _ = ours([r["id"] for r in records], texts, DedupSettings())
     s = score(truth, pred)
-    # Measured: P 0.987, R 0.967, F1 0.977 (P 0.970, R 0.981 before partial copies were
-    # judged on lines). Most wrong pairs left are "same-site trap" pages holding the
-    # first paragraphs of a short bench story, and identical texts the truth splits.
-    assert s["f1"] >= 0.96 and s["precision"] >= 0.975
+    # Measured: P 0.985, R 0.995, F1 0.990 (P 0.987, R 0.967 before a shared headline
+    # eased the line share; P 0.970, R 0.981 before partial copies were judged on
+    # lines). Most wrong pairs left are "same-site trap" pages holding the first
+    # paragraphs of a short bench story, and identical texts the truth splits.
+    assert s["f1"] >= 0.98 and s["precision"] >= 0.975

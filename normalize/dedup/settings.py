@@ -59,7 +59,10 @@ class DedupSettings:
                       (see :mod:`.verify`): at least ``min_line_share`` of B's lines
                       and ``min_word_share`` of its shingles, or
                       ``word_share_alone`` of its shingles; and it must have
-                      ``min_containment_shingles`` shingles.
+                      ``min_containment_shingles`` shingles. When both open with
+                      the same headline (a first line of at most
+                      ``headline_max_shingles`` shingles, about 20 words), the
+                      line share asked is ``headline_line_share`` instead.
     min_size_ratio:   for sets without line layout (read from an index): the share
                       of B's shingles a contained A must have.
     lsh_threshold:    the Jaccard level the banding is tuned for; lower than
@@ -96,6 +99,8 @@ class DedupSettings:
     min_line_share: float = 0.45
     min_word_share: float = 0.3
     word_share_alone: float = 0.65
+    headline_line_share: float = 0.3
+    headline_max_shingles: int = 18
     lsh_threshold: float = 0.3
     num_perm: int = 128
     word_ngram: int = 3
