@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import signal
 import sys
 from typing import Any, Callable, Optional
@@ -52,6 +53,8 @@ def guarded(func: Callable) -> Callable:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         debug = kwargs.get("debug", False)
+        global _handler_pid
+        _handler_pid = os.getpid()
         previous = signal.signal(signal.SIGTERM, _terminate)
         try:
             return func(*args, **kwargs)
@@ -74,7 +77,15 @@ def guarded(func: Callable) -> Callable:
     return wrapper
 
 
+_handler_pid = 0
+
+
 def _terminate(signum: int, frame: Any) -> None:
+    # A worker forked a moment ago, before its initializer reset the handler,
+    # inherits this one; when the pool is torn down it must die quietly, as
+    # SIGTERM's default would, not print a KeyboardInterrupt traceback.
+    if os.getpid() != _handler_pid:
+        os._exit(128 + signum)
     raise KeyboardInterrupt
 
 

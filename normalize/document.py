@@ -70,7 +70,6 @@ class Document:
     id: str
     text: str
     source: Source
-    original: str = ""
     fields: dict[str, Any] = field(default_factory=dict)
     encoding: Optional[str] = None
 
@@ -97,10 +96,6 @@ class Document:
     # never written out.
     work: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def __post_init__(self) -> None:
-        if not self.original:
-            self.original = self.text
-
     @property
     def is_duplicate(self) -> bool:
         return self.duplicate_of is not None
@@ -114,7 +109,7 @@ _DOCUMENT_FIELDS = tuple(f.name for f in fields(Document))
 
 def _document_from_fields(*values: Any) -> Document:
     """Unpickle a :class:`Document` (see ``Document.__reduce__``): the fields are
-    set as they were, without running ``__post_init__`` again."""
+    set as they were, without running ``__init__`` again."""
     doc = Document.__new__(Document)
     doc.__dict__.update(zip(_DOCUMENT_FIELDS, values))
     return doc

@@ -26,6 +26,19 @@ class SplitLines:
         return doc
 
 
+class DropPageLines:
+    """Let go of ``doc.lines`` (the page before stripping) once the detect stages
+    have read it: clustering and writing never look at it, and a document that
+    travels back to the main process and waits on disk for the clusters is
+    half the size without it."""
+
+    name = "drop-page-lines"
+
+    def __call__(self, doc: Document) -> Document:
+        doc.lines = []
+        return doc
+
+
 class SummariseLines:
     """Compute, in the worker, the small per-document summary the corpus-level
     repeat detector needs, so the main process only adds it up."""
@@ -84,8 +97,8 @@ def stages_for(command: str, settings: Settings, corpus_stage: Optional[Stage] =
 
         return [[SplitLines(), DetectLanguage()]]
     if command == "dedup":
-        return [[SplitLines(), Fingerprinter(dedup_settings(settings))]]
+        return [[SplitLines(), Fingerprinter(dedup_settings(settings)), DropPageLines()]]
     if command == "run":
         second = ([corpus_stage] if corpus_stage is not None else []) + detect_stages()
-        return [run_first_pass(settings), second + [Fingerprinter(dedup_settings(settings))]]
+        return [run_first_pass(settings), second + [Fingerprinter(dedup_settings(settings)), DropPageLines()]]
     raise ValueError(f"unknown command {command!r}")

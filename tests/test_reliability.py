@@ -164,5 +164,5 @@ def test_a_killed_worker_fails_the_run_cleanly(tmp_path):
     os.kill(children[0], signal.SIGKILL)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 1, err.decode()
-    assert b"worker process died" in err and b"Traceback" not in err
+    assert b"worker process died" in err and b"Traceback" not in err, err.decode()
     assert [p.name for p in out.iterdir()] == []
