@@ -148,7 +148,6 @@ class Pipeline:
 
     def _clustered(self, docs: Iterator[Document]) -> Iterator[Event]:
         from .dedup import Clusterer
-        from .detect.names import compact_records
 
         with tempfile.TemporaryDirectory(prefix="normalize-") as tmp:
             if self.command == "run":
@@ -167,7 +166,8 @@ class Pipeline:
             texts = TextStore(tmp)
             shingles = ShingleStore(tmp) if own_clusterer is None else None
             spool = DocumentSpool(tmp, "pass2.pickle")
-            names: list[Any] = []
+            # name mentions wait on disk for the clusters too (see _name_variants)
+            names = DocumentSpool(tmp, "names.pickle") if self.command == "run" else None
             for item in self.engine.map(stages, docs):
                 yield from self._drain()
                 if isinstance(item, Rejection):
@@ -178,14 +178,14 @@ class Pipeline:
                 texts.append(item.text)
                 if shingles is not None:
                     shingles.append(fingerprint.shingles)
-                # held until the clusters are known: compact tuples, spellings interned
-                names.append(compact_records(item.work.pop("names", None)) if self.command == "run" else None)
+                if names is not None:
+                    names.write(tuple(item.work.pop("names", None) or ()))
                 item.work.clear()
                 spool.write(item)
             yield from self._drain()
 
             result = clusterer.finish(texts.__getitem__, shingles_of=shingles.__getitem__ if shingles is not None else None)
-            extra = self._name_variants(result, names) if self.command == "run" else {}
+            extra = self._name_variants(result, names) if names is not None else {}
             for position, doc in enumerate(spool):
                 a = result.assignment(position)
                 doc.cluster_id, doc.cluster_size = a.cluster_id, a.cluster_size
@@ -203,6 +203,8 @@ class Pipeline:
             if shingles is not None:
                 shingles.close()
             spool.remove()
+            if names is not None:
+                names.remove()
 
     def _first_pass(self, docs: Iterator[Document], tmp: str):
         """Normalise and strip; tally corpus-wide line repeats. Returns the spooled documents."""
@@ -224,12 +226,16 @@ class Pipeline:
         self._corpus_stage = corpus.finish() if corpus is not None else None
         return iter(spool)
 
-    def _name_variants(self, result: Any, names: list[Any]) -> dict[int, list]:
-        """Name spellings that differ from the majority in their cluster or the corpus."""
+    def _name_variants(self, result: Any, names: DocumentSpool) -> dict[int, list]:
+        """Name spellings that differ from the majority in their cluster or the corpus.
+
+        The mentions are read back from their spool twice (votes, then verdicts),
+        so memory holds the vote tables, not every mention of the corpus."""
         from .detect.artefacts import NameVariants
 
-        variants = NameVariants()
-        for position, mentions in enumerate(names):
-            if mentions:
-                variants.add(position, result.assignment(position).cluster_id, mentions)
-        return variants.finish()
+        def documents():
+            for position, mentions in enumerate(names):
+                if mentions:
+                    yield position, result.assignment(position).cluster_id, mentions
+
+        return NameVariants().judge(documents)

@@ -228,6 +228,35 @@ def test_name_variants_are_deterministic_and_accept_pairs():
     assert list(pairs.finish()) == [2]
 
 
+def test_judging_from_a_spool_equals_holding_every_mention(tmp_path):
+    """A run keeps the mentions on disk and reads them twice; the verdicts must be
+    those of the in-memory path, including for a cluster where only one document
+    names anyone (it uses two spellings itself: no cluster majority to judge by)."""
+    from normalize.detect.names import compact_records
+    from normalize.engine.spool import DocumentSpool
+
+    rows = [(0, "c", doc_names("Kim Jong-un")), (1, "c", doc_names("Kim Jong UN", line=5)),
+            (2, "c", doc_names("Kim Jong-un")), (3, "d", doc_names("Kim Jong-un") + doc_names("Kim Jong UN", 9)),
+            (4, None, doc_names("Kim Jong-un")), (5, "e", doc_names("Kim Jong UN"))]
+    held = NameVariants()
+    for row in rows:
+        held.add(*row)
+    spool = DocumentSpool(str(tmp_path), "names.pickle")
+    for _, _, records in rows:
+        spool.write(compact_records(records))
+    clusters = [cid for _, cid, _ in rows]
+    reads = []
+
+    def documents():
+        reads.append(1)
+        return ((i, clusters[i], records) for i, records in enumerate(spool))
+
+    out = NameVariants().judge(documents)
+    assert out == held.finish() and len(reads) == 2
+    assert sorted(out) == [1, 3, 5]
+    assert "in this cluster" in out[1][0].evidence and "across the corpus" in out[3][0].evidence
+
+
 def test_stage_hands_mentions_to_the_cluster_stage(seed_texts):
     text = next(t for s, t in seed_texts.items() if s.startswith("004"))
     found = mentions(text)

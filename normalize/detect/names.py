@@ -37,7 +37,7 @@ from itertools import compress, filterfalse, repeat
 from operator import is_not, itemgetter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, NamedTuple, Optional
+from typing import Callable, Iterable, NamedTuple, Optional, Sequence
 
 from normalize.document import Artefact
 from normalize.detect.artefact_page import LINE_CACHE
@@ -625,22 +625,37 @@ class NameVariants:
 
     def finish(self) -> dict[int, list[Artefact]]:
         """Position -> name-variant artefacts for the documents added."""
-        cluster_sizes = Counter(cid for _, cid, _ in self._docs if cid is not None)
+        return self.judge(lambda: iter(self._docs))
+
+    def judge(self, documents: Callable[[], Iterable[tuple[int, Optional[str], Sequence[NameRecord]]]]
+              ) -> dict[int, list[Artefact]]:
+        """Position -> name-variant artefacts, reading ``documents()`` twice: once to
+        count the votes, once to judge each document's spellings.
+
+        ``documents`` yields (position, cluster id, mention records) in the same
+        order both times. A run reads them from a spool on disk, so what is held
+        in memory is one vote table per name (and per name in each cluster),
+        not every mention of every document.
+        """
+        # a cluster votes only if more than one of its documents names anyone
+        cluster_sizes: Counter = Counter()
         corpus: dict[str, Votes] = defaultdict(Votes)
         clusters: dict[tuple, Votes] = defaultdict(Votes)
         mentions: dict[str, Counter] = defaultdict(Counter)
-        for _, cid, records in self._docs:
+        for _, cid, records in documents():
             forms: dict[str, set] = defaultdict(set)
             for r in records:
                 forms[r.key].add(r.text)
                 mentions[r.key][r.text] += 1
+            if cid is not None:
+                cluster_sizes[cid] += 1
             for key, texts in forms.items():
                 corpus[key].add(texts)
-                if cid is not None and cluster_sizes[cid] > 1:
+                if cid is not None:
                     clusters[(cid, key)].add(texts)
 
         out: dict[int, list[Artefact]] = {}
-        for position, cid, records in self._docs:
+        for position, cid, records in documents():
             found: list[Artefact] = []
             seen = set()
             for r in sorted(records, key=lambda r: (r.line, r.text)):
@@ -649,7 +664,7 @@ class NameVariants:
                     continue
                 seen.add((key, text))
                 artefact = None
-                local = clusters.get((cid, key))
+                local = clusters.get((cid, key)) if cluster_sizes[cid] > 1 else None
                 if local is not None and len(local.forms) > 1:
                     artefact = self._judge(r, local, mentions[key], corpus=False)
                 if artefact is None and len(corpus[key].forms) > 1:

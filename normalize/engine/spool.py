@@ -20,6 +20,9 @@ from ..document import Document
 
 
 class DocumentSpool:
+    """Pickled items (documents, a document's name mentions) appended in order;
+    read back in that order, as often as needed, once writing is done."""
+
     def __init__(self, directory: str, name: str):
         self.path = os.path.join(directory, name)
         self._fh: IO[bytes] | None = open(self.path, "wb")
