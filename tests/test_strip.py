@@ -5,6 +5,7 @@ import json
 import pickle
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -269,6 +270,55 @@ def test_corpus_repeats_counted_per_site():
     texts = _run_corpus(docs)
     assert all(FOOTER in texts[f"s{n}"] for n in range(5))
     assert all(SHARED in texts[f"c{n}"] for n in range(5))
+
+
+def _stories_by_brute_force(summaries) -> list[int]:
+    """The story rule, pair by pair: the reference for the array version."""
+    from normalize.strip.corpus import COMMON, SAME_STORY
+
+    carriers: dict = {}
+    for n, sm in enumerate(summaries):
+        for h in sm.prose:
+            carriers.setdefault((sm.source, h), []).append(n)
+    parent = list(range(len(summaries)))
+
+    def find(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for a in range(len(summaries)):
+        for b in range(a + 1, len(summaries)):
+            sa, sb = summaries[a], summaries[b]
+            if sa.source != sb.source:
+                continue
+            shared = sum(1 for h in set(sa.prose) & set(sb.prose) if len(carriers[(sa.source, h)]) <= COMMON)
+            smaller = min(len(sa.prose), len(sb.prose))
+            if shared >= SAME_STORY * smaller and (shared >= 2 or smaller == 1):
+                ra, rb = find(a), find(b)
+                parent[max(ra, rb)] = min(ra, rb)
+    return [min(m for m in range(len(summaries)) if find(m) == find(n)) for n in range(len(summaries))]
+
+
+@pytest.mark.parametrize("chunk", [1 << 22, 7])
+def test_story_links_match_the_pair_by_pair_rule(monkeypatch, chunk):
+    from normalize.strip import corpus
+    from normalize.strip.corpus import COMMON, Summary, _same_story
+
+    monkeypatch.setattr(corpus, "_PAIR_CHUNK", chunk)  # 7: many chunks, each pair still in one
+    rng = random.Random(5)
+    common = tuple(range(10_000, 10_000 + 3))  # boilerplate paragraphs on every page of site a
+    summaries = []
+    for n in range(COMMON + 140):  # site a: more pages than COMMON
+        site = "a" if n % 3 else "b"
+        story = rng.randrange(30)
+        prose = {story * 100 + rng.randrange(12) for _ in range(rng.randint(1, 8))}
+        if site == "a":
+            prose.update(common)
+        summaries.append(Summary(site, tuple(sorted(prose)), ()))
+    expected = _stories_by_brute_force(summaries)
+    assert _same_story(summaries).tolist() == expected
+    assert 20 < len(set(expected)) < len(summaries)
 
 
 # --- inspect -----------------------------------------------------------------

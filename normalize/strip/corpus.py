@@ -90,25 +90,6 @@ class Summary:
     lines: tuple[int, ...]  # hashes of candidate chrome lines (distinct)
 
 
-class _Stories:
-    """Union-find over document numbers: one set per story."""
-
-    def __init__(self) -> None:
-        self.parent: dict[int, int] = {}
-
-    def find(self, x: int) -> int:
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 class CorpusRepeats:
     """Collects per-document summaries; decides which lines are site chrome."""
 
@@ -133,8 +114,7 @@ class CorpusRepeats:
     def finish(self) -> "StripCorpusRepeats":
         # Sort first: the decision must not depend on the order documents came in.
         summaries = sorted(self.summaries, key=lambda s: (s.source, s.prose, s.lines))
-        stories = _same_story(summaries)
-        story = np.array([stories.find(n) for n in range(len(summaries))], dtype=np.int64)
+        story = _same_story(summaries)
         sources = sorted({sm.source for sm in summaries})
         source_no = {name: k for k, name in enumerate(sources)}
         # one row per (document, candidate line): site, line hash, story. Counting
@@ -199,26 +179,76 @@ def _home(per_story: dict[int, int], story_prose, homes: dict) -> frozenset[int]
     return homes[story]
 
 
-def _same_story(summaries: list[Summary]) -> _Stories:
-    """Union documents of a site whose prose lines overlap by SAME_STORY or more."""
-    postings: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for n, summary in enumerate(summaries):
-        for h in summary.prose:
-            postings[(summary.source, h)].append(n)
-    stories = _Stories()
-    for n, summary in enumerate(summaries):
-        shared: dict[int, int] = defaultdict(int)
-        for h in summary.prose:
-            docs = postings[(summary.source, h)]
-            if len(docs) <= COMMON:
-                for other in docs:
-                    if other > n:
-                        shared[other] += 1
-        for other, count in shared.items():
-            smaller = min(len(summary.prose), len(summaries[other].prose))
-            if count >= SAME_STORY * smaller and (count >= 2 or smaller == 1):
-                stories.union(n, other)
-    return stories
+# Pairs of documents are counted in chunks of about this many (document, document,
+# shared line) rows: 16 bytes each, so a chunk holds some 70 MB at its peak.
+_PAIR_CHUNK = 1 << 22
+
+
+def _same_story(summaries: list[Summary]) -> np.ndarray:
+    """Per document, its story: the lowest number among the documents of its site
+    linked to it, directly or through others, by prose lines in common (at least
+    SAME_STORY of the smaller document's, and two unless it has only one).
+
+    A prose line carried by more than COMMON documents links none of them (a
+    site's boilerplate paragraph, a stock disclaimer). The other lines make
+    pairs: every two documents carrying the same line of the same site. Pairs
+    are counted with numpy, in chunks of whole first documents so that each
+    pair's count is complete in one chunk, and the stories are the connected
+    components of the pairs that qualify.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n_docs = len(summaries)
+    lens = np.array([len(sm.prose) for sm in summaries], dtype=np.int64)
+    if not lens.any():
+        return np.arange(n_docs, dtype=np.int64)
+    site_no: dict[str, int] = {}
+    site_of_doc = np.array([site_no.setdefault(sm.source, len(site_no)) for sm in summaries], dtype=np.int64)
+    line = np.frombuffer(b"".join(array("Q", sm.prose).tobytes() for sm in summaries), dtype=np.uint64)
+    doc = np.repeat(np.arange(n_docs, dtype=np.int64), lens)
+    site = np.repeat(site_of_doc, lens)
+    order = np.lexsort((doc, line, site))  # by site, line, then document
+    line, doc, site = line[order], doc[order], site[order]
+    new = np.ones(len(line), dtype=bool)
+    new[1:] = (line[1:] != line[:-1]) | (site[1:] != site[:-1])
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], len(line))
+    size = ends - starts
+    end_of_row = np.repeat(ends, size)
+    size_of_row = np.repeat(size, size)
+    # each row pairs with the later rows of its (site, line) group: higher documents
+    rows = np.flatnonzero((size_of_row >= 2) & (size_of_row <= COMMON))
+    partners = end_of_row[rows] - rows - 1
+    rows, partners = rows[partners > 0], partners[partners > 0]
+    first_doc = doc[rows]
+    cumulative = np.cumsum(np.bincount(first_doc, weights=partners, minlength=n_docs))
+    edges_a, edges_b = [], []
+    lo = 0
+    while lo < n_docs:
+        done = cumulative[lo - 1] if lo else 0.0
+        hi = max(int(np.searchsorted(cumulative, done + _PAIR_CHUNK, side="right")), lo + 1)
+        pick = (first_doc >= lo) & (first_doc < hi)
+        r, c = rows[pick], partners[pick]
+        lo = hi
+        if len(r) == 0:
+            continue
+        offset = np.arange(int(c.sum()), dtype=np.int64) - np.repeat(np.cumsum(c) - c, c)
+        a = np.repeat(doc[r], c)
+        b = doc[np.repeat(r + 1, c) + offset]
+        pair, shared = np.unique(a * n_docs + b, return_counts=True)
+        a, b = pair // n_docs, pair % n_docs
+        smaller = np.minimum(lens[a], lens[b])
+        linked = (shared >= SAME_STORY * smaller) & ((shared >= 2) | (smaller == 1))
+        edges_a.append(a[linked])
+        edges_b.append(b[linked])
+    a = np.concatenate(edges_a) if edges_a else np.empty(0, np.int64)
+    b = np.concatenate(edges_b) if edges_b else np.empty(0, np.int64)
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n_docs, n_docs))
+    _, label = connected_components(graph, directed=False)
+    lowest = np.full(label.max() + 1, n_docs, dtype=np.int64)
+    np.minimum.at(lowest, label, np.arange(n_docs, dtype=np.int64))
+    return lowest[label]
 
 
 class StripCorpusRepeats:
