@@ -654,8 +654,14 @@ class NameVariants:
                 if cid is not None:
                     clusters[(cid, key)].add(texts)
 
+        # only a name spelt more than one way across the corpus can be flagged
+        # (a cluster's spellings are some of the corpus's): most documents
+        # have none and are passed over at a glance
+        varied = {key for key, votes in corpus.items() if len(votes.forms) > 1}
         out: dict[int, list[Artefact]] = {}
         for position, cid, records in documents():
+            if not any(r.key in varied for r in records):
+                continue
             found: list[Artefact] = []
             seen = set()
             for r in sorted(records, key=lambda r: (r.line, r.text)):
@@ -702,12 +708,14 @@ class NameVariants:
 class Votes:
     """How many documents use each spelling of one name, and how many name it at all."""
 
-    forms: Counter = field(default_factory=Counter)
+    forms: dict[str, int] = field(default_factory=dict)  # spelling -> documents using it
     docs: int = 0
     _majority: Optional[str] = field(default=None, repr=False, compare=False)
 
     def add(self, texts: set) -> None:
-        self.forms.update(texts)
+        forms = self.forms
+        for text in texts:  # usually one: a loop beats Counter.update here
+            forms[text] = forms.get(text, 0) + 1
         self.docs += 1
         self._majority = None
 
