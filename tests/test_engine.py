@@ -72,3 +72,43 @@ def test_documents_pickle_with_every_field():
     back = pickle.loads(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
     assert back == doc and back.work == doc.work and back.lines == ["nav", "kept line"]
     assert isinstance(back.removed[0], Removal) and isinstance(back.source, Source)
+
+
+class DieMidMessage:
+    """For the document "half": write the start of a result message to the
+    pool's result pipe, then die: what a worker killed while it sends its
+    results (by the OOM killer, say) leaves behind."""
+
+    name = "die-mid-message"
+
+    def __call__(self, doc: Document) -> Document:
+        if doc.id == "half":
+            import gc
+            import os
+            import signal
+            import struct
+            from multiprocessing.queues import SimpleQueue
+
+            (results,) = [o for o in gc.get_objects() if isinstance(o, SimpleQueue)]
+            results._writer._send(struct.pack("!i", 100_000) + b"partial")
+            os.kill(os.getpid(), signal.SIGKILL)
+        return doc
+
+
+def test_a_worker_killed_while_sending_fails_the_run_instead_of_hanging(monkeypatch):
+    """The pool's reader would wait forever for the rest of the message; the
+    engine notices the dead worker, stops the pool and fails the run."""
+    import time
+
+    import pytest
+
+    from normalize.engine import local
+    from normalize.errors import RunError
+
+    monkeypatch.setattr(local, "_GRACE", 1.0)
+    monkeypatch.setattr(local, "_POLL", 0.1)
+    batch = [Document(id="half" if i == 40 else f"d{i}", text="x", source=Source("t", i)) for i in range(400)]
+    start = time.monotonic()
+    with pytest.raises(RunError, match="worker process died"):
+        list(LocalEngine(2).map([DieMidMessage()], batch))
+    assert time.monotonic() - start < 30

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from typing import Callable, Iterable, Iterator, Sequence, Union
@@ -91,6 +93,54 @@ def _batches(items: Iterable[Document], size: int) -> Iterator[list[Document]]:
         yield batch
 
 
+WORKER_DIED = "a worker process died (killed or out of memory); no output was written"
+
+# How often a wait for results looks at the workers, and how long a dead
+# worker may go unnoticed by the pool before the run gives up on it.
+_POLL = 0.5
+_GRACE = 5.0
+
+
+def _result(future, pool: ProcessPoolExecutor) -> list[Item]:
+    """``future.result()``, but never a wait forever on a dead worker.
+
+    The pool notices a dead worker by itself, except in one case: a worker
+    killed in the middle of sending its results leaves half a message in the
+    pipe all workers share, and the pool's reader waits for the rest, which
+    never comes. So while waiting, look at the workers; if one has died and the
+    pool has not said so within ``_GRACE`` seconds, stop the others and close
+    the pipe, which ends the reader's wait, and fail the run.
+    """
+    dead_since = None
+    while True:
+        try:
+            return future.result(timeout=_POLL)
+        except FuturesTimeout:
+            pass
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        if not any(p.exitcode is not None for p in processes):
+            dead_since = None
+            continue
+        dead_since = dead_since or time.monotonic()
+        if time.monotonic() - dead_since >= _GRACE:
+            _abandon(pool, processes)
+            raise RunError(WORKER_DIED)
+
+
+def _abandon(pool: ProcessPoolExecutor, processes: list) -> None:
+    """Kill the workers and close the parent's end of the result pipe, so that
+    the pool's reader sees the end of the pipe and the pool can shut down."""
+    for process in processes:
+        if process.exitcode is None:
+            process.kill()
+    for process in processes:
+        process.join(timeout=_GRACE)
+    queue = getattr(pool, "_result_queue", None)
+    writer = getattr(queue, "_writer", None)
+    if writer is not None:
+        writer.close()
+
+
 class LocalEngine:
     def __init__(self, workers: int = 1):
         self.workers = max(1, int(workers))
@@ -110,11 +160,11 @@ class LocalEngine:
             for batch in _batches(docs, BATCH):
                 pending.append(pool.submit(_run_batch, batch))
                 while len(pending) >= window:
-                    yield from pending.popleft().result()
+                    yield from _result(pending.popleft(), pool)
             while pending:
-                yield from pending.popleft().result()
+                yield from _result(pending.popleft(), pool)
         except BrokenProcessPool as exc:
-            raise RunError("a worker process died (killed or out of memory); no output was written") from exc
+            raise RunError(WORKER_DIED) from exc
         finally:
             for future in pending:
                 future.cancel()
