@@ -1,0 +1,69 @@
+"""``normalize run`` of this checkout against another, alternating, on one corpus.
+
+usage: python benchmarks/bench_run_ab.py CORPUS.jsonl --baseline DIR [--rounds 2] [--workers 2]
+
+DIR holds another copy of the package (its ``normalize`` folder), e.g. a
+``git worktree add /tmp/base COMMIT``. The two run in turn, round after round,
+so that both meet the same load on a shared machine; each run is a fresh
+process, and the figures are its wall time, the CPU time of its main process
+and that of its workers. Prints every run, then the medians and their ratio.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+_RUN = """
+import resource, sys, time
+sys.path.insert(0, {root!r})
+from normalize.cli import cli
+start = time.time()
+try:
+    cli.main(["run", {corpus!r}, "-o", {out!r}, "--no-report", "--workers", {workers!r}, "-q"], standalone_mode=False)
+except SystemExit:
+    pass
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+print(time.time() - start, me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime)
+"""
+
+
+def one_run(root: Path, corpus: Path, out: Path, workers: int) -> tuple[float, float, float]:
+    code = _RUN.format(root=str(root), corpus=str(corpus), out=str(out), workers=str(workers))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tempfile.gettempdir())
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr)
+    wall, main, workers_cpu = map(float, proc.stdout.split()[-3:])
+    return wall, main, workers_cpu
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpus", type=Path)
+    ap.add_argument("--baseline", type=Path, required=True)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    if not (args.baseline / "normalize").is_dir():
+        raise SystemExit(f"{args.baseline} holds no normalize package")
+    runs: dict[str, list[tuple[float, float, float]]] = {"baseline": [], "this": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(args.rounds):
+            for name, root in (("baseline", args.baseline), ("this", REPO)):
+                figures = one_run(root.resolve(), args.corpus.resolve(), Path(tmp) / name, args.workers)
+                runs[name].append(figures)
+                print(f"round {r + 1} {name:8}  wall {figures[0]:7.1f} s  main CPU {figures[1]:7.1f} s  "
+                      f"workers' CPU {figures[2]:7.1f} s", flush=True)
+    median = {name: [statistics.median(f[i] for f in rows) for i in range(3)] for name, rows in runs.items()}
+    for name, (wall, main_cpu, workers_cpu) in median.items():
+        print(f"median {name:8}  wall {wall:7.1f} s  main CPU {main_cpu:7.1f} s  workers' CPU {workers_cpu:7.1f} s")
+    print(f"wall time, this / baseline: {median['this'][0] / median['baseline'][0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
