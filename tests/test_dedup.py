@@ -20,7 +20,9 @@ from normalize.dedup.fingerprint import fingerprint_texts
 from normalize.dedup.key import exact_hash, lined_key, normalise_key
 from normalize.dedup.minhash import estimate_jaccard, signature
 from normalize.dedup.shingles import ShingleSet, is_unspaced, shingle_set, shingle_sets, text_shingles, to_set
-from normalize.dedup.verify import line_share, similarity
+from normalize.dedup.cluster import Candidates, Links, greedy_kept, greedy_verified
+from normalize.dedup.lsh import candidate_pairs
+from normalize.dedup.verify import line_share, overlap, overlaps, similarity
 from normalize.document import Document, Source
 
 SETTINGS = DedupSettings()
@@ -320,6 +322,74 @@ def test_no_chaining():
     # every member is verified against its cluster's kept copy
     for entry in result.clusters:
         assert all(m["similarity"] >= min(s.threshold, s.containment) for m in entry["members"])
+
+
+def test_verifying_on_demand_chooses_the_kept_copies_that_verifying_every_pair_does():
+    rng = random.Random(11)
+    for trial in range(20):
+        n, first_new = 120, rng.choice([0, 0, 15])
+        pairs = {(a, b) for a, b in (sorted(rng.sample(range(n), 2)) for _ in range(rng.choice([40, 150, 400])))
+                 if not (a < first_new and b < first_new)}
+        pairs = np.array(sorted(pairs), dtype=np.int64)
+        verdict = {(int(a), int(b)): (round(rng.uniform(0.5, 1), 3) if rng.random() < 0.6 else None)
+                   for a, b in pairs}
+        order = np.concatenate([np.arange(first_new), first_new + np.array(rng.sample(range(n - first_new), n - first_new))])
+
+        linked = np.array([p for p, sim in verdict.items() if sim is not None], dtype=np.int64).reshape(-1, 2)
+        sims = np.array([sim for sim in verdict.values() if sim is not None])
+        want_kept, want_sim = np.full(n, -1, dtype=np.int64), np.full(n, np.nan)
+        greedy_kept(order, Links(linked[:, 0], linked[:, 1], sims), want_kept, want_sim, first_new=first_new)
+
+        asked = []
+
+        def verify(u, vs):
+            asked.extend((min(u, v), max(u, v)) for v in vs.tolist())
+            return np.array([np.nan if (s := verdict[(min(u, v), max(u, v))]) is None else s for v in vs.tolist()])
+
+        kept, sim = np.full(n, -1, dtype=np.int64), np.full(n, np.nan)
+        checked = greedy_verified(order, Candidates(pairs, n), verify, kept, sim, first_new=first_new)
+        taken = want_kept >= 0
+        assert np.array_equal(kept[taken], want_kept[taken]), trial
+        assert np.allclose(sim[taken], want_sim[taken]), trial
+        # a node greedy_kept leaves alone is visited here and stays its own (a singleton)
+        assert all(kept[v] in (-1, v) for v in np.flatnonzero(~taken).tolist())
+        assert checked == len(asked) == len(set(asked)) <= len(pairs)
+
+
+def test_copies_of_one_story_cost_one_check_each_not_one_per_pair():
+    story = text(article(90, 10), "One story, many reprints")
+    outlets = [a + b for a in _SYLLABLES[:6] for b in _SYLLABLES[6:11]]  # digits are folded in the key
+    copies = [story + f"\n\nReprinted by the {name} daily from the wire." for name in outlets]
+    clusterer = Clusterer(SETTINGS)
+    texts = []
+    for k, t in enumerate(copies):
+        clusterer.add(f"c{k}", fingerprint_text(t, SETTINGS), length=len(t))
+        texts.append(t)
+    import normalize.dedup.cluster as cluster_module
+
+    batch = cluster_module._Batch(clusterer, texts.__getitem__)
+    result = batch.run()
+    assert {a.cluster_size for a in map(result.assignment, range(30))} == {30}
+    assert batch.verified == 29  # the kept copy against each other copy; 435 pairs are candidates
+
+
+def test_overlaps_in_one_pass_equal_overlaps_one_by_one():
+    rng = np.random.default_rng(5)
+    mine = np.unique(rng.integers(0, 5000, 700)).astype(np.uint32)
+    others = [np.unique(rng.integers(0, 5000, size)).astype(np.uint32) for size in (0, 1, 50, 700, 3000)]
+    others.append(mine.copy())
+    assert overlaps(mine, others).tolist() == [overlap(mine, o) for o in others]
+    assert overlaps(np.empty(0, np.uint32), others).tolist() == [0] * len(others)
+
+
+def test_candidate_pairs_are_the_pairs_sharing_a_bucket_in_some_band():
+    rng = random.Random(13)
+    nodes = np.array(sorted(rng.sample(range(5000), 400)), dtype=np.int64)
+    columns = [np.array([rng.randrange(60) for _ in nodes], dtype=np.uint64) for _ in range(9)]
+    got = {tuple(p) for p in candidate_pairs(lambda b: columns[b], len(columns), nodes).tolist()}
+    want = {(int(nodes[i]), int(nodes[j])) for col in columns for i in range(len(nodes))
+            for j in range(i + 1, len(nodes)) if col[i] == col[j]}
+    assert got == want and len(want) > 5000
 
 
 def test_deterministic_and_invariant_to_input_order():

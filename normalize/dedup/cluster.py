@@ -6,13 +6,21 @@ The steps, in the main process, once every document of a batch was added:
    best of them (by the keep policy) stands for the group in what follows.
 2. LSH. Banded signatures of the group representatives (and of the documents
    in the incremental index) give candidate pairs.
-3. Verification. Every candidate pair is checked on the exact shingle sets
+3. Verification. A candidate pair is checked on the exact shingle sets
    (Jaccard, or containment for truncated copies); only verified pairs link.
 4. Kept-copy clusters. Documents are visited best first (keep policy, ties by
    position); an unassigned document becomes a kept copy and takes every
    unassigned document it is *itself* verified against. So a member is always
    verified against its cluster's kept copy and clusters cannot chain: if A~B
    and B~C but not A~C, and A is kept, C is not in A's cluster.
+
+Steps 3 and 4 run together here: step 4 only ever asks whether a kept copy
+links to a document not yet taken, so only those pairs are verified. Among k
+copies of one story that is about k checks instead of k(k-1)/2, which is what
+keeps clustering linear when a story is reprinted hundreds of times. The
+result is the one :func:`greedy_kept` gives over every verified pair (the
+Spark engine verifies all candidate pairs, spread over executors, and calls
+it per connected component).
 
 Keep policies: "longest" (default) keeps the longest text — the most complete
 copy, so a truncated syndication is never kept and an added update paragraph is
@@ -42,11 +50,10 @@ from .index import DedupIndex
 from .lsh import all_band_hashes, candidate_pairs, hash_band
 from .settings import DedupSettings
 from .shingles import shingle_set, shingle_sets
-from .verify import overlap, similarity
+from .verify import overlap, overlaps, similarity_given
 
 _BLOCK = 1 << 16
 _CACHE = 16384  # shingle sets held at once while verifying
-_CHUNK = 4096  # candidate pairs verified per round of text reads
 _SHARED_LINES = 5
 _LINE_CAP = 200
 
@@ -168,6 +175,45 @@ def greedy_kept(order: np.ndarray, links: Links, kept_of: np.ndarray, sim_of: np
         kept_of[vs[free]], sim_of[vs[free]] = u, sims[free]
 
 
+class Candidates:
+    """Candidate pairs looked up by node: each node's neighbours in one array,
+    ``indptr`` saying where (CSR). Nodes are int32 while they fit: 8 bytes a pair."""
+
+    def __init__(self, pairs: np.ndarray, n_nodes: int):
+        dtype = np.int32 if n_nodes < 2**31 else np.int64
+        src = np.concatenate([pairs[:, 0], pairs[:, 1]]).astype(dtype)
+        dst = np.concatenate([pairs[:, 1], pairs[:, 0]]).astype(dtype)
+        self.dst = dst[np.argsort(src, kind="stable")]
+        self.indptr = np.concatenate(([0], np.cumsum(np.bincount(src, minlength=n_nodes))))
+        self.nodes = np.flatnonzero(self.indptr[1:] > self.indptr[:-1])
+
+    def of(self, node: int) -> np.ndarray:
+        return self.dst[self.indptr[node] : self.indptr[node + 1]]
+
+
+def greedy_verified(order: np.ndarray, candidates: Candidates, verify: Callable[[int, np.ndarray], np.ndarray],
+                    kept_of: np.ndarray, sim_of: np.ndarray, first_new: int = 0) -> int:
+    """:func:`greedy_kept` over candidate pairs, verifying only the pairs it asks
+    about: ``verify(u, vs)`` gives the similarity of ``u`` to each of ``vs`` (NaN:
+    not a copy). Every node visited is its own kept copy from then on (one with
+    no verified link stays a singleton), so no later node takes it, exactly as
+    greedy_kept leaves it. Returns the number of pairs verified."""
+    checked = 0
+    for u in order[np.isin(order, candidates.nodes)].tolist():
+        if kept_of[u] >= 0:
+            continue
+        kept_of[u], sim_of[u] = u, 1.0
+        vs = candidates.of(u)
+        vs = vs[(kept_of[vs] < 0) & (vs >= first_new)].astype(np.int64)
+        if not len(vs):
+            continue
+        sims = verify(u, vs)
+        checked += len(vs)
+        ok = ~np.isnan(sims)
+        kept_of[vs[ok]], sim_of[vs[ok]] = u, sims[ok]
+    return checked
+
+
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
@@ -229,6 +275,7 @@ class _Batch:
         self.m = len(self.old_ids)
         self.n = len(clusterer.ids)
         self._sets: dict[int, np.ndarray] = {}
+        self.verified = 0  # pairs verified (see greedy_verified)
 
     # node helpers
     def node_id(self, node: int) -> str:
@@ -307,9 +354,10 @@ class _Batch:
         pairs = candidate_pairs(lambda b: self.band_column(reps, b), s.bands, reps,
                                 max_bucket=s.max_cluster_size, skip=reps < self.m)
 
-        # 3. verification, 4. kept-copy clusters
-        links = self.verify(pairs)
-        kept_of, sim_of = self.assign(order, rep, links)
+        # 3. verification and 4. kept-copy clusters, together
+        candidates = Candidates(pairs, self.m + self.n)
+        del pairs
+        kept_of, sim_of = self.assign(order, rep, candidates)
         result = self.report(kept_of, sim_of)
         if self.c.index is not None:
             self.save(kept_of)
@@ -334,25 +382,22 @@ class _Batch:
                 out[np.searchsorted(nodes, sel)] = hash_band(cols, band)
         return out
 
-    def verify(self, pairs: np.ndarray) -> "Links":
-        src, dst, sims = array("q"), array("q"), array("d")
-        for start in range(0, len(pairs), _CHUNK):
-            chunk = pairs[start : start + _CHUNK]
-            self.prefetch(np.unique(chunk))
-            for a, b in chunk.tolist():
-                sim = similarity(self.shingles(a), self.shingles(b), self.s)
-                if sim is not None:
-                    src.append(a)
-                    dst.append(b)
-                    sims.append(sim)
-        return Links(np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64), np.array(sims))
+    def verify(self, u: int, vs: np.ndarray) -> np.ndarray:
+        """Similarity of node ``u`` to each of ``vs`` (NaN: not a copy)."""
+        self.prefetch([u, *vs.tolist()])
+        mine = self.shingles(u)
+        theirs = [self.shingles(v) for v in vs.tolist()]
+        sims = [similarity_given(mine, other, int(inter), self.s)
+                for other, inter in zip(theirs, overlaps(mine, theirs))]
+        return np.array([np.nan if sim is None else sim for sim in sims])
 
-    def assign(self, order, rep, links: "Links"):
+    def assign(self, order, rep, candidates: Candidates):
         """kept_of[node] = kept node (itself if kept); sim_of[node] = similarity to it."""
         total = self.m + self.n
         kept_of = np.full(total, -1, dtype=np.int64)
         sim_of = np.full(total, np.nan)
-        greedy_kept(order, links, kept_of, sim_of, first_new=self.m)  # links join representatives only
+        # candidates join representatives only
+        self.verified = greedy_verified(order, candidates, self.verify, kept_of, sim_of, first_new=self.m)
         loners = np.flatnonzero((kept_of < 0) & (rep == np.arange(total)))
         kept_of[loners], sim_of[loners] = loners, 1.0
         # exact copies follow their representative: into its cluster, at its similarity

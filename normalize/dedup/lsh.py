@@ -72,11 +72,16 @@ def candidate_pairs(band_column, n_bands: int, nodes: np.ndarray, max_bucket: in
     band_column(b): the hashes of band b for every row (rows are ``nodes``, sorted
     ascending); one band is in memory at a time. skip: optional boolean per row;
     pairs of two skipped rows are dropped (documents compared in an earlier batch).
-    Pairs are kept as one int64 each (i * n + j) and merged band by band, so
-    memory follows the number of distinct pairs, not pairs times bands.
+    Pairs are kept as one int64 each (i * n + j), so memory follows the number
+    of distinct pairs, not pairs times bands. Copies share most of their bands,
+    so most of a band's pairs were found before: those are looked up in the
+    sorted pairs so far, and only the new ones wait to be merged in, which
+    re-sorts the whole set a few times in a run rather than once a band.
     """
     n = len(nodes)
     seen = np.empty(0, dtype=np.int64)
+    waiting: list[np.ndarray] = []
+    n_waiting = 0
     for b in range(n_bands):
         keys = band_column(b)
         order = np.argsort(keys, kind="stable")
@@ -87,5 +92,13 @@ def candidate_pairs(band_column, n_bands: int, nodes: np.ndarray, max_bucket: in
             pairs = pairs[~(skip[pairs[:, 0]] & skip[pairs[:, 1]])]
         if len(pairs):
             lo, hi = pairs.min(axis=1), pairs.max(axis=1)
-            seen = np.union1d(seen, lo * n + hi)
+            keys = np.unique(lo * n + hi)
+            if len(seen):
+                at = np.minimum(np.searchsorted(seen, keys), len(seen) - 1)
+                keys = keys[seen[at] != keys]
+            waiting.append(keys)
+            n_waiting += len(keys)
+        if waiting and (4 * n_waiting > len(seen) or b == n_bands - 1):
+            seen = np.unique(np.concatenate([seen, *waiting]))
+            waiting, n_waiting = [], 0
     return np.stack([nodes[seen // n], nodes[seen % n]], axis=1) if len(seen) else np.empty((0, 2), np.int64)

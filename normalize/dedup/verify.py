@@ -86,6 +86,17 @@ def overlap(a: np.ndarray, b: np.ndarray) -> int:
     return int(np.count_nonzero(members(a, b)))
 
 
+def overlaps(mine: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
+    """:func:`overlap` of ``mine`` with each of ``others``, in one pass: every
+    value of the others is looked up in ``mine`` at once, and the hits are
+    counted per array (a kept copy is checked against all its candidates so)."""
+    if not others or len(mine) == 0:
+        return np.zeros(len(others), dtype=np.int64)
+    ends = np.cumsum([len(o) for o in others])
+    hits = np.concatenate(([0], np.cumsum(members(np.concatenate(others), mine))))
+    return hits[ends] - hits[np.concatenate(([0], ends[:-1]))]
+
+
 def line_share(lines: np.ndarray, shared: np.ndarray) -> float:
     """Share of a document's lines (those with shingles) that are carried by the
     other document: at least half of the line's shingles are shared.
@@ -140,8 +151,14 @@ def similarity(a: np.ndarray, b: np.ndarray, settings: DedupSettings) -> Optiona
     """
     if len(a) == 0 or len(b) == 0:
         return None
+    return similarity_given(a, b, overlap(a, b), settings)
+
+
+def similarity_given(a: np.ndarray, b: np.ndarray, inter: int, settings: DedupSettings) -> Optional[float]:
+    """:func:`similarity`, the size of the intersection being known already."""
+    if len(a) == 0 or len(b) == 0:
+        return None
     small, big = (a, b) if len(a) <= len(b) else (b, a)
-    inter = overlap(small, big)
     jaccard = inter / (len(small) + len(big) - inter)
     contained = inter / len(small)
     partial = (contained >= settings.containment and inter < settings.full_copy_share * len(big)
