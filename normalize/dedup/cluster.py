@@ -53,7 +53,11 @@ from .shingles import shingle_set, shingle_sets
 from .verify import overlap, overlaps, similarity_given
 
 _BLOCK = 1 << 16
-_CACHE = 16384  # shingle sets held at once while verifying
+# Shingle sets held at once while verifying. A kept copy's candidates that it
+# does not take are asked again by the next kept copies of the same texts,
+# which a few thousand sets cover; at 50k documents 16384 sets ran no faster
+# than 4096 and peaked 100 MB higher (sets of every size freed in random order).
+_CACHE = 4096
 _SHARED_LINES = 5
 _LINE_CAP = 200
 
@@ -176,19 +180,28 @@ def greedy_kept(order: np.ndarray, links: Links, kept_of: np.ndarray, sim_of: np
 
 
 class Candidates:
-    """Candidate pairs looked up by node: each node's neighbours in one array,
-    ``indptr`` saying where (CSR). Nodes are int32 while they fit: 8 bytes a pair."""
+    """Candidate pairs looked up by node (CSR): for each node, its partners of
+    higher and of lower number, each list in one array with ``indptr`` saying
+    where. Nodes are int32 while they fit: 8 bytes a pair, and building it
+    never holds more than one sort order of the pairs."""
 
     def __init__(self, pairs: np.ndarray, n_nodes: int):
         dtype = np.int32 if n_nodes < 2**31 else np.int64
-        src = np.concatenate([pairs[:, 0], pairs[:, 1]]).astype(dtype)
-        dst = np.concatenate([pairs[:, 1], pairs[:, 0]]).astype(dtype)
-        self.dst = dst[np.argsort(src, kind="stable")]
-        self.indptr = np.concatenate(([0], np.cumsum(np.bincount(src, minlength=n_nodes))))
-        self.nodes = np.flatnonzero(self.indptr[1:] > self.indptr[:-1])
+        lo, hi = pairs[:, 0].astype(dtype), pairs[:, 1].astype(dtype)
+        self._up, self._up_at = self._csr(lo, hi, n_nodes)
+        self._down, self._down_at = self._csr(hi, lo, n_nodes)
+        self.nodes = np.flatnonzero((self._up_at[1:] > self._up_at[:-1]) | (self._down_at[1:] > self._down_at[:-1]))
+
+    @staticmethod
+    def _csr(src: np.ndarray, dst: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
+        indptr = np.zeros(n_nodes + 1, dtype=np.int64)
+        np.cumsum(np.bincount(src, minlength=n_nodes), out=indptr[1:])
+        return dst[np.argsort(src, kind="stable")], indptr
 
     def of(self, node: int) -> np.ndarray:
-        return self.dst[self.indptr[node] : self.indptr[node + 1]]
+        up = self._up[self._up_at[node] : self._up_at[node + 1]]
+        down = self._down[self._down_at[node] : self._down_at[node + 1]]
+        return np.concatenate([down, up]) if len(down) else up
 
 
 def greedy_verified(order: np.ndarray, candidates: Candidates, verify: Callable[[int, np.ndarray], np.ndarray],
