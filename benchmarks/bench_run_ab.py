@@ -29,17 +29,17 @@ try:
 except SystemExit:
     pass
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-print(time.time() - start, me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime)
+print(time.time() - start, me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime, me.ru_maxrss / 1024)
 """
 
 
-def one_run(root: Path, corpus: Path, out: Path, workers: int) -> tuple[float, float, float]:
+def one_run(root: Path, corpus: Path, out: Path, workers: int) -> tuple[float, float, float, float]:
     code = _RUN.format(root=str(root), corpus=str(corpus), out=str(out), workers=str(workers))
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tempfile.gettempdir())
     if proc.returncode != 0:
         raise SystemExit(proc.stderr)
-    wall, main, workers_cpu = map(float, proc.stdout.split()[-3:])
-    return wall, main, workers_cpu
+    wall, main, workers_cpu, rss = map(float, proc.stdout.split()[-4:])
+    return wall, main, workers_cpu, rss
 
 
 def main() -> None:
@@ -51,17 +51,18 @@ def main() -> None:
     args = ap.parse_args()
     if not (args.baseline / "normalize").is_dir():
         raise SystemExit(f"{args.baseline} holds no normalize package")
-    runs: dict[str, list[tuple[float, float, float]]] = {"baseline": [], "this": []}
+    runs: dict[str, list[tuple[float, float, float, float]]] = {"baseline": [], "this": []}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
             for name, root in (("baseline", args.baseline), ("this", REPO)):
                 figures = one_run(root.resolve(), args.corpus.resolve(), Path(tmp) / name, args.workers)
                 runs[name].append(figures)
                 print(f"round {r + 1} {name:8}  wall {figures[0]:7.1f} s  main CPU {figures[1]:7.1f} s  "
-                      f"workers' CPU {figures[2]:7.1f} s", flush=True)
-    median = {name: [statistics.median(f[i] for f in rows) for i in range(3)] for name, rows in runs.items()}
-    for name, (wall, main_cpu, workers_cpu) in median.items():
-        print(f"median {name:8}  wall {wall:7.1f} s  main CPU {main_cpu:7.1f} s  workers' CPU {workers_cpu:7.1f} s")
+                      f"workers' CPU {figures[2]:7.1f} s  peak RSS {figures[3]:6.0f} MB", flush=True)
+    median = {name: [statistics.median(f[i] for f in rows) for i in range(4)] for name, rows in runs.items()}
+    for name, (wall, main_cpu, workers_cpu, rss) in median.items():
+        print(f"median {name:8}  wall {wall:7.1f} s  main CPU {main_cpu:7.1f} s  workers' CPU {workers_cpu:7.1f} s  "
+              f"peak RSS {rss:6.0f} MB")
     print(f"wall time, this / baseline: {median['this'][0] / median['baseline'][0]:.2f}")
 
 
