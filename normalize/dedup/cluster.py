@@ -16,8 +16,8 @@ The steps, in the main process, once every document of a batch was added:
 
 Steps 3 and 4 run together here: step 4 only ever asks whether a kept copy
 links to a document not yet taken, so only those pairs are verified. Among k
-copies of one story that is about k checks instead of k(k-1)/2, which is what
-keeps clustering linear when a story is reprinted hundreds of times. The
+copies of one story that is about k checks instead of k(k-1)/2, which keeps
+verification linear when a story is reprinted hundreds of times. The
 result is the one :func:`greedy_kept` gives over every verified pair (the
 Spark engine verifies all candidate pairs, spread over executors, and calls
 it per connected component).
