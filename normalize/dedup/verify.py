@@ -149,8 +149,6 @@ def similarity(a: np.ndarray, b: np.ndarray, settings: DedupSettings) -> Optiona
     For a whole copy it is the Jaccard similarity; for a partial copy the
     containment (it says more about a truncated copy than Jaccard does).
     """
-    if len(a) == 0 or len(b) == 0:
-        return None
     return similarity_given(a, b, overlap(a, b), settings)
 
 
