@@ -20,7 +20,7 @@ from normalize.dedup.fingerprint import fingerprint_texts
 from normalize.dedup.key import exact_hash, lined_key, normalise_key
 from normalize.dedup.minhash import estimate_jaccard, signature
 from normalize.dedup.shingles import ShingleSet, is_unspaced, shingle_set, shingle_sets, text_shingles, to_set
-from normalize.dedup.cluster import Candidates, Links, greedy_kept, greedy_verified
+from normalize.dedup.cluster import Candidates, Links, _Batch, greedy_kept, greedy_verified
 from normalize.dedup.lsh import candidate_pairs
 from normalize.dedup.verify import line_share, overlap, overlaps, similarity
 from normalize.document import Document, Source
@@ -365,9 +365,7 @@ def test_copies_of_one_story_cost_one_check_each_not_one_per_pair():
     for k, t in enumerate(copies):
         clusterer.add(f"c{k}", fingerprint_text(t, SETTINGS), length=len(t))
         texts.append(t)
-    import normalize.dedup.cluster as cluster_module
-
-    batch = cluster_module._Batch(clusterer, texts.__getitem__)
+    batch = _Batch(clusterer, texts.__getitem__)
     result = batch.run()
     assert {a.cluster_size for a in map(result.assignment, range(30))} == {30}
     assert batch.verified == 29  # the kept copy against each other copy; 435 pairs are candidates
