@@ -35,7 +35,10 @@ _ORPHAN_JOINER = re.compile(
 # Horizontal whitespace: every Unicode space except the newline.
 _HSPACE = "\t\x0b\x0c \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
 _SPACE_RUN = re.compile(f"[{_HSPACE}]{{2,}}|[\t\x0b\x0c]")
-_PLAIN_RUN = re.compile(" {2,}")
+# The spaces that may stand alone (see above); any other horizontal space is
+# plain " " or a tab, and plain string methods tidy those.
+_EXOTIC_SPACE = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_TABS_TO_SPACES = str.maketrans("\t\x0b\x0c", "   ")
 
 
 def squeeze_spaces(text: str) -> str:
@@ -43,23 +46,39 @@ def squeeze_spaces(text: str) -> str:
     return " ".join(text.split())
 
 
-def _strip_lines(text: str, chars: str) -> str:
-    if text[:1] in chars or text[-1:] in chars or " \n" in text or "\n " in text or chars != " ":
-        text = "\n".join(line.strip(chars) for line in text.split("\n"))
+# A regex over every space of a 6 KB text costs more than the rest of this
+# module together (it tries a match at each of a thousand spaces); the
+# string methods below scan at C speed and loop only as often as a run of
+# spaces is long, which is rarely more than twice.
+def _collapse_spaces(text: str) -> str:
+    while "  " in text:
+        text = text.replace("  ", " ")
     return text
+
+
+def _strip_plain_lines(text: str) -> str:
+    """Each line stripped of the spaces at its ends (the text's first and last
+    line too)."""
+    while " \n" in text:
+        text = text.replace(" \n", "\n")
+    while "\n " in text:
+        text = text.replace("\n ", "\n")
+    return text.strip(" ")
 
 
 def normalise_whitespace(text: str) -> str:
     """Unify newlines, drop meaningless invisibles, tidy spaces. Idempotent."""
     if text.replace("\n", " ").isprintable():
         # Fast path: no controls, format characters or exotic spaces.
-        if "  " in text:
-            text = _PLAIN_RUN.sub(" ", text)
-        return _strip_lines(text, " ").strip("\n")
+        return _strip_plain_lines(_collapse_spaces(text)).strip("\n")
     if "\r" in text or "\u2028" in text or "\u2029" in text:
         text = _NEWLINES.sub("\n", text)
     text = _INVISIBLE.sub("", text)
     if "\u200c" in text or "\u200d" in text:
         text = _ORPHAN_JOINER.sub("", text)
-    text = _SPACE_RUN.sub(" ", text)
-    return _strip_lines(text, _HSPACE).strip("\n")
+    if _EXOTIC_SPACE.search(text):
+        text = _SPACE_RUN.sub(" ", text)
+        text = "\n".join(line.strip(_HSPACE) for line in text.split("\n"))
+    else:  # plain spaces and tabs: a tab is a space, and runs collapse
+        text = _strip_plain_lines(_collapse_spaces(text.translate(_TABS_TO_SPACES)))
+    return text.strip("\n")
