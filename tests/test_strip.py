@@ -18,7 +18,14 @@ from normalize.strip import (
     clean_text,
 )
 from normalize.strip.inspect import explain
-from normalize.strip.lexicon import languages
+from normalize.strip.lexicon import (
+    _pattern_needles,
+    bare_key,
+    languages,
+    lexicon,
+    scan_text,
+    scanner,
+)
 
 
 def lines_of(text: str) -> list[str]:
@@ -186,6 +193,30 @@ def test_idempotent_and_no_invented_lines(lines):
     assert clean_text(once).text == once
     source_lines = set(normalise_text(text).split("\n"))
     assert all(line in source_lines for line in once.split("\n") if line)
+
+
+# Pieces of lines where one scan could go wrong: phrases and needed strings at
+# the ends, punctuation that trimming removes, case folding and NFKC that
+# lower-casing does not do (ß, full-width letters, the Kelvin sign).
+SCAN_PIECES = ["All rights reserved", "alle Rechte vorbehalten", "Newsletter", "Photo", "foto:",
+               "(c)", "©", "|", "»", "www.", "http", "2024", "Straße", "STRASSE", "ＡＢＣ", "K", "Ǆ",
+               "«", "...", " ", "  ", "\t", "word", "Мы используем cookies", "무단전재", ".", "ＮＥＷＳＬＥＴＴＥＲ"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(SCAN_PIECES), min_size=1, max_size=8))
+def test_one_scan_finds_what_the_key_and_the_lower_cased_line_hold(pieces):
+    line = "".join(pieces)
+    lower = line.lower()
+    key, joined = bare_key(line), " ".join(lower.split())
+    scanned = scan_text(key, joined)
+    if line.isascii():
+        assert scanned is not None
+    if scanned is None:
+        return
+    found = scanner().found(scanned)
+    assert found & set(lexicon().short_phrases) == lexicon().short_needles.found(key)
+    assert found & set(_pattern_needles().strings) == _pattern_needles().found(lower)
 
 
 def test_idempotent_on_seeds(seed_texts):

@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from normalize.strip.lexicon import (
+    SHORT_PHRASE_WORDS,
     all_stopwords,
     bare_key,
     date_words,
     is_language_switcher,
     lexicon,
     match_pattern,
+    scan_text,
+    scanner,
     trim_key,
 )
 
@@ -98,16 +101,26 @@ def _look(text: str) -> tuple:
         return "", words, terminal, stop_ratio, None, None, prose, para, False, None
     # For ASCII text the match key (casefold, squeezed spaces) is the tokens
     # already split from the lower-cased text: no second pass over the line.
-    key = trim_key(" ".join(tokens)) if ascii_text else bare_key(text)
-    reason, evidence = _says(text, lower, key, tokens, words)
+    joined = " ".join(tokens)
+    key = trim_key(joined) if ascii_text else bare_key(text)
+    reason, evidence = _says(text, lower, key, tokens, words, scan_text(key, joined))
     photo_credit = (reason == "copyright" and words <= _PHOTO_CREDIT_WORDS
-                    and evidence.startswith("pattern") and not any(c.isdigit() for c in text))
+                    and evidence is not None and evidence.startswith("pattern") and not any(c.isdigit() for c in text))
     start = tuple(key.split(" ", 2)[:2]) if key else None
     return key, words, terminal, stop_ratio, reason, evidence, prose, para, photo_credit, start
 
 
-def _says(text: str, lower: str, key: str, tokens: list[str], words: float) -> tuple[str | None, str | None]:
-    reason = lexicon().lookup(key, words)
+def _says(text: str, lower: str, key: str, tokens: list[str], words: float,
+          scanned: str | None) -> tuple[str | None, str | None]:
+    """What the line says by itself, and the evidence. ``scanned``: the text
+    whose one scan serves the phrases and the patterns (see :func:`scan_text`)."""
+    lex = lexicon()
+    reason = lex.whole_or_prefix(key)
+    found = None
+    if reason is None and words <= SHORT_PHRASE_WORDS:
+        if scanned is not None:
+            found = scanner().found(scanned)
+        reason = lex.short_phrase(key, found)
     if reason:
         return reason, "lexicon"
     if _doubled(key):
@@ -120,7 +133,9 @@ def _says(text: str, lower: str, key: str, tokens: list[str], words: float) -> t
             return "date", "date words"
     if words <= 20 and ("|" in text or "·" in text or "•" in text) and _dateline(tokens):
         return "date", "date, then a label after a separator"
-    pattern = match_pattern(text, lower, words)
+    if found is None and scanned is not None:
+        found = scanner().found(scanned)
+    pattern = match_pattern(text, lower, words, found)
     if pattern is not None:
         return pattern.reason, "pattern " + pattern.regex.pattern[:40]
     return None, None

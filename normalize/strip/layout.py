@@ -67,7 +67,8 @@ def _scores(text_lines: list[Line]) -> tuple[list[float], list[bool]]:
     ("© dpa", see ``Line.photo_credit``) sits inside articles and is no such
     label, unlike a site's "© 2024 Example Ltd." that closes the page.
     """
-    scores, ends = [], []
+    scores: list[float] = []
+    ends: list[bool] = []
     add_score, add_end = scores.append, ends.append
     for line in text_lines:
         says = line.says
@@ -101,9 +102,9 @@ def _anchor_at_headline(text_lines: list[Line], scores: list[float]) -> int:
             top = says.index("credit")
         else:
             dated = [says.index(kind) for kind in ("date", "meta") if kind in says]
-            top = min(dated) if dated else None
-    if top is None:
-        return -1
+            if not dated:
+                return -1
+            top = min(dated)
     for n in range(top + 1, min(top + 1 + ANCHOR_REACH, len(text_lines))):
         if text_lines[n].prose and not text_lines[n].reason:
             scores[n] += ANCHOR_BONUS

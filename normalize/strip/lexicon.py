@@ -26,6 +26,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Callable
 from functools import lru_cache
 from importlib import resources
 
@@ -90,6 +91,8 @@ class Needles:
         return {s for s in self.strings if s in text}
 
 
+SHORT_PHRASE_WORDS = 30  # longer lines are not searched for the ``short`` phrases
+
 # Punctuation that joins a label to the link text after it ("Read also: ...").
 _JOINERS = ":.,;-–—|»›>/"
 
@@ -113,9 +116,10 @@ class Lexicon:
     max_prefix_words: int
     first_words: frozenset[str]  # first word of every prefix phrase
     prefix_lengths: dict[str, tuple[int, ...]]  # first word -> word counts of its phrases, longest first
+    short_rank: dict[str, int]  # phrase -> its place in short_phrases
 
-    def lookup(self, key: str, n_words: int) -> str | None:
-        """Reason for a line whose bare key is ``key``, or None."""
+    def whole_or_prefix(self, key: str) -> str | None:
+        """Reason for a line that is a phrase, or starts with one."""
         reason = self.line.get(key) or self.prefix.get(key)
         if reason:
             return reason
@@ -133,12 +137,18 @@ class Lexicon:
                 reason = self.prefix.get(" ".join(words[:n]).rstrip(_JOINERS))
                 if reason:
                     return reason
-        # a phrase inside a short line ("© 2024 Example Ltd. All rights reserved.")
-        if n_words <= 30:
-            found = self.short_needles.found(key)
-            if found:  # the longest phrase found (the order of short_phrases)
-                return self.short[min(found, key=self.short_phrases.index)]
         return None
+
+    def short_phrase(self, key: str, found: set[str] | None = None) -> str | None:
+        """Reason for a phrase inside a short line ("© 2024 Example Ltd. All
+        rights reserved."): the longest phrase found (the order of short_phrases)."""
+        if found is None:
+            found = self.short_needles.found(key)
+        best = None
+        for phrase in found:
+            if phrase in self.short and (best is None or self.short_rank[phrase] < self.short_rank[best]):
+                best = phrase
+        return None if best is None else self.short[best]
 
 
 @lru_cache(maxsize=1)
@@ -166,7 +176,7 @@ def lexicon() -> Lexicon:
         lengths.setdefault(k.split(" ")[0], set()).add(len(k.split(" ")))
     prefix_lengths = {w: tuple(sorted(ns, reverse=True)) for w, ns in lengths.items()}
     return Lexicon(line, prefix, short, short_phrases, Needles(short_phrases), longest, first_words,
-                   prefix_lengths)
+                   prefix_lengths, {p: n for n, p in enumerate(short_phrases)})
 
 
 @lru_cache(maxsize=1)
@@ -180,7 +190,7 @@ class LinePattern:
     regex: re.Pattern
     max_words: float
     needs: tuple[str, ...]  # the line must contain one of these (lower case) ...
-    find: object = None  # regex.match for patterns anchored at the start, else regex.search
+    find: Callable[[str], re.Match | None] | None = None  # regex.match for patterns anchored at the start, else regex.search
 
     def __post_init__(self) -> None:
         # re's search tries every position even after "^" failed at the first:
@@ -194,7 +204,7 @@ class LinePattern:
         # ... a C-speed substring test that spares most lines the regex
         if self.needs and not any(n in lower for n in self.needs):
             return False
-        return self.find(text) is not None
+        return self.find(text) is not None  # type: ignore[misc]
 
 
 def _anchored(rx: str) -> bool:
@@ -263,21 +273,47 @@ def _candidates(size: int, wanted: int) -> tuple[LinePattern, ...]:
     )
 
 
-def match_pattern(text: str, lower: str, words: float) -> LinePattern | None:
+def match_pattern(text: str, lower: str, words: float, found: set[str] | None = None) -> LinePattern | None:
     """The first pattern of ``data/patterns.tsv`` that matches the line.
 
     Same answer as trying ``LinePattern.matches`` in order, but the needed
-    strings of all patterns are found in one pass, so that a line runs only
-    the regexes it could match.
+    strings of all patterns are found in one pass (or given: ``found``, the
+    strings of :func:`scanner` in the line), so that a line runs only the
+    regexes it could match.
     """
     masks = _needle_masks()
+    if found is None:
+        found = _pattern_needles().found(lower)
     wanted = 0
-    for needed in _pattern_needles().found(lower):
-        wanted |= masks[needed]
+    for needed in found:
+        wanted |= masks.get(needed, 0)
     for pattern in _candidates(math.ceil(words), wanted):
-        if pattern.find(text) is not None:
+        if pattern.find(text) is not None:  # type: ignore[misc]
             return pattern
     return None
+
+
+@lru_cache(maxsize=1)
+def scanner() -> Needles:
+    """The short phrases and the strings the patterns need, in one automaton:
+    one pass over a line answers both (see :func:`scan_text`)."""
+    return Needles([*lexicon().short_phrases, *_needle_masks()])
+
+
+def scan_text(key: str, joined: str) -> str | None:
+    """The one text whose :func:`scanner` hits are those of both the key (for
+    the phrases) and the lower-cased line (for the patterns), or None.
+
+    ``joined`` is the lower-cased line's words joined by single spaces. The
+    needed strings hold no space, so they occur in the line exactly when they
+    occur in ``joined``. The phrases are bare keys (a word character at each
+    end), so they cannot start or end in the non-word characters that
+    trimming removes: they occur in ``joined`` exactly when they occur in the
+    key, if trimming ``joined`` gives the key. It always does for ASCII text;
+    otherwise only where case folding and NFKC change nothing that
+    lower-casing did not (most text), and the two are scanned apart.
+    """
+    return joined if trim_key(joined) == key else None
 
 
 @lru_cache(maxsize=1)
