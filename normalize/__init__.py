@@ -17,6 +17,16 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+import warnings  # noqa: E402
+
+from . import compiled as _compiled  # noqa: E402
+
+if _compiled.pure_requested():
+    _compiled.use_sources()
+elif _compiled.stale():
+    warnings.warn(f"compiled modules older than their source (reinstall with pip install -e ., "
+                  f"or set {_compiled.PURE_ENV}=1): {', '.join(_compiled.stale())}", stacklevel=2)
+
 from .document import Artefact, Document, Removal, Source  # noqa: E402
 from .errors import Rejection, RunError  # noqa: E402
 from .settings import Settings  # noqa: E402

@@ -1,0 +1,93 @@
+"""Which modules are compiled to C at install, and the escape hatch from them.
+
+Every line of every page is measured and judged (:mod:`normalize.strip`), and
+that per-line Python is what bounds the cleaning speed. The modules below are
+plain, type-annotated Python that ``setup.py`` compiles with mypyc when the
+package is installed: the same code, run about a quarter faster, with the same
+results (a test compares the two). Without a C compiler, or with
+``NORMALIZE_PURE_PYTHON=1`` at install time, they stay pure Python.
+
+Two things follow for someone editing them:
+
+* a compiled module shadows its source, so an edit takes effect only after
+  reinstalling (``pip install -e .``); :func:`stale` names the compiled modules
+  older than their source, and importing :mod:`normalize` warns about them;
+* ``NORMALIZE_PURE_PYTHON=1`` at run time imports the sources instead
+  (:func:`use_sources`), e.g. to compare, debug or profile them.
+
+This file is read by ``setup.py`` before the package is installed, so it
+imports nothing from the package.
+"""
+from __future__ import annotations
+
+import importlib.machinery
+import os
+import sys
+from pathlib import Path
+
+# Paths relative to the repository root (setup.py's folder).
+MODULES = (
+    "normalize/normalise/__init__.py",
+    "normalize/normalise/whitespace.py",
+    "normalize/strip/__init__.py",
+    "normalize/strip/features.py",
+    "normalize/strip/layout.py",
+    "normalize/strip/lexicon.py",
+    "normalize/strip/rules.py",
+)
+
+PURE_ENV = "NORMALIZE_PURE_PYTHON"
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _binary(source: Path) -> Path | None:
+    """The compiled extension beside ``source``, if there is one."""
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        binary = source.with_name(source.stem + suffix)
+        if binary.exists():
+            return binary
+    return None
+
+
+def compiled() -> list[str]:
+    """The modules of :data:`MODULES` that have a compiled copy installed."""
+    return [m for m in MODULES if _binary(_ROOT / m) is not None]
+
+
+def stale() -> list[str]:
+    """Compiled modules whose source changed after they were compiled."""
+    out = []
+    for module in MODULES:
+        source = _ROOT / module
+        binary = _binary(source)
+        if binary is not None and source.exists() and source.stat().st_mtime > binary.stat().st_mtime:
+            out.append(module)
+    return out
+
+
+class _SourcesOnly:
+    """Meta path finder: ``normalize.*`` modules load from their ``.py`` files."""
+
+    def find_spec(self, name, path, target=None):
+        if not name.startswith("normalize.") or not path:
+            return None
+        tail = name.rpartition(".")[2]
+        for entry in path:
+            finder = importlib.machinery.FileFinder(
+                entry, (importlib.machinery.SourceFileLoader, importlib.machinery.SOURCE_SUFFIXES))
+            spec = finder.find_spec(name)
+            if spec is not None and spec.loader is not None:
+                return spec
+            if (Path(entry) / tail).is_dir():
+                return None
+        return None
+
+
+def use_sources() -> None:
+    """Import the package's modules from source from now on (idempotent)."""
+    if not any(isinstance(f, _SourcesOnly) for f in sys.meta_path):
+        sys.meta_path.insert(0, _SourcesOnly())
+
+
+def pure_requested() -> bool:
+    return os.environ.get(PURE_ENV, "") not in ("", "0")

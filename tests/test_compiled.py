@@ -1,0 +1,87 @@
+"""The modules compiled with mypyc (normalize/compiled.py) behave as their sources do."""
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import normalize.strip.features as features
+from normalize import compiled
+from normalize.strip import clean_text
+
+BOILERPLATE_DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "boilerplate-dev.jsonl"
+
+# Cleans every text given as a JSON list on stdin, with the modules imported
+# from their sources, and prints what came out (and where features came from).
+_CLEAN_FROM_SOURCES = """
+import json, sys
+import normalize.strip.features as features
+from normalize.strip import clean_text
+texts = json.load(sys.stdin)
+out = [[c.text, [[r.line, r.text, r.reason] for r in c.removed]] for c in map(clean_text, texts)]
+print(json.dumps({"features": features.__file__, "cleaned": out}))
+"""
+
+
+def _cleaned(texts: list[str]) -> list:
+    return [[c.text, [[r.line, r.text, r.reason] for r in c.removed]] for c in map(clean_text, texts)]
+
+
+def _variants(texts: list[str], seed: int = 7) -> list[str]:
+    """The texts, and each with its lines shuffled, doubled and partly mojibaked:
+    pages the seeds alone do not show, so that more of the rules' paths run."""
+    rng = random.Random(seed)
+    out = list(texts)
+    for text in texts:
+        lines = text.split("\n")
+        shuffled = lines[:]
+        rng.shuffle(shuffled)
+        out.append("\n".join(shuffled))
+        out.append("\n".join(lines + lines[: len(lines) // 3]))
+        out.append("\n".join(ln.encode("utf-8").decode("cp1252", errors="replace") if rng.random() < 0.2 else ln
+                             for ln in lines))
+    return out
+
+
+def _texts(seed_texts: dict[str, str]) -> list[str]:
+    """The seeds' variants, and the 234 pages of the boilerplate benchmark when it is beside the repo."""
+    texts = _variants(list(seed_texts.values()))
+    if BOILERPLATE_DEV.is_file():
+        texts += [json.loads(line)["text"] for line in BOILERPLATE_DEV.open(encoding="utf-8") if line.strip()]
+    return texts
+
+
+@pytest.mark.skipif(not compiled.compiled(), reason="this install compiled nothing (pure Python only)")
+def test_compiled_modules_clean_exactly_as_their_sources_do(seed_texts):
+    texts = _texts(seed_texts)
+    env = dict(os.environ, **{compiled.PURE_ENV: "1"})
+    child = subprocess.run([sys.executable, "-c", _CLEAN_FROM_SOURCES], input=json.dumps(texts),
+                           capture_output=True, text=True, check=True, env=env)
+    from_sources = json.loads(child.stdout)
+    assert from_sources["features"].endswith(".py")
+    assert not features.__file__.endswith(".py")
+    mine = _cleaned(texts)
+    assert sum(len(removed) for _, removed in mine) > 100  # the rules ran, and removed lines
+    assert mine == from_sources["cleaned"]
+
+
+def test_a_build_compiles_every_listed_module_or_none():
+    assert compiled.compiled() in ([], list(compiled.MODULES))
+
+
+def test_no_compiled_module_is_older_than_its_source():
+    assert compiled.stale() == [], "reinstall (pip install -e .) so that the compiled modules match their source"
+
+
+def test_asking_for_pure_python_imports_every_module_from_source():
+    env = dict(os.environ, **{compiled.PURE_ENV: "1"})
+    code = ("import sys, normalize.pipeline, normalize.strip, normalize.normalise\n"
+            "print([m for m, mod in sys.modules.items() if m.startswith('normalize')"
+            " and not (getattr(mod, '__file__', '') or '').endswith('.py')])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == "[]"
