@@ -56,7 +56,8 @@ def _texts(seed_texts: dict[str, str]) -> list[str]:
     return texts
 
 
-@pytest.mark.skipif(not compiled.compiled(), reason="this install compiled nothing (pure Python only)")
+@pytest.mark.skipif(not compiled.compiled() or compiled.pure_requested(),
+                    reason="the modules run from source here (nothing compiled, or pure Python asked for)")
 def test_compiled_modules_clean_exactly_as_their_sources_do(seed_texts):
     texts = _texts(seed_texts)
     env = dict(os.environ, **{compiled.PURE_ENV: "1"})
@@ -85,3 +86,34 @@ def test_asking_for_pure_python_imports_every_module_from_source():
             " and not (getattr(mod, '__file__', '') or '').endswith('.py')])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_objects_of_the_compiled_modules_survive_pickling(seed_texts):
+    """Compiled classes pickle differently (no instance __dict__); what a
+    caller or the Spark engine may ship between processes must still go."""
+    import pickle
+
+    from normalize.normalise import Normalise
+    from normalize.strip import StripBoilerplate, judge_lines
+    from normalize.strip.lexicon import lexicon, patterns
+
+    text = next(iter(seed_texts.values()))
+    cleaned = clean_text(text)
+    assert pickle.loads(pickle.dumps(cleaned)) == cleaned
+    lines = judge_lines(text.split("\n"))
+    again = pickle.loads(pickle.dumps(lines))
+    assert [(ln.index, ln.text, ln.reason, ln.keep_why, ln.signals) for ln in again] == \
+        [(ln.index, ln.text, ln.reason, ln.keep_why, ln.signals) for ln in lines]
+    def spans(rows):
+        return [(p.reason, p.regex.pattern, [m and m.span() for m in map(p.find, ["© 2024 Example", "12:45"])])
+                for p in rows]
+
+    assert spans(pickle.loads(pickle.dumps(patterns()))) == spans(patterns())
+    copy = pickle.loads(pickle.dumps(lexicon()))
+    assert copy.short_needles.found("© 2024 all rights reserved") == {"all rights reserved"}
+    assert (copy.line, copy.prefix) == (lexicon().line, lexicon().prefix)
+    stages = pickle.loads(pickle.dumps([Normalise(), StripBoilerplate()]))
+    from normalize.document import Document, Source
+    doc = Document(id="x", text=text, source=Source("x", 1))
+    stages[1](stages[0](doc))
+    assert doc.text == cleaned.text

@@ -81,6 +81,9 @@ class Needles:
             automaton.make_automaton()
             self._automaton = automaton
 
+    def __reduce__(self):  # rebuilt from its strings (compiled, it has no __dict__ to pickle)
+        return Needles, (self.strings,)
+
     def found(self, text: str) -> set[str]:
         if self._automaton is not None:
             hits = self._automaton.iter(text)
@@ -106,7 +109,7 @@ def _lang(path) -> str:
     return path.name.split("-", 1)[1].split(".")[0]
 
 
-@dataclass(frozen=True)
+@dataclass  # read-only; not frozen, so that it pickles when compiled (normalize/compiled.py)
 class Lexicon:
     line: dict[str, str]  # bare key -> reason
     prefix: dict[str, str]  # bare key -> reason, matched at word boundary
@@ -184,7 +187,7 @@ def languages() -> list[str]:
     return [_lang(p) for p in _data_files("phrases-")]
 
 
-@dataclass(frozen=True)
+@dataclass  # read-only; not frozen, so that it pickles when compiled (normalize/compiled.py)
 class LinePattern:
     reason: str
     regex: re.Pattern
@@ -196,7 +199,7 @@ class LinePattern:
         # re's search tries every position even after "^" failed at the first:
         # match stops there
         anchored = _anchored(self.regex.pattern)
-        object.__setattr__(self, "find", self.regex.match if anchored else self.regex.search)
+        self.find = self.regex.match if anchored else self.regex.search
 
     def matches(self, text: str, lower: str, words: float) -> bool:
         if words > self.max_words:
