@@ -25,6 +25,7 @@ from . import __version__
 from .detect.translation import revise
 from .document import Document
 from .engine.local import LocalEngine
+from .engine.packed import unpack
 from .engine.spool import DocumentSpool, ShingleStore, TextStore
 from .errors import Rejection, StrictModeStop
 from .read.records import record_to_document
@@ -168,25 +169,24 @@ class Pipeline:
             spool = DocumentSpool(tmp, "pass2.pickle")
             # name mentions wait on disk for the clusters too (see _name_variants)
             names = DocumentSpool(tmp, "names.pickle") if self.command == "run" else None
-            for item in self.engine.map(stages, docs):
+            for item in self.engine.map(stages, docs, take=take_for_clustering):
                 yield from self._drain()
                 if isinstance(item, Rejection):
                     yield from self._reject(item)
                     continue
-                fingerprint = item.work.pop("fingerprint")
-                clusterer.add(item.id, fingerprint, length=len(item.text), n_artefacts=len(item.artefacts))
-                texts.append(item.text)
+                doc_id, fingerprint, text, n_artefacts, mentions = item.taken
+                clusterer.add(doc_id, fingerprint, length=len(text), n_artefacts=n_artefacts)
+                texts.append(text)
                 if shingles is not None:
                     shingles.append(fingerprint.shingles)
                 if names is not None:
-                    names.write(tuple(item.work.pop("names", None) or ()))
-                item.work.clear()
-                spool.write(item)
+                    names.write(mentions)
+                spool.write(item.data)
             yield from self._drain()
 
             result = clusterer.finish(texts.__getitem__, shingles_of=shingles.__getitem__ if shingles is not None else None)
             extra = self._name_variants(result, names) if names is not None else {}
-            for position, doc in enumerate(spool):
+            for position, doc in enumerate(map(unpack, spool)):
                 a = result.assignment(position)
                 doc.cluster_id, doc.cluster_size = a.cluster_id, a.cluster_size
                 doc.duplicate_of, doc.similarity = a.duplicate_of, a.similarity
@@ -213,15 +213,14 @@ class Pipeline:
         first = run_first_pass(self.settings)
         corpus = CorpusRepeats() if self.settings.corpus_repeats else None
         spool = DocumentSpool(tmp, "pass1.pickle")
-        for item in self.engine.map(first, docs):
+        for item in self.engine.map(first, docs, take=take_corpus_summary):
             yield from self._drain()
             if isinstance(item, Rejection):
                 yield from self._reject(item)
                 continue
-            summary = item.work.pop("corpus_summary", None)
             if corpus is not None:
-                corpus.add(summary)
-            spool.write(item)
+                corpus.add(item.taken)
+            spool.write(item.data)
         yield from self._drain()
         self._corpus_stage = corpus.finish() if corpus is not None else None
         return iter(spool)
@@ -239,3 +238,19 @@ class Pipeline:
                     yield position, result.assignment(position).cluster_id, mentions
 
         return NameVariants().judge(documents)
+
+
+# What the main process takes out of a document between passes (the rest stays
+# pickled, see normalize/engine/packed.py). Module-level, so workers get them.
+
+def take_corpus_summary(doc: Document) -> Any:
+    return doc.work.pop("corpus_summary", None)
+
+
+def take_for_clustering(doc: Document) -> tuple:
+    """(id, fingerprint, text, number of artefacts, name mentions); the
+    document's scratch space is emptied, its work done."""
+    fingerprint = doc.work.pop("fingerprint")
+    mentions = tuple(doc.work.pop("names", None) or ())
+    doc.work.clear()
+    return doc.id, fingerprint, doc.text, len(doc.artefacts), mentions

@@ -50,6 +50,31 @@ def test_order_is_kept_and_one_failure_rejects_one_document():
         assert all(d.work["batched"] for i, d in enumerate(out) if i != 57)
 
 
+def take_length(doc):
+    """What a main process might take out of a document between passes."""
+    return doc.id, doc.work.pop("length")
+
+
+def test_with_take_documents_come_back_packed_and_pickled_documents_go_in():
+    from normalize.engine.packed import Packed, unpack
+
+    texts = [f"text {i}" if i != 5 else "boom" for i in range(100)]
+    for workers in (1, 2):
+        out = list(LocalEngine(workers).map([Upper(), BatchLength()], docs(texts), take=take_length))
+        assert isinstance(out[5], Rejection)
+        packed = [item for item in out if not isinstance(item, Rejection)]
+        assert all(isinstance(item, Packed) for item in packed)
+        # from workers the documents come pickled; in one process, as they are
+        assert all(isinstance(item.data, bytes if workers == 2 else Document) for item in packed)
+        assert [item.taken for item in packed] == [(str(i), len(texts[i])) for i in range(100) if i != 5]
+        again = [unpack(item.data) for item in packed]
+        assert [d.text for d in again] == [texts[i].upper() for i in range(100) if i != 5]
+        assert all("length" not in d.work and d.work["batched"] for d in again)  # taken, not pickled twice
+        # a second pass takes the pickled documents as they are
+        second = list(LocalEngine(workers).map([Upper()], [item.data for item in packed]))
+        assert [d.text for d in second] == [d.text for d in again]
+
+
 def test_a_failing_batch_falls_back_to_documents_one_by_one():
     out = list(LocalEngine(1).map([BatchLength()], docs(["ok", "BAD", "fine"])))
     assert [d.work["length"] for d in out] == [2, 3, 4]

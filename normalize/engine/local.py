@@ -16,10 +16,11 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
-from typing import Callable, Iterable, Iterator, Sequence, Union
+from typing import Callable, Iterable, Iterator, Optional, Sequence, Union
 
 from ..document import Document
 from ..errors import Rejection, RunError
+from .packed import Take, pack_all, unpack
 
 Stage = Callable[[Document], Document]
 Item = Union[Document, Rejection]
@@ -68,8 +69,8 @@ def _init(stages: Sequence[Stage]) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _run_batch(batch: list[Document]) -> list[Item]:
-    return apply_stages_to_batch(_stages, batch)
+def _run_batch(batch: list, take: Optional[Take] = None) -> list:
+    return pack_all(apply_stages_to_batch(_stages, [unpack(doc) for doc in batch]), take, pickled=True)
 
 
 # Stages load their tables (language profiles, lexicons) lazily on first use.
@@ -145,11 +146,14 @@ class LocalEngine:
     def __init__(self, workers: int = 1):
         self.workers = max(1, int(workers))
 
-    def map(self, stages: Sequence[Stage], docs: Iterable[Document]) -> Iterator[Item]:
-        """Apply ``stages`` to every document; results come out in input order."""
+    def map(self, stages: Sequence[Stage], docs: Iterable, take: Optional[Take] = None) -> Iterator:
+        """Apply ``stages`` to every document; results come out in input order.
+
+        ``docs`` may hold pickled documents (:mod:`.packed`); with ``take``,
+        each resulting document comes back as a :class:`~.packed.Packed`."""
         if self.workers == 1:
             for batch in _batches(docs, BATCH):
-                yield from apply_stages_to_batch(stages, batch)
+                yield from pack_all(apply_stages_to_batch(stages, [unpack(d) for d in batch]), take, pickled=False)
             return
         warm_up(stages)
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
@@ -158,7 +162,7 @@ class LocalEngine:
         pending: deque = deque()
         try:
             for batch in _batches(docs, BATCH):
-                pending.append(pool.submit(_run_batch, batch))
+                pending.append(pool.submit(_run_batch, batch, take))
                 while len(pending) >= window:
                     yield from _result(pending.popleft(), pool)
             while pending:

@@ -36,6 +36,7 @@ from typing import Any, Iterable, Iterator, Optional, Sequence
 
 from ..errors import RunError
 from .local import BATCH, Item, Stage, apply_stages_to_batch
+from .packed import Take, pack_all, unpack
 
 DOCS_PER_TASK = 256  # documents a task works on: big enough that scheduling is a small cost
 
@@ -175,8 +176,12 @@ class SparkEngine:
 
     # -- per-document passes --------------------------------------------------
 
-    def map(self, stages: Sequence[Stage], docs: Iterable[Any]) -> Iterator[Item]:
-        """Apply ``stages`` to every document; results come out in input order."""
+    def map(self, stages: Sequence[Stage], docs: Iterable[Any], take: Optional[Take] = None) -> Iterator[Any]:
+        """Apply ``stages`` to every document; results come out in input order.
+
+        As :meth:`LocalEngine.map <normalize.engine.local.LocalEngine.map>`:
+        ``docs`` may hold pickled documents, and ``take`` packs the results
+        (here in the driver, which holds every result anyway)."""
         sc = self.spark.sparkContext
         from pyspark.serializers import CloudPickleSerializer
 
@@ -188,12 +193,12 @@ class SparkEngine:
         pool = ThreadPoolExecutor(1, thread_name_prefix="normalize-spark")
         try:
             it = iter(docs)
-            while chunk := list(islice(it, chunk_size)):
+            while chunk := [unpack(doc) for doc in islice(it, chunk_size)]:
                 pending.append(pool.submit(self._map_chunk, shipped, chunk))
                 while len(pending) >= 2:
-                    yield from pending.popleft().result()
+                    yield from pack_all(pending.popleft().result(), take, pickled=False)
             while pending:
-                yield from pending.popleft().result()
+                yield from pack_all(pending.popleft().result(), take, pickled=False)
         finally:
             for future in pending:
                 future.cancel()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import pickle
 from array import array
-from typing import IO, Iterator
+from typing import IO, Any, Iterator
 
 import numpy as np
 
@@ -20,15 +20,16 @@ from ..document import Document
 
 
 class DocumentSpool:
-    """Pickled items (documents, a document's name mentions) appended in order;
-    read back in that order, as often as needed, once writing is done."""
+    """Pickled items (documents, documents a worker pickled, a document's name
+    mentions) appended in order; read back in that order, as often as needed,
+    once writing is done."""
 
     def __init__(self, directory: str, name: str):
         self.path = os.path.join(directory, name)
         self._fh: IO[bytes] | None = open(self.path, "wb")
         self.count = 0
 
-    def write(self, doc: Document) -> None:
+    def write(self, doc: Document | bytes | tuple) -> None:
         assert self._fh is not None
         pickle.dump(doc, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
         self.count += 1
@@ -38,7 +39,7 @@ class DocumentSpool:
             self._fh.close()
             self._fh = None
 
-    def __iter__(self) -> Iterator[Document]:
+    def __iter__(self) -> Iterator[Any]:
         self.close()
         with open(self.path, "rb") as fh:
             for _ in range(self.count):
