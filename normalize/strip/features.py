@@ -94,7 +94,7 @@ def _look(text: str) -> tuple:
     if not ascii_text and _SPACELESS.search(text):
         words = len(_SPACELESS.findall(text)) / 2 + sum(1 for t in tokens if not _SPACELESS.search(t))
     terminal = text.rstrip(_CLOSERS)[-1:] in _TERMINAL
-    stop_ratio = sum(map(all_stopwords().__contains__, tokens)) / n_tokens if tokens else 0.0
+    stop_ratio = _stop_words_in(tokens) / n_tokens if tokens else 0.0
     prose = is_prose(words, terminal, stop_ratio)
     para = prose and words >= 20
     if words > SHORT:
@@ -108,6 +108,16 @@ def _look(text: str) -> tuple:
                     and evidence is not None and evidence.startswith("pattern") and not any(c.isdigit() for c in text))
     start = tuple(key.split(" ", 2)[:2]) if key else None
     return key, words, terminal, stop_ratio, reason, evidence, prose, para, photo_credit, start
+
+
+def _stop_words_in(tokens: list[str]) -> int:
+    # a plain loop: compiled (normalize/compiled.py), it runs at C speed
+    stops = all_stopwords()
+    n = 0
+    for token in tokens:
+        if token in stops:
+            n += 1
+    return n
 
 
 def _says(text: str, lower: str, key: str, tokens: list[str], words: float,
