@@ -38,7 +38,6 @@ _SPACE_RUN = re.compile(f"[{_HSPACE}]{{2,}}|[\t\x0b\x0c]")
 # The spaces that may stand alone (see above); any other horizontal space is
 # plain " " or a tab, and plain string methods tidy those.
 _EXOTIC_SPACE = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
-_TABS_TO_SPACES = str.maketrans("\t\x0b\x0c", "   ")
 
 
 def squeeze_spaces(text: str) -> str:
@@ -80,5 +79,8 @@ def normalise_whitespace(text: str) -> str:
         text = _SPACE_RUN.sub(" ", text)
         text = "\n".join(line.strip(_HSPACE) for line in text.split("\n"))
     else:  # plain spaces and tabs: a tab is a space, and runs collapse
-        text = _strip_plain_lines(_collapse_spaces(text.translate(_TABS_TO_SPACES)))
+        for tab in "\t\x0b\x0c":  # (str.translate looks up every character: slower)
+            if tab in text:
+                text = text.replace(tab, " ")
+        text = _strip_plain_lines(_collapse_spaces(text))
     return text.strip("\n")
