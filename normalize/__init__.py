@@ -23,9 +23,9 @@ from . import compiled as _compiled  # noqa: E402
 
 if _compiled.pure_requested():
     _compiled.use_sources()
-elif _compiled.stale():
+elif _stale := _compiled.stale():
     warnings.warn(f"compiled modules older than their source (reinstall with pip install -e ., "
-                  f"or set {_compiled.PURE_ENV}=1): {', '.join(_compiled.stale())}", stacklevel=2)
+                  f"or set {_compiled.PURE_ENV}=1): {', '.join(_stale)}", stacklevel=2)
 
 from .document import Artefact, Document, Removal, Source  # noqa: E402
 from .errors import Rejection, RunError  # noqa: E402

@@ -71,15 +71,12 @@ class _SourcesOnly:
     def find_spec(self, name, path, target=None):
         if not name.startswith("normalize.") or not path:
             return None
-        tail = name.rpartition(".")[2]
         for entry in path:
             finder = importlib.machinery.FileFinder(
                 entry, (importlib.machinery.SourceFileLoader, importlib.machinery.SOURCE_SUFFIXES))
             spec = finder.find_spec(name)
             if spec is not None and spec.loader is not None:
                 return spec
-            if (Path(entry) / tail).is_dir():
-                return None
         return None
 
 

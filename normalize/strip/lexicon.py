@@ -25,10 +25,10 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import Callable
 
 from normalize.normalise import match_key
 
@@ -193,7 +193,8 @@ class LinePattern:
     regex: re.Pattern
     max_words: float
     needs: tuple[str, ...]  # the line must contain one of these (lower case) ...
-    find: Callable[[str], re.Match | None] | None = None  # regex.match for patterns anchored at the start, else regex.search
+    # regex.match for patterns anchored at the start, else regex.search
+    find: Callable[[str], re.Match | None] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # re's search tries every position even after "^" failed at the first:
@@ -207,7 +208,7 @@ class LinePattern:
         # ... a C-speed substring test that spares most lines the regex
         if self.needs and not any(n in lower for n in self.needs):
             return False
-        return self.find(text) is not None  # type: ignore[misc]
+        return self.find(text) is not None
 
 
 def _anchored(rx: str) -> bool:
@@ -291,7 +292,7 @@ def match_pattern(text: str, lower: str, words: float, found: set[str] | None = 
     for needed in found:
         wanted |= masks.get(needed, 0)
     for pattern in _candidates(math.ceil(words), wanted):
-        if pattern.find(text) is not None:  # type: ignore[misc]
+        if pattern.find(text) is not None:
             return pattern
     return None
 
