@@ -10,8 +10,9 @@ results (a test compares the two). Without a C compiler, or with
 Two things follow for someone editing them:
 
 * a compiled module shadows its source, so an edit takes effect only after
-  reinstalling (``pip install -e .``); :func:`stale` names the compiled modules
-  older than their source, and importing :mod:`normalize` warns about them;
+  reinstalling (``pip install -e .``); in a checkout, :func:`stale` names the
+  compiled modules older than their source, and importing :mod:`normalize`
+  warns about them;
 * ``NORMALIZE_PURE_PYTHON=1`` at run time imports the sources instead
   (:func:`use_sources`), e.g. to compare, debug or profile them.
 
@@ -55,7 +56,11 @@ def compiled() -> list[str]:
 
 
 def stale() -> list[str]:
-    """Compiled modules whose source changed after they were compiled."""
+    """Compiled modules whose source changed after they were compiled, in a
+    git checkout (an installed wheel's files carry no such history: pip
+    writes them in any order)."""
+    if not (_ROOT / ".git").exists():
+        return []
     out = []
     for module in MODULES:
         source = _ROOT / module
