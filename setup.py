@@ -13,7 +13,7 @@ compiled = runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)
 
 
 def extensions():
-    if os.environ.get(compiled["PURE_ENV"], "") not in ("", "0"):
+    if compiled["pure_requested"]():
         return []
     from mypyc.build import mypycify
 

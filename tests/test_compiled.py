@@ -93,6 +93,7 @@ def test_the_objects_of_the_compiled_modules_survive_pickling(seed_texts):
     caller or the Spark engine may ship between processes must still go."""
     import pickle
 
+    from normalize.document import Document, Source
     from normalize.normalise import Normalise
     from normalize.strip import StripBoilerplate, judge_lines
     from normalize.strip.lexicon import lexicon, patterns
@@ -104,6 +105,7 @@ def test_the_objects_of_the_compiled_modules_survive_pickling(seed_texts):
     again = pickle.loads(pickle.dumps(lines))
     assert [(ln.index, ln.text, ln.reason, ln.keep_why, ln.signals) for ln in again] == \
         [(ln.index, ln.text, ln.reason, ln.keep_why, ln.signals) for ln in lines]
+
     def spans(rows):
         return [(p.reason, p.regex.pattern, [m and m.span() for m in map(p.find, ["© 2024 Example", "12:45"])])
                 for p in rows]
@@ -113,7 +115,6 @@ def test_the_objects_of_the_compiled_modules_survive_pickling(seed_texts):
     assert copy.short_needles.found("© 2024 all rights reserved") == {"all rights reserved"}
     assert (copy.line, copy.prefix) == (lexicon().line, lexicon().prefix)
     stages = pickle.loads(pickle.dumps([Normalise(), StripBoilerplate()]))
-    from normalize.document import Document, Source
     doc = Document(id="x", text=text, source=Source("x", 1))
     stages[1](stages[0](doc))
     assert doc.text == cleaned.text

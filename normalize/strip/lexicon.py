@@ -117,7 +117,6 @@ class Lexicon:
     short_phrases: tuple[str, ...]  # longest first
     short_needles: Needles
     max_prefix_words: int
-    first_words: frozenset[str]  # first word of every prefix phrase
     prefix_lengths: dict[str, tuple[int, ...]]  # first word -> word counts of its phrases, longest first
     short_rank: dict[str, int]  # phrase -> its place in short_phrases
 
@@ -173,13 +172,12 @@ def lexicon() -> Lexicon:
                 short.setdefault(key, reason)
     longest = max((len(k.split(" ")) for k in prefix), default=1)
     short_phrases = tuple(sorted(short, key=len, reverse=True))
-    first_words = frozenset(k.split(" ")[0] for k in prefix)
     lengths: dict[str, set[int]] = {}
     for k in prefix:
         lengths.setdefault(k.split(" ")[0], set()).add(len(k.split(" ")))
     prefix_lengths = {w: tuple(sorted(ns, reverse=True)) for w, ns in lengths.items()}
-    return Lexicon(line, prefix, short, short_phrases, Needles(short_phrases), longest, first_words,
-                   prefix_lengths, {p: n for n, p in enumerate(short_phrases)})
+    return Lexicon(line, prefix, short, short_phrases, Needles(short_phrases), longest, prefix_lengths,
+                   {p: n for n, p in enumerate(short_phrases)})
 
 
 @lru_cache(maxsize=1)
