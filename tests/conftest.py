@@ -1,9 +1,20 @@
 """Shared fixtures: the repo's seeds and, when present, ../shared/bench."""
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# The suite (and the runs it starts in subprocesses) keeps derived tables in a
+# cache of its own, not in the user's: it starts empty, so the derivation is
+# exercised too, and it is gone afterwards.
+_CACHE = tempfile.mkdtemp(prefix="normalize-test-cache-")
+os.environ["NORMALIZE_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, True)
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"

@@ -408,3 +408,64 @@ def test_mail_addresses_removed_line_by_line():
 def test_gram_table_rejects_keys_too_wide_to_pack():
     with pytest.raises(ValueError):
         GramTable(np.array([2**60]), np.array([2**10]))
+
+
+# -- the profiles' tables come back from the disk cache unchanged ------------------
+
+
+def _same_profiles(a, b) -> bool:
+    return (a.langs == b.langs and a.index == b.index and a.char_ids == b.char_ids
+            and all(np.array_equal(getattr(a, f), getattr(b, f)) and getattr(a, f).dtype == getattr(b, f).dtype
+                    for f in ("logp", "unigram_rows", "codes"))
+            and np.array_equal(a.table.entries, b.table.entries)
+            and np.array_equal(a.table.get(np.arange(1, 5000)), b.table.get(np.arange(1, 5000))))
+
+
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch):
+    from normalize.detect.langid import profiles
+
+    monkeypatch.setenv("NORMALIZE_CACHE_DIR", str(tmp_path))
+    profiles.load_profiles.cache_clear()
+    yield tmp_path
+    profiles.load_profiles.cache_clear()
+
+
+def test_profiles_read_back_from_the_cache_equal_the_derived_ones(fresh_cache, monkeypatch):
+    from normalize.detect.langid import profiles
+
+    derived = profiles.derive_profiles()
+    first = load_profiles()  # derives and stores
+    assert [p.name.split("-")[:2] for p in fresh_cache.iterdir()] == [["langid", "profiles"]]
+    profiles.load_profiles.cache_clear()
+
+    def no_derivation(*_):
+        raise AssertionError("derived again although the cache holds the tables")
+
+    monkeypatch.setattr(profiles, "derive_profiles", no_derivation)
+    again = load_profiles()
+    assert _same_profiles(first, derived) and _same_profiles(again, derived)
+
+
+def test_a_damaged_cache_file_is_derived_afresh(fresh_cache):
+    from normalize.detect.langid import profiles
+
+    load_profiles()
+    (stored,) = fresh_cache.iterdir()
+    stored.write_bytes(stored.read_bytes()[:1000])  # half written
+    profiles.load_profiles.cache_clear()
+    assert _same_profiles(load_profiles(), profiles.derive_profiles())
+    profiles.load_profiles.cache_clear()
+    assert _same_profiles(load_profiles(), profiles.derive_profiles())  # and stored whole again
+
+
+def test_the_cache_can_be_turned_off_and_keys_follow_the_inputs(fresh_cache, monkeypatch):
+    from normalize.detect.langid import profiles
+
+    monkeypatch.setenv("NORMALIZE_CACHE_DIR", "off")
+    load_profiles()
+    assert not any(fresh_cache.iterdir())
+    files = profiles._profile_files()
+    changed = [files[0][:-2] + b" }"] + files[1:]
+    assert profiles._cache_key(files) == profiles._cache_key(list(files))
+    assert profiles._cache_key(changed) != profiles._cache_key(files)

@@ -42,6 +42,21 @@ class GramTable:
         while not self._build(keys, values, bits):
             bits += 1
 
+    def state(self) -> dict[str, np.ndarray]:
+        """What :meth:`from_state` needs to rebuild this table without building it."""
+        return {"entries": self.entries, "bits": np.array([self._bits, int(self._shift)], dtype=np.int64)}
+
+    @classmethod
+    def from_state(cls, state: dict[str, np.ndarray]) -> "GramTable":
+        table = cls.__new__(cls)
+        bits, shift = (int(v) for v in state["bits"])
+        if not 0 < shift < 64 or state["entries"].size != 1 << (64 - shift):
+            raise ValueError("not a GramTable state")
+        table._bits, table._shift = bits, np.uint64(shift)
+        table._mask = np.int64((1 << bits) - 1)
+        table.entries = np.asarray(state["entries"], dtype=np.int64)
+        return table
+
     def _slots(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         u = keys.view(np.uint64)
         mixed = u ^ (u >> _MIX)  # packed code points: fold the high bits into the low

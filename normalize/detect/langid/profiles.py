@@ -17,8 +17,10 @@ Every character of the profiles gets a small id (:mod:`.features`), and
 what the scorer needs of it in one look-up: the id of its normalised form,
 whether that is upper case, and its script (:mod:`.tables`).
 
-Loading the 55 profiles takes a few tenths of a second and about 20 MB; it is
-done once per process, on first use.
+Deriving the tables from the 55 profiles takes a few tenths of a second and
+about 20 MB; it is done once per process, on first use, and the result is kept
+in the disk cache (:mod:`normalize.cache`), from which later processes read it
+back in milliseconds.
 """
 from __future__ import annotations
 
@@ -26,10 +28,13 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
-from normalize.detect.langid import tables
+from normalize import cache
+from normalize.detect import scripts
+from normalize.detect.langid import features, gramtable, tables
 from normalize.detect.langid.features import BITS, SPACE_ID, UNKNOWN_ID, gram_key
 from normalize.detect.langid.gramtable import GramTable
 
@@ -69,13 +74,70 @@ class Profiles:
 
 @lru_cache(maxsize=1)
 def load_profiles() -> Profiles:
-    """Read every profile shipped in the langdetect package (once per process)."""
+    """The profiles shipped in the langdetect package (once per process): from
+    the disk cache when it holds them, else derived and stored there."""
+    files = _profile_files()
+    key = _cache_key(files)
+    stored = cache.load(CACHE_NAME, key)
+    if stored is not None:
+        try:
+            return _from_arrays(stored)
+        except (KeyError, ValueError):  # an older or damaged file: derive afresh
+            pass
+    profiles = derive_profiles(files)
+    cache.save(CACHE_NAME, key, _to_arrays(profiles))
+    return profiles
+
+
+CACHE_NAME = "langid-profiles"
+
+
+def _profile_files() -> list[bytes]:
     folder = resources.files("langdetect").joinpath("profiles")
+    return [entry.read_bytes() for entry in sorted(folder.iterdir(), key=lambda p: p.name) if entry.is_file()]
+
+
+def _cache_key(files: list[bytes]) -> str:
+    """What the tables are derived from: the profiles, langdetect's normalisation
+    (``NGram``), the script table, and the code of this package that derives them."""
+    from langdetect.utils import ngram
+
+    code = [ngram, scripts, tables, features, gramtable]
+    sources = [Path(m.__file__).read_bytes() for m in code] + [Path(__file__).read_bytes()]
+    data = resources.files("normalize.detect").joinpath("data/scripts.tsv").read_bytes()
+    return cache.digest([*files, *sources, data])
+
+
+def _to_arrays(p: Profiles) -> dict[str, np.ndarray]:
+    grams = sorted(p.index, key=p.index.__getitem__)
+    chars = sorted(p.char_ids, key=p.char_ids.__getitem__)
+    return {
+        "langs": np.array(p.langs), "grams": np.array(grams), "logp": p.logp,
+        "unigram_rows": p.unigram_rows, "codes": p.codes,
+        "chars": np.array(chars), "char_ids": np.array([p.char_ids[c] for c in chars], dtype=np.int64),
+        **{f"table_{k}": v for k, v in p.table.state().items()},
+    }
+
+
+def _from_arrays(a: dict[str, np.ndarray]) -> Profiles:
+    grams = a["grams"].tolist()
+    index = dict(zip(grams, range(1, len(grams) + 1)))
+    if len(index) != len(grams) or len(index) + 1 != a["logp"].shape[0]:
+        raise ValueError("stored n-grams do not match the stored matrix")
+    return Profiles(
+        langs=tuple(a["langs"].tolist()), index=index, logp=a["logp"],
+        table=gramtable.GramTable.from_state({k[6:]: v for k, v in a.items() if k.startswith("table_")}),
+        unigram_rows=a["unigram_rows"], char_ids=dict(zip(a["chars"].tolist(), a["char_ids"].tolist())),
+        codes=a["codes"],
+    )
+
+
+def derive_profiles(files: list[bytes] | None = None) -> Profiles:
+    """Build the tables from langdetect's profile files (JSON)."""
     profiles = []
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-        if entry.is_file():
-            data = json.loads(entry.read_text("utf-8"))
-            profiles.append((data["name"], data["freq"], data["n_words"]))
+    for raw in _profile_files() if files is None else files:
+        data = json.loads(raw.decode("utf-8"))
+        profiles.append((data["name"], data["freq"], data["n_words"]))
     profiles.sort(key=lambda p: p[0])
     langs = tuple(p[0] for p in profiles)
 
