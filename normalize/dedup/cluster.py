@@ -248,15 +248,26 @@ def member_entries(kept_text: Optional[str], kept_set: np.ndarray, members: list
     known: an index document keeps only its shingles).
     """
     kept_keys = {k for k in map(_line_key, kept_text.splitlines()) if k} if kept_text is not None else set()
-    lines = [m[1].splitlines() for m in members]
-    keyed = [[_line_key(line) for line in ls] for ls in lines]
     out = []
-    for (member_id, _, mine, sim), ls, ks in zip(members, lines, keyed):
-        shared = [line.strip()[:_LINE_CAP] for line, key in zip(ls, ks) if key and key in kept_keys]
+    for member_id, text, mine, sim in members:
+        shared = _shared_lines(text, kept_keys) if kept_keys else []
         out.append({"id": member_id, "similarity": round(float(sim), 4), "kept": False,
-                    "shared_lines": shared[:_SHARED_LINES],
+                    "shared_lines": shared,
                     "shared_fraction": round(overlap(mine, kept_set) / len(mine), 4) if len(mine) else 1.0})
     return sorted(out, key=lambda r: r["id"])
+
+
+def _shared_lines(text: str, kept_keys: set[str]) -> list[str]:
+    """The first lines of ``text`` the kept copy also has, up to five: a copy
+    shares most of its lines, so the search mostly stops after a few."""
+    shared = []
+    for line in text.splitlines():
+        key = _line_key(line)
+        if key and key in kept_keys:
+            shared.append(line.strip()[:_LINE_CAP])
+            if len(shared) == _SHARED_LINES:
+                break
+    return shared
 
 
 def cluster_entry(kept_id: str, others: list[dict], kept_from_index: bool, max_cluster_size: int

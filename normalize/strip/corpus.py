@@ -270,6 +270,10 @@ class StripCorpusRepeats:
         prose = None
         changed = False
         for i, text in _kept(doc):
+            # a line of more than MAX_WORDS words (so over twice as many
+            # characters) was never a candidate (summarise): not worth a hash
+            if len(text) > 2 * MAX_WORDS and len(text.split()) > MAX_WORDS:
+                continue
             home = lines.get(line_hash(text))
             if home is None:
                 continue
