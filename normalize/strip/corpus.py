@@ -62,6 +62,13 @@ def line_hash(text: str) -> int:
     return xxhash.xxh64_intdigest(_NOT_WORD.sub("", match_key(text)).encode("utf-8"))
 
 
+@lru_cache(maxsize=1 << 16)
+def line_facts(text: str) -> tuple[int, bool, bool]:
+    """(:func:`line_hash`, whether the line is prose, whether it may be chrome):
+    all a summary asks of a line, cached together, since lines recur."""
+    return line_hash(text), _is_prose(text), _may_be_chrome(text)
+
+
 def source_of(doc: Document) -> str:
     """The site a record comes from, if its fields say; "" otherwise."""
     for name in SOURCE_FIELDS:
@@ -80,7 +87,12 @@ def _kept(doc: Document) -> list[tuple[int, str]]:
 
 
 def _is_prose(text: str) -> bool:
-    return len(text.split()) >= 12 or len(text) >= 80
+    return len(text) >= 80 or len(text.split()) >= 12
+
+
+def _may_be_chrome(text: str) -> bool:
+    # n words take at least 2n - 1 characters: a short line needs no split
+    return len(text) < 2 * MAX_WORDS or len(text.split()) <= MAX_WORDS
 
 
 @dataclass(frozen=True)
@@ -99,12 +111,10 @@ class CorpusRepeats:
 
     @staticmethod
     def summarise(doc: Document) -> Summary:
-        kept = [t for _, t in _kept(doc)]
-        hashes = [line_hash(t) for t in kept]
-        prose = {h for t, h in zip(kept, hashes) if _is_prose(t)} or {line_hash(doc.text)}
-        fingerprint = tuple(sorted(prose))
-        candidates = {h for t, h in zip(kept, hashes) if len(t.split()) <= MAX_WORDS}
-        return Summary(source_of(doc), fingerprint, tuple(sorted(candidates)))
+        facts = [line_facts(t) for _, t in _kept(doc)]
+        prose = {h for h, is_prose, _ in facts if is_prose} or {line_hash(doc.text)}
+        candidates = {h for h, _, may_be_chrome in facts if may_be_chrome}
+        return Summary(source_of(doc), tuple(sorted(prose)), tuple(sorted(candidates)))
 
     def add(self, summary: Summary) -> None:
         # Kept for the whole corpus: as arrays of 8-byte hashes, not tuples of
@@ -270,9 +280,7 @@ class StripCorpusRepeats:
         prose = None
         changed = False
         for i, text in _kept(doc):
-            # a line of more than MAX_WORDS words (so over twice as many
-            # characters) was never a candidate (summarise): not worth a hash
-            if len(text) > 2 * MAX_WORDS and len(text.split()) > MAX_WORDS:
+            if not _may_be_chrome(text):  # never a candidate (summarise): no need to hash it
                 continue
             home = lines.get(line_hash(text))
             if home is None:
