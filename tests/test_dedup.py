@@ -380,6 +380,21 @@ def test_overlaps_in_one_pass_equal_overlaps_one_by_one():
     assert overlaps(np.empty(0, np.uint32), others).tolist() == [0] * len(others)
 
 
+@pytest.mark.parametrize("size", [300, 20000])  # with the low-bits table, and past the size it takes
+def test_overlaps_count_exactly_when_values_share_their_low_bits(size):
+    # values equal in their low 18 bits but not above: the table lets them all
+    # through, and only the exact search may decide
+    rng = np.random.default_rng(size)
+    low = rng.integers(0, 1 << 18, size)
+    mine = np.unique((low + (rng.integers(0, 1 << 14, size) << 18)).astype(np.uint32))
+    twins = np.unique((low + (rng.integers(0, 1 << 14, size) << 18)).astype(np.uint32))
+    shared = rng.choice(mine, size // 3, replace=False)
+    others = [twins, np.unique(np.concatenate([twins[: size // 2], shared])), mine.copy(), np.empty(0, np.uint32)]
+    expected = [len(set(mine.tolist()) & set(o.tolist())) for o in others]
+    assert overlaps(mine, others).tolist() == expected == [overlap(mine, o) for o in others]
+    assert expected[1] >= len(shared) > 0 and expected[2] == len(mine)
+
+
 def test_candidate_pairs_are_the_pairs_sharing_a_bucket_in_some_band():
     rng = random.Random(13)
     nodes = np.array(sorted(rng.sample(range(5000), 400)), dtype=np.int64)

@@ -62,6 +62,7 @@ whatever their pages were.
 """
 from __future__ import annotations
 
+import threading
 from typing import Optional
 
 import numpy as np
@@ -89,12 +90,50 @@ def overlap(a: np.ndarray, b: np.ndarray) -> int:
 def overlaps(mine: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
     """:func:`overlap` of ``mine`` with each of ``others``, in one pass: every
     value of the others is looked up in ``mine`` at once, and the hits are
-    counted per array (a kept copy is checked against all its candidates so)."""
+    counted per array (a kept copy is checked against all its candidates so).
+
+    Most candidates LSH proposes share little with the kept copy, so most
+    values are not in ``mine``. A binary search costs a dozen dependent reads
+    per value; a table marking the low bits of ``mine``'s values (a quarter of
+    a megabyte, which stays in the CPU cache) answers "certainly not" in one,
+    and only the values it lets through are searched. About three times faster
+    on a kept copy and thirty candidates; the counts are exact either way.
+    """
     if not others or len(mine) == 0:
         return np.zeros(len(others), dtype=np.int64)
+    flat = np.asarray(np.concatenate(others))
+    mine = np.asarray(mine)
+    if len(mine) <= _SIEVE_MAX:
+        maybe = _sieve.maybe_in(mine, flat)
+        found = maybe[members(flat[maybe], mine)]
+    else:  # the table would let most values through: search them all
+        found = np.flatnonzero(members(flat, mine))
     ends = np.cumsum([len(o) for o in others])
-    hits = np.concatenate(([0], np.cumsum(members(np.concatenate(others), mine))))
-    return hits[ends] - hits[np.concatenate(([0], ends[:-1]))]
+    return np.diff(np.searchsorted(found, ends), prepend=0)
+
+
+_SIEVE_BITS = 18
+_SIEVE_MAX = 1 << (_SIEVE_BITS - 5)  # at most 1 value in 32 let through by chance
+
+
+class _Sieve(threading.local):
+    """A table of 2**18 flags, cleared after each use (not reallocated: a quarter
+    of a megabyte zeroed per kept copy would cost more than the look-ups)."""
+
+    def __init__(self) -> None:
+        self.flags = np.zeros(1 << _SIEVE_BITS, dtype=bool)
+
+    def maybe_in(self, mine: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Positions of ``values`` that may be in ``mine`` (all that are, and a few more)."""
+        mask = np.uint32((1 << _SIEVE_BITS) - 1)
+        slots = mine & mask
+        self.flags[slots] = True
+        maybe = np.flatnonzero(self.flags[values & mask])
+        self.flags[slots] = False
+        return maybe
+
+
+_sieve = _Sieve()
 
 
 def line_share(lines: np.ndarray, shared: np.ndarray) -> float:

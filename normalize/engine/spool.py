@@ -125,8 +125,9 @@ class ShingleStore:
         n = end - start
         self._read.seek(8 * start)  # each shingle: 4 bytes of hash, 4 of line
         data = self._read.read(8 * n)
-        hashes = np.frombuffer(data, dtype="<u4", count=n).astype(np.uint32)
-        lines = np.frombuffer(data, dtype="<i4", offset=4 * n, count=n).astype(np.int32)
+        # views of the bytes read (read-only), not copies, on a little-endian machine
+        hashes = np.frombuffer(data, dtype="<u4", count=n).astype(np.uint32, copy=False)
+        lines = np.frombuffer(data, dtype="<i4", offset=4 * n, count=n).astype(np.int32, copy=False)
         return hashes if n and lines[0] < 0 else ShingleSet(hashes, lines)
 
     def close(self) -> None:
