@@ -36,6 +36,9 @@ import numpy as np
 CACHE_ENV = "NORMALIZE_CACHE_DIR"
 # Bumped when the file layout changes.
 FORMAT = 1
+# Tables kept per name: each upgrade writes a new file, and a few environments
+# (virtualenvs of different versions) may share one cache; older files go.
+KEEP_PER_NAME = 4
 
 
 def cache_dir() -> Optional[Path]:
@@ -90,6 +93,7 @@ def save(name: str, key: str, arrays: dict[str, np.ndarray]) -> bool:
             np.savez(out, **arrays)
         os.chmod(tmp, 0o644)  # mkstemp's 0o600 would hide it from a shared cache's other users
         os.replace(tmp, path)
+        _prune(path.parent, name)
         return True
     except OSError:
         if tmp is not None:
@@ -98,3 +102,13 @@ def save(name: str, key: str, arrays: dict[str, np.ndarray]) -> bool:
             except OSError:
                 pass
         return False
+
+
+def _prune(folder: Path, name: str) -> None:
+    """Remove all but the :data:`KEEP_PER_NAME` newest tables stored under ``name``."""
+    try:
+        stored = sorted(folder.glob(f"{name}-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in stored[KEEP_PER_NAME:]:
+            old.unlink()
+    except OSError:  # another process pruned first, or the folder is read-only
+        pass
