@@ -77,7 +77,10 @@ def load_profiles() -> Profiles:
     """The profiles shipped in the langdetect package (once per process): from
     the disk cache when it holds them, else derived and stored there."""
     files = _profile_files()
-    key = _cache_key(files)
+    try:
+        key = _cache_key(files)
+    except (OSError, TypeError):  # a source file not on disk (a frozen install): no cache
+        return derive_profiles(files)
     stored = cache.load(CACHE_NAME, key)
     if stored is not None:
         try:
