@@ -552,3 +552,16 @@ def test_neardup_dev_quality(bench_dir):
     # lines). Most wrong pairs left are "same-site trap" pages holding the first
     # paragraphs of a short bench story, and identical texts the truth splits.
     assert s["f1"] >= 0.98 and s["precision"] >= 0.975
+
+
+def test_sorted_unique_gives_what_np_unique_gives():
+    from normalize.dedup.arrays import distinct_sorted, sorted_unique
+
+    rng = np.random.default_rng(9)
+    for values in (np.empty(0, np.int64), np.array([7]), np.array([3, 3, 3]),
+                   rng.integers(-50, 50, 1000), rng.integers(0, 2**40, 5000),
+                   rng.integers(0, 2**32, 3000, dtype=np.uint64).astype(np.uint32)):
+        expected = np.unique(values)
+        got = sorted_unique(values)
+        assert got.dtype == expected.dtype and np.array_equal(got, expected)
+        assert np.array_equal(distinct_sorted(np.sort(values)), expected)

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import re
 from array import array
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Optional
@@ -45,6 +46,7 @@ import numpy as np
 import xxhash
 
 from ..normalise import match_key
+from .arrays import distinct_sorted
 from .fingerprint import Fingerprint
 from .index import DedupIndex
 from .lsh import all_band_hashes, candidate_pairs, hash_band
@@ -151,7 +153,7 @@ class Links:
         src, dst = np.concatenate([a, b]), np.concatenate([b, a])
         order = np.lexsort((dst, src))
         self.src, self.dst, self.sim = src[order], dst[order], np.concatenate([sim, sim])[order]
-        self.nodes = np.unique(self.src)
+        self.nodes = distinct_sorted(self.src)
 
     def of(self, node: int) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = np.searchsorted(self.src, [node, node + 1])
@@ -298,7 +300,9 @@ class _Batch:
         self.old_ids = [i for seg in self.segments for i in seg.ids]
         self.m = len(self.old_ids)
         self.n = len(clusterer.ids)
-        self._sets: dict[int, np.ndarray] = {}
+        # oldest first: an OrderedDict drops its first item at once, where a dict
+        # steps over the slots of every item dropped before it
+        self._sets: OrderedDict[int, np.ndarray] = OrderedDict()
         self.verified = 0  # pairs verified (see greedy_verified)
 
     # node helpers
@@ -315,7 +319,7 @@ class _Batch:
 
     def _trim(self) -> None:
         while len(self._sets) > _CACHE:  # a bounded cache: texts are re-read, not held
-            self._sets.pop(next(iter(self._sets)))
+            self._sets.popitem(last=False)
 
     def prefetch(self, nodes) -> None:
         """Read and shingle the missing new documents among ``nodes`` as one batch."""

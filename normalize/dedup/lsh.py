@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arrays import sorted_unique
 from .shingles import fmix64
 
 
@@ -92,13 +93,13 @@ def candidate_pairs(band_column, n_bands: int, nodes: np.ndarray, max_bucket: in
             pairs = pairs[~(skip[pairs[:, 0]] & skip[pairs[:, 1]])]
         if len(pairs):
             lo, hi = pairs.min(axis=1), pairs.max(axis=1)
-            keys = np.unique(lo * n + hi)
+            keys = sorted_unique(lo * n + hi)
             if len(seen):
                 at = np.minimum(np.searchsorted(seen, keys), len(seen) - 1)
                 keys = keys[seen[at] != keys]
             waiting.append(keys)
             n_waiting += len(keys)
         if waiting and (4 * n_waiting > len(seen) or b == n_bands - 1):
-            seen = np.unique(np.concatenate([seen, *waiting]))
+            seen = sorted_unique(np.concatenate([seen, *waiting]))
             waiting, n_waiting = [], 0
     return np.stack([nodes[seen // n], nodes[seen % n]], axis=1) if len(seen) else np.empty((0, 2), np.int64)

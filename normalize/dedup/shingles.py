@@ -31,6 +31,7 @@ from importlib import resources
 import numpy as np
 
 from ..detect.scripts import COMMON, JAPANESE, char_script
+from .arrays import sorted_unique
 from .key import KeyBatch, batch_keys, key_points
 
 _U64 = np.uint64
@@ -333,7 +334,7 @@ def shingle_set(text: str, word_n: int, char_n: int, seed: int = 1) -> ShingleSe
 
 def to_set(hashes: np.ndarray) -> np.ndarray:
     """64-bit shingle hashes -> sorted distinct 32-bit ones (the high half)."""
-    return np.unique((hashes >> _U64(32)).astype(np.uint32))
+    return sorted_unique((hashes >> _U64(32)).astype(np.uint32))
 
 
 def shingle_sets(texts: list[str], word_n: int, char_n: int, seed: int = 1) -> list[ShingleSet]:
