@@ -251,6 +251,7 @@ def take_for_clustering(doc: Document) -> tuple:
     """(id, fingerprint, text, number of artefacts, name mentions); the
     document's scratch space is emptied, its work done."""
     fingerprint = doc.work.pop("fingerprint")
-    mentions = tuple(doc.work.pop("names", None) or ())
+    # plain tuples: they wait on disk until the clusters are known, and read back faster
+    mentions = tuple(map(tuple, doc.work.pop("names", None) or ()))
     doc.work.clear()
     return doc.id, fingerprint, doc.text, len(doc.artefacts), mentions

@@ -637,22 +637,27 @@ class NameVariants:
         in memory is one vote table per name (and per name in each cluster),
         not every mention of every document.
         """
+        # Records are read as plain (text, line, key, flagged) tuples: a run
+        # spools them so, which reads back several times faster than NameRecords.
         # a cluster votes only if more than one of its documents names anyone
         cluster_sizes: Counter = Counter()
         corpus: dict[str, Votes] = defaultdict(Votes)
         clusters: dict[tuple, Votes] = defaultdict(Votes)
-        mentions: dict[str, Counter] = defaultdict(Counter)
+        spelt: Counter = Counter()  # (key, text) -> mentions in the corpus
         for _, cid, records in documents():
+            spelt.update(map(_KEY_TEXT, records))
             forms: dict[str, set] = defaultdict(set)
-            for r in records:
-                forms[r.key].add(r.text)
-                mentions[r.key][r.text] += 1
+            for text, _, key, _ in records:
+                forms[key].add(text)
             if cid is not None:
                 cluster_sizes[cid] += 1
             for key, texts in forms.items():
                 corpus[key].add(texts)
                 if cid is not None:
                     clusters[(cid, key)].add(texts)
+        mentions: dict[str, Counter] = defaultdict(Counter)
+        for (key, text), n in spelt.items():
+            mentions[key][text] = n
 
         # only a name spelt more than one way across the corpus can be flagged
         # (a cluster's spellings are some of the corpus's): most documents
@@ -660,11 +665,11 @@ class NameVariants:
         varied = {key for key, votes in corpus.items() if len(votes.forms) > 1}
         out: dict[int, list[Artefact]] = {}
         for position, cid, records in documents():
-            if not any(r.key in varied for r in records):
+            if varied.isdisjoint(map(_KEY, records)):
                 continue
             found: list[Artefact] = []
             seen = set()
-            for r in sorted(records, key=lambda r: (r.line, r.text)):
+            for r in sorted(map(NameRecord._make, records), key=lambda r: (r.line, r.text)):
                 key, text = r.key, r.text
                 if r.flagged or (key, text) in seen:
                     continue
@@ -702,6 +707,10 @@ class NameVariants:
         return Artefact(KIND, record.line,
                         f'"{text}": {how} variant of "{majority}", used by {theirs} of the {votes.docs} '
                         f"documents {scope} that mention the name{tag}")
+
+
+_KEY = itemgetter(2)  # of a NameRecord or a plain (text, line, key, flagged) tuple
+_KEY_TEXT = itemgetter(2, 0)
 
 
 @dataclass
