@@ -55,11 +55,13 @@ from .shingles import shingle_set, shingle_sets
 from .verify import overlap, overlaps, similarity_given
 
 _BLOCK = 1 << 16
-# Shingle sets held at once while verifying. A kept copy's candidates that it
-# does not take are asked again by the next kept copies of the same texts,
-# which a few thousand sets cover; at 50k documents 16384 sets ran no faster
-# than 4096 and peaked 100 MB higher (sets of every size freed in random order).
-_CACHE = 4096
+# Bytes of shingle sets held at once while verifying. A kept copy's candidates
+# that it does not take are asked again by the next kept copies of the same
+# texts, which a few thousand sets cover. A budget in bytes, not in sets, so that
+# a corpus of long documents holds fewer of them: about 8,000 sets of 6 KB
+# articles. At 40k generated documents, 4,096 sets (32 MB) took 7.8-8.0 s and
+# 16,384 sets 6.9 s, for 100 MB more.
+_CACHE_BYTES = 64 << 20
 _SHARED_LINES = 5
 _LINE_CAP = 200
 
@@ -288,6 +290,42 @@ def cluster_entry(kept_id: str, others: list[dict], kept_from_index: bool, max_c
     return entry, note
 
 
+class _SetCache:
+    """Shingle sets by node, the oldest dropped first once they hold more than
+    ``budget`` bytes (texts are re-read, not held). An OrderedDict drops its
+    first item at once, where a dict steps over the slots of every item
+    dropped before it."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.held = 0  # bytes
+        self._sets: OrderedDict[int, np.ndarray] = OrderedDict()
+
+    def __contains__(self, node: int) -> bool:
+        return node in self._sets
+
+    def __len__(self) -> int:
+        return len(self._sets)
+
+    def get(self, node: int) -> Optional[np.ndarray]:
+        return self._sets.get(node)
+
+    def put(self, node: int, got: np.ndarray) -> None:
+        if node not in self._sets:
+            self._sets[node] = got
+            self.held += _set_bytes(got)
+
+    def trim(self) -> None:
+        while self.held > self.budget and len(self._sets) > 1:
+            _, old = self._sets.popitem(last=False)
+            self.held -= _set_bytes(old)
+
+
+def _set_bytes(got: np.ndarray) -> int:
+    lines = getattr(got, "lines", None)
+    return got.nbytes + (lines.nbytes if lines is not None else 0)
+
+
 class _Batch:
     """One ``finish``: old documents (from the index) are nodes 0..M-1, new ones M.."""
 
@@ -300,9 +338,7 @@ class _Batch:
         self.old_ids = [i for seg in self.segments for i in seg.ids]
         self.m = len(self.old_ids)
         self.n = len(clusterer.ids)
-        # oldest first: an OrderedDict drops its first item at once, where a dict
-        # steps over the slots of every item dropped before it
-        self._sets: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._sets = _SetCache(_CACHE_BYTES)
         self.verified = 0  # pairs verified (see greedy_verified)
 
     # node helpers
@@ -313,27 +349,26 @@ class _Batch:
         got = self._sets.get(node)
         if got is None:
             got = self.old_set(node) if node < self.m else self.new_set(node - self.m)
-            self._sets[node] = got
-            self._trim()
+            self._sets.put(node, got)
+            self._sets.trim()
         return got
-
-    def _trim(self) -> None:
-        while len(self._sets) > _CACHE:  # a bounded cache: texts are re-read, not held
-            self._sets.popitem(last=False)
 
     def prefetch(self, nodes) -> None:
         """Read and shingle the missing new documents among ``nodes`` as one batch."""
         missing = sorted({int(v) for v in nodes if v >= self.m and v not in self._sets})
         if self.shingles_of is not None:  # sets the workers made: read, not recomputed
             stored = [(v, self.shingles_of(v - self.m)) for v in missing]
-            self._sets.update((v, got) for v, got in stored if got is not None)
+            for v, got in stored:
+                if got is not None:
+                    self._sets.put(v, got)
             missing = [v for v, got in stored if got is None]
         for start in range(0, len(missing), 256):
             part = missing[start : start + 256]
             sets = shingle_sets([self.text_of(v - self.m) for v in part],
                                 self.s.word_ngram, self.s.char_ngram, self.s.seed)
-            self._sets.update(zip(part, sets))
-        self._trim()
+            for v, got in zip(part, sets):
+                self._sets.put(v, got)
+        self._sets.trim()
 
     def old_set(self, node: int) -> np.ndarray:
         for seg in self.segments:
