@@ -51,7 +51,7 @@ from .fingerprint import Fingerprint
 from .index import DedupIndex
 from .lsh import all_band_hashes, candidate_pairs, hash_band
 from .settings import DedupSettings
-from .shingles import shingle_set, shingle_sets
+from .shingles import ShingleSet, shingle_set, shingle_sets
 from .verify import overlap, overlaps, similarity_given
 
 _BLOCK = 1 << 16
@@ -59,8 +59,10 @@ _BLOCK = 1 << 16
 # that it does not take are asked again by the next kept copies of the same
 # texts, which a few thousand sets cover. A budget in bytes, not in sets, so that
 # a corpus of long documents holds fewer of them: about 8,000 sets of 6 KB
-# articles. At 40k generated documents, 4,096 sets (32 MB) took 7.8-8.0 s and
-# 16,384 sets 6.9 s, for 100 MB more.
+# articles. Against the 4,096 sets held before: at 40k generated articles the
+# clustering took 6.9-7.0 s instead of 7.8-8.0 s, for 15 MB more at the peak;
+# at a million generated 120-word texts (bench_dedup_memory.py) the peak rose
+# from 1,228 to 1,329 MB.
 _CACHE_BYTES = 64 << 20
 _SHARED_LINES = 5
 _LINE_CAP = 200
@@ -322,8 +324,14 @@ class _SetCache:
 
 
 def _set_bytes(got: np.ndarray) -> int:
+    """Memory a held set takes: its arrays, and the objects around them (two
+    array headers and the set's attributes, about 700 bytes, measured with
+    tracemalloc: as much as the shingles of a short text)."""
     lines = getattr(got, "lines", None)
-    return got.nbytes + (lines.nbytes if lines is not None else 0)
+    return _SET_OVERHEAD + got.nbytes + (lines.nbytes if lines is not None else 0)
+
+
+_SET_OVERHEAD = 700
 
 
 class _Batch:
@@ -367,7 +375,9 @@ class _Batch:
             sets = shingle_sets([self.text_of(v - self.m) for v in part],
                                 self.s.word_ngram, self.s.char_ngram, self.s.seed)
             for v, got in zip(part, sets):
-                self._sets.put(v, got)
+                # a copy: the set is a slice of the batch's arrays, which it
+                # would keep alive whole while it is held
+                self._sets.put(v, ShingleSet(np.array(got), None if got.lines is None else got.lines.copy()))
         self._sets.trim()
 
     def old_set(self, node: int) -> np.ndarray:
