@@ -123,7 +123,8 @@ class ShingleStore:
             return None
         if self._read is None:
             self._write.flush()
-            self._read = open(self.path, "rb", buffering=0)
+            # unbuffered for pread; buffered where seek + read stands in (a raw read may return short)
+            self._read = open(self.path, "rb", buffering=0 if _PREAD else -1)
         start, end = self._offsets[position], self._offsets[position + 1]
         n = end - start
         # one positioned read, no seek and no buffer to copy through (verification
