@@ -1,4 +1,5 @@
-"""Build hook: compile the per-line hot paths with mypyc (see normalize/compiled.py).
+"""Build hook: compile the per-line hot paths with mypyc, and the per-character
+loops with Cython (see normalize/compiled.py).
 
 Everything else about the package is declared in pyproject.toml. The modules
 stay importable as pure Python: set NORMALIZE_PURE_PYTHON=1 to install without
@@ -17,7 +18,10 @@ def extensions():
         return []
     from mypyc.build import mypycify
 
+    from Cython.Build import cythonize
+
     modules = mypycify(["--ignore-missing-imports", "--follow-imports=silent", *compiled["MODULES"]], opt_level="3")
+    modules += cythonize(list(compiled["KERNELS"]), quiet=True)
     for module in modules:
         module.optional = True  # no compiler: the pure-Python modules serve
     return modules

@@ -16,6 +16,12 @@ Two things follow for someone editing them:
 * ``NORMALIZE_PURE_PYTHON=1`` at run time imports the sources instead
   (:func:`use_sources`), e.g. to compare, debug or profile them.
 
+A few loops over every character of a batch (folding a key, hashing its
+words) are written in Cython instead (:data:`KERNELS`): numpy does them as a
+dozen whole-array passes, C as one. Each kernel mirrors a numpy function that
+stays in the package, used when the kernel is not built and compared with it in
+the tests. ``NORMALIZE_PURE_PYTHON=1`` leaves the kernels out as well.
+
 This file is read by ``setup.py`` before the package is installed, so it
 imports nothing from the package.
 """
@@ -37,7 +43,15 @@ MODULES = (
     "normalize/strip/rules.py",
 )
 
+# Cython sources: loops over every character of a batch, each mirroring a numpy
+# function that serves when the kernel is not built (see normalize/dedup/kernels.pyx).
+KERNELS = (
+    "normalize/dedup/kernels.pyx",
+    "normalize/detect/langid/kernels.pyx",
+)
+
 PURE_ENV = "NORMALIZE_PURE_PYTHON"
+_KERNEL_NAMES = frozenset(k.removesuffix(".pyx").replace("/", ".") for k in KERNELS)
 _ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -50,9 +64,9 @@ def _binary(source: Path) -> Path | None:
     return None
 
 
-def compiled() -> list[str]:
-    """The modules of :data:`MODULES` that have a compiled copy installed."""
-    return [m for m in MODULES if _binary(_ROOT / m) is not None]
+def compiled(modules: tuple[str, ...] = MODULES) -> list[str]:
+    """The modules of :data:`MODULES` (or of ``modules``) that have a compiled copy installed."""
+    return [m for m in modules if _binary(_ROOT / m) is not None]
 
 
 def stale() -> list[str]:
@@ -62,7 +76,7 @@ def stale() -> list[str]:
     if not (_ROOT / ".git").exists():
         return []
     out = []
-    for module in MODULES:
+    for module in MODULES + KERNELS:
         source = _ROOT / module
         binary = _binary(source)
         if binary is not None and source.exists() and source.stat().st_mtime > binary.stat().st_mtime:
@@ -74,6 +88,8 @@ class _SourcesOnly:
     """Meta path finder: ``normalize.*`` modules load from their ``.py`` files."""
 
     def find_spec(self, name, path, target=None):
+        if name in _KERNEL_NAMES:  # C only: its importer falls back to numpy
+            raise ModuleNotFoundError(f"{name} is left out ({PURE_ENV} is set)", name=name)
         if not name.startswith("normalize.") or not path:
             return None
         for entry in path:

@@ -33,6 +33,11 @@ from functools import lru_cache
 import numpy as np
 import xxhash
 
+try:  # C loops for the per-character steps (see kernels.pyx); numpy otherwise
+    from . import kernels
+except ImportError:  # pragma: no cover - installed without a C compiler
+    kernels = None
+
 SEP, NEWLINE, WORD, DIGIT = 0, 1, 2, 3  # separators sort first: "c < WORD" is one test
 _LINE_BREAKS = "\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 _SPACE, _NL, _ZERO = 32, 10, 48
@@ -159,6 +164,21 @@ def batch_keys(texts: list[str]) -> KeyBatch:
     # it into one newline, which then divides the documents in the output
     cps = np.frombuffer("\n".join(fixed).encode("utf-32-le"), dtype=np.uint32)
     joins = np.cumsum(np.fromiter((len(t) + 1 for t in fixed), dtype=np.int64, count=len(fixed)))[:-1] - 1
+    out, kept_through = (_fold_runs if kernels is None else _fold_runs_c)(cps, joins)
+    total = len(out)
+    if total and (out[-1] == _SPACE or out[-1] == _NL):
+        total -= 1
+    # document i+1 starts after the newline kept at or before join i
+    starts = np.concatenate(([0], kept_through)).astype(np.int64)
+    ends = np.maximum(np.concatenate((starts[1:] - 1, [total])), starts)
+    return KeyBatch(out[:total], np.minimum(starts, total), np.minimum(ends, total))
+
+
+def _fold_runs(cps: np.ndarray, joins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fold the code points of joined texts (``joins``: where the joining line
+    breaks are) and squeeze their runs of digits and separators. Returns the
+    folded points (a trailing separator included) and, per join, how many of
+    them lie up to and including it."""
     f, c, lens = _fold(cps)
     if lens is not None:
         joins = joins + (np.cumsum(lens) - np.arange(1, len(lens) + 1))[joins]
@@ -176,15 +196,20 @@ def batch_keys(texts: list[str]) -> KeyBatch:
         f[first] = np.minimum.reduceat(mark, run)
         keep[first] = True
         keep[0] = keep[0] and not sep[0]  # a leading run is dropped
-    out = f[keep]
-    total = len(out)
-    if total and (out[-1] == _SPACE or out[-1] == _NL):
-        total -= 1
-    # document i+1 starts after the newline kept at or before join i
     kept_through = np.cumsum(keep.view(np.uint8), dtype=np.int64)
-    starts = np.concatenate(([0], kept_through[joins])).astype(np.int64)
-    ends = np.maximum(np.concatenate((starts[1:] - 1, [total])), starts)
-    return KeyBatch(out[:total], np.minimum(starts, total), np.minimum(ends, total))
+    return f[keep], kept_through[joins]
+
+
+def _fold_runs_c(cps: np.ndarray, joins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_fold_runs` as one C loop (:func:`.kernels.fold_key`)."""
+    table, expansions, lengths = tables()
+    kept_through = np.empty(len(joins), dtype=np.int64)
+    out = np.empty(len(cps) + len(cps) // 8 + 16, dtype=np.uint32)
+    total = kernels.fold_key(cps, table, expansions, lengths, joins, out, kept_through)
+    if total < 0:  # many characters expanded: room for all of them expanding
+        out = np.empty(4 * len(cps) + 16, dtype=np.uint32)
+        total = kernels.fold_key(cps, table, expansions, lengths, joins, out, kept_through)
+    return out[:total], kept_through
 
 
 def key_points(text: str) -> np.ndarray:

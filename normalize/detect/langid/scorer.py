@@ -49,6 +49,11 @@ from normalize.detect.langid.features import UNKNOWN_ID, text_grams
 from normalize.detect.langid.memo import MEMO
 from normalize.detect.langid.profiles import ID_MASK, SCRIPT_SHIFT, UPPER_BIT, load_profiles
 
+try:  # the n-gram look-up as one C loop (see kernels.pyx); numpy otherwise
+    from normalize.detect.langid import kernels
+except ImportError:  # pragma: no cover - installed without a C compiler
+    kernels = None
+
 _URL_RE = Detector.URL_RE
 _MAIL_RE = Detector.MAIL_RE
 _COMBINING_ACCENT = re.compile("[\u0300-\u0323]")  # what NGram.normalize_vi composes
@@ -229,6 +234,44 @@ class _Recall:
         MEMO.put([self.keys[i] for i in new], sums[new])
 
 
+def _known_rows(profiles, codes: np.ndarray, breaks: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The profile rows of the known n-grams of ``codes`` in text order, and where
+    each line's begin (``breaks``: where the line breaks are; None: one line)."""
+    rows = profiles.rows(text_grams(codes & ID_MASK, (codes & UPPER_BIT) != 0))  # (3, n_positions)
+    # an n-gram belongs to the line of its first character (position p of the
+    # padded text is character p - 1, and a line break reads as a space, so
+    # the n-grams starting on it are the next line's); read position-major,
+    # n-grams come in text order, so each line is one run
+    rows = rows.T.ravel()
+    known = rows > 0
+    n_lines = 1 if breaks is None else breaks.size + 1
+    bounds = np.empty(n_lines + 1, dtype=np.int32)  # the index type of the n-gram rows
+    if breaks is not None:
+        # a line after the first opens at its line break, padded position
+        # break + 1: the known n-grams before it are those of positions <= break
+        before = np.cumsum(known)
+        bounds[0] = 0
+        bounds[1:-1] = before[3 * breaks + 2]
+        bounds[-1] = before[-1]
+    else:
+        bounds[0], bounds[1] = 0, np.count_nonzero(known)
+    return rows[known], bounds
+
+
+_NO_BREAKS = np.zeros(0, dtype=np.int64)
+
+
+def _known_rows_c(profiles, codes: np.ndarray, breaks: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_known_rows` as one C loop (:func:`.kernels.gram_rows`)."""
+    breaks = _NO_BREAKS if breaks is None else breaks.astype(np.int64, copy=False)
+    rows = np.empty(3 * (codes.size + 2), dtype=np.int32)
+    bounds = np.empty(breaks.size + 2, dtype=np.int32)
+    table = profiles.table
+    count = kernels.gram_rows(np.ascontiguousarray(codes, dtype=np.uint32), breaks, profiles.unigram_rows,
+                              table.entries, table._bits, int(table._shift), rows, bounds)
+    return rows[:count], bounds
+
+
 def codes_of(cps: np.ndarray, wide: bool) -> np.ndarray:
     """:attr:`~.profiles.Profiles.codes` of each code point (``wide``: whether any
     is beyond the BMP; those are looked up one by one, as langdetect leaves them:
@@ -320,24 +363,8 @@ def score_lines(text: str, budget: int | None = None, parts: list[int] | None = 
         codes = codes[keep]
         if multi:  # where the (always kept) line breaks are now
             breaks = np.cumsum(keep)[breaks] - 1
-    rows = profiles.rows(text_grams(codes & ID_MASK, (codes & UPPER_BIT) != 0))  # (3, n_positions)
-    # an n-gram belongs to the line of its first character (position p of the
-    # padded text is character p - 1, and a line break reads as a space, so
-    # the n-grams starting on it are the next line's); read position-major,
-    # n-grams come in text order, so each line is one run
-    rows = rows.T.ravel()
-    known = rows > 0
-    bounds = np.empty(n_lines + 1, dtype=np.int32)  # the index type of the n-gram rows
-    if multi:
-        # a line after the first opens at its line break, padded position
-        # break + 1: the known n-grams before it are those of positions <= break
-        before = np.cumsum(known)
-        bounds[0] = 0
-        bounds[1:-1] = before[3 * breaks + 2]
-        bounds[-1] = before[-1]
-    else:
-        bounds[0], bounds[1] = 0, np.count_nonzero(known)
-    sums = _line_sums(profiles.logp, rows[known], bounds)
+    rows, bounds = (_known_rows if kernels is None else _known_rows_c)(profiles, codes, breaks if multi else None)
+    sums = _line_sums(profiles.logp, rows, bounds)
     if recall is not None:
         recall.fill(sums)
     if scale is not None:

@@ -1,0 +1,96 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""The n-grams of a text, found in the profiles, in one C loop.
+
+:func:`.scorer.score_lines` finds the n-grams of a batch of lines with array
+operations: :func:`.features.text_grams` packs every 1-, 2- and 3-gram into an
+integer (three rows of shifts and masks, and the capital-word rule),
+:meth:`.profiles.Profiles.rows` finds each in the profiles (a table look-up for
+the characters, two gathers of the cuckoo table :mod:`.gramtable` for the
+rest), and the known ones are picked out and counted per line with a
+cumulative sum. Each step reads and writes three numbers per character.
+:func:`gram_rows` does all of it in one pass, reading each character once.
+
+It mirrors those numpy steps, which stay as the fallback (no C compiler at
+install, or ``NORMALIZE_PURE_PYTHON=1``) and as the reference the tests
+compare it with: the rows, and so the scores, must be equal to the last bit.
+"""
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+
+# .features and .profiles
+cdef int BITS = 12
+cdef int64_t SPACE_ID = 1
+cdef uint32_t ID_MASK = (1 << 12) - 1, UPPER_BIT = 1 << 12
+# .gramtable
+cdef uint64_t MULT0 = 0x9E3779B97F4A7C15, MULT1 = 0xC2B2AE3D27D4EB4F
+cdef int MIX = 29
+
+
+cdef inline int32_t table_row(int64_t key, const int64_t[::1] entries, int bits, int shift,
+                              int64_t mask) noexcept nogil:
+    """:meth:`.gramtable.GramTable.get` of one key."""
+    if key == 0:
+        return 0
+    cdef uint64_t u = <uint64_t>key
+    cdef uint64_t mixed = u ^ (u >> MIX)
+    cdef int64_t wanted = key << bits
+    cdef int64_t found = entries[(mixed * MULT0) >> shift] ^ wanted
+    cdef int64_t other = entries[(mixed * MULT1) >> shift] ^ wanted
+    if other < found:
+        found = other
+    return <int32_t>found if found <= mask else 0
+
+
+def gram_rows(const uint32_t[::1] codes, const int64_t[::1] breaks, const int32_t[::1] unigram_rows,
+              const int64_t[::1] entries, int bits, int shift, int32_t[::1] rows, int32_t[::1] bounds):
+    """The profile rows of the known n-grams of ``codes`` (:attr:`.profiles.Profiles.codes`
+    of a text's characters), in text order, into ``rows``; returns their number.
+
+    The order is that of ``text_grams(...)`` read position-major: for each
+    position of the text padded with a space on both sides, the 1-, 2- and
+    3-gram starting there. ``breaks``: the positions of the line breaks in
+    ``codes``; ``bounds[i]`` is set to the first n-gram of line ``i`` (a line
+    after the first opens at its line break) and ``bounds[-1]`` to the total.
+    ``entries``, ``bits`` and ``shift`` are the 2- and 3-gram table's.
+    """
+    cdef Py_ssize_t n = codes.shape[0], n_breaks = breaks.shape[0], p, j = 0, count = 0
+    cdef int64_t mask = (<int64_t>1 << bits) - 1
+    cdef int64_t c0, c1, c2, k2, k3
+    cdef bint up0, up1, up2, upm  # upper case: the characters at p, p + 1, p + 2, p - 1
+    cdef int32_t row
+    bounds[0] = 0
+    with nogil:
+        # the padded text: position p is character p - 1; positions 0 and n + 1 are spaces
+        for p in range(n + 2):
+            while j < n_breaks and breaks[j] + 1 == p:  # line j + 1 opens at padded position break + 1
+                bounds[j + 1] = count
+                j += 1
+            c0 = SPACE_ID if p == 0 or p == n + 1 else codes[p - 1] & ID_MASK
+            c1 = SPACE_ID if p + 1 == n + 1 else (codes[p] & ID_MASK if p < n else 0)
+            c2 = SPACE_ID if p + 2 == n + 1 else (codes[p + 1] & ID_MASK if p + 1 < n else 0)
+            upm = 2 <= p <= n + 1 and (codes[p - 2] & UPPER_BIT) != 0
+            up0 = 1 <= p <= n and (codes[p - 1] & UPPER_BIT) != 0
+            up1 = p < n and (codes[p] & UPPER_BIT) != 0
+            up2 = p + 1 < n and (codes[p + 1] & UPPER_BIT) != 0
+            # capital-word rule: no n-gram ending on a capital that follows a capital
+            if not (up0 and upm):
+                row = unigram_rows[c0]
+                if row > 0:
+                    rows[count] = row
+                    count += 1
+            if p <= n and not (up1 and up0):
+                k2 = c0 | (c1 << BITS)
+                row = table_row(k2, entries, bits, shift, mask)
+                if row > 0:
+                    rows[count] = row
+                    count += 1
+            if p < n and c1 != SPACE_ID and not (up2 and up1):
+                k3 = c0 | (c1 << BITS) | (c2 << (2 * BITS))
+                row = table_row(k3, entries, bits, shift, mask)
+                if row > 0:
+                    rows[count] = row
+                    count += 1
+        while j < n_breaks:
+            bounds[j + 1] = count
+            j += 1
+        bounds[n_breaks + 1] = count
+    return count

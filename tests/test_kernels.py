@@ -1,0 +1,124 @@
+"""The C kernels (normalize/compiled.py: KERNELS) give exactly what the numpy code they replace gives."""
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from normalize import compiled
+from normalize.dedup import key, shingles
+from normalize.detect.langid import scorer
+from normalize.detect.langid.memo import MEMO
+
+built = pytest.mark.skipif(key.kernels is None or scorer.kernels is None,
+                           reason="the kernels are not built here (no C compiler, or pure Python asked for)")
+
+# characters that take the rarer paths: expansions (ß, ﬁ, ⑴), digits of other
+# scripts, line breaks other than "\n", astral letters, emoji, capitals in runs
+_ODD = "aB1 2\n\t.,;ßﬁﬀ⑴①Ǆİ\u00a0\u2028\u0085😀𝐀中文ไทย١٢ПРИВЕТ мир NATO BBC ÀÉ é"
+_TEXT = st.text(alphabet=st.one_of(st.sampled_from(_ODD), st.characters(blacklist_categories=("Cs",))), max_size=80)
+
+
+def _variants(seed_texts: dict[str, str]) -> list[str]:
+    """The seeds, and pieces of them cut at random places: lines that start or
+    end in the middle of a word, digit run or line break."""
+    rng = random.Random(3)
+    texts = list(seed_texts.values())
+    for text in list(texts):
+        for _ in range(5):
+            a = rng.randrange(len(text) + 1)
+            texts.append(text[a:a + rng.randrange(1, 400)])
+    return texts + ["", "\n", " ", "1", "ß", "\n\nx", "x\n\n", "  12 34  ", "A", "AB", "ABC", "A\nB"]
+
+
+def _keys_and_words(texts: list[str], seed: int = 7) -> list[np.ndarray]:
+    batch = key.batch_keys(texts)
+    return [batch.points, batch.starts, batch.ends, *shingles._word_items(batch, seed)]
+
+
+def _without(monkeypatch, *modules):
+    for module in modules:
+        monkeypatch.setattr(module, "kernels", None)
+
+
+def _assert_same(mine: list[np.ndarray], reference: list[np.ndarray]) -> None:
+    assert len(mine) == len(reference)
+    for a, b in zip(mine, reference):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
+def _scores(texts: list[str], budget) -> list[np.ndarray]:
+    MEMO.clear()  # remembered lines would skip the n-grams under test
+    return [array for s in scorer.score_documents(texts, budget) for array in (s.loglik, s.grams, s.scripts)]
+
+
+@built
+@pytest.mark.parametrize("size", [1, 3, 50])
+def test_keys_and_words_are_those_of_numpy(seed_texts, monkeypatch, size):
+    texts = _variants(seed_texts)
+    batches = [texts[i:i + size] for i in range(0, len(texts), size)]
+    mine = [_keys_and_words(b) for b in batches]
+    _without(monkeypatch, key, shingles)
+    reference = [_keys_and_words(b) for b in batches]
+    for m, r in zip(mine, reference):
+        _assert_same(m, r)
+    assert sum(len(m[3]) for m in mine) > 2_000  # words were hashed
+
+
+@built
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TEXT, max_size=6))
+def test_keys_and_words_of_any_text_are_those_of_numpy(texts):
+    mine = _keys_and_words(texts)
+    with pytest.MonkeyPatch.context() as mp:
+        _without(mp, key, shingles)
+        reference = _keys_and_words(texts)
+    _assert_same(mine, reference)
+
+
+def test_a_key_that_expands_past_the_first_guess_of_room_is_whole():
+    """Each "ﬃ" is three letters: the kernel runs out of room and starts again larger."""
+    text = "ﬃ" * 500 + " 12 ﬃ"
+    assert key.lined_key(text) == "ffi" * 500 + " 0 ffi"
+
+
+@built
+@pytest.mark.parametrize("budget", [None, 300])
+def test_line_scores_are_those_of_numpy(seed_texts, monkeypatch, budget):
+    texts = _variants(seed_texts)
+    mine = [_scores(texts[i:i + 4], budget) for i in range(0, len(texts), 4)]
+    _without(monkeypatch, scorer)
+    reference = [_scores(texts[i:i + 4], budget) for i in range(0, len(texts), 4)]
+    for m, r in zip(mine, reference):
+        _assert_same(m, r)
+    assert sum(float(m[1].sum()) for m in mine) > 10_000  # n-grams were found
+
+
+@built
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TEXT, min_size=1, max_size=4))
+def test_line_scores_of_any_text_are_those_of_numpy(texts):
+    mine = _scores(texts, None)
+    with pytest.MonkeyPatch.context() as mp:
+        _without(mp, scorer)
+        reference = _scores(texts, None)
+    _assert_same(mine, reference)
+
+
+def test_a_build_compiles_every_kernel_or_none():
+    assert compiled.compiled(compiled.KERNELS) in ([], list(compiled.KERNELS))
+
+
+def test_asking_for_pure_python_leaves_the_kernels_out():
+    env = dict(os.environ, **{compiled.PURE_ENV: "1"})
+    code = ("from normalize.dedup import key, shingles\n"
+            "from normalize.detect.langid import scorer\n"
+            "print(key.kernels, shingles.kernels, scorer.kernels, key.lined_key('Ein Straße, 2024!'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.split() == ["None", "None", "None", "ein", "strasse", "0"]
