@@ -6,7 +6,7 @@ The per-document passes run in the worker processes; between and after them the
 main process works alone while the workers wait: it loads the stages' tables
 before the pool starts, decides which lines are site chrome (corpus repeats),
 clusters the near-duplicates and judges name variants across clusters, then
-writes every record in input order. On two cores every second spent there is a second with a core idle.
+writes every record in input order (completing the lines the workers wrote). On two cores every second spent there is a second with a core idle.
 This times those steps inside one run (wall and CPU seconds of the main
 process), and prints the run's wall time, the main process's CPU and the
 workers' CPU.
@@ -29,10 +29,13 @@ STEPS = [  # (module, object, method, label)
     ("normalize.strip.corpus", "CorpusRepeats", "finish", "corpus repeats"),
     ("normalize.dedup.cluster", "Clusterer", "finish", "clustering"),
     ("normalize.pipeline", "Pipeline", "_name_variants", "name variants"),
-    # writing, in input order: unpickle each document, make its record, encode it
+    # writing, in input order: most lines were written in the workers up to their
+    # cluster fields, and are completed; a document with findings made after the
+    # clusters is unpickled and written whole
+    ("normalize.pipeline", "Pipeline", "_emit_written", "write: complete lines"),
     ("normalize.pipeline", None, "unpack", "write: unpickle"),
-    ("normalize.pipeline", "Pipeline", "_emit", "write: make records"),
-    ("normalize.write.outputs", "JsonlWriter", "write", "write: encode JSON"),
+    ("normalize.pipeline", "Pipeline", "_emit", "write: whole records"),
+    ("normalize.write.outputs", "JsonlWriter", "write", "write: to the file"),
 ]
 
 

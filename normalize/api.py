@@ -16,7 +16,7 @@ from .errors import RunError
 from .pipeline import Pipeline
 from .read import check_inputs, read_inputs
 from .settings import Settings
-from .write.outputs import JsonlWriter, OutputDir, ParquetWriter, dumps
+from .write.outputs import JsonlWriter, OutputDir, ParquetWriter
 from .write.summary import Tally
 
 Progress = Callable[[Tally], None]
@@ -60,6 +60,7 @@ def run(
             documents = ParquetWriter(out.temp("documents.parquet"))
         elif settings.output_format == "jsonl":
             documents = JsonlWriter(out.open_text("documents.jsonl"))
+            pipeline.json_lines = True
         else:
             raise RunError(f"unknown output format {settings.output_format!r} (jsonl or parquet)")
         rejected = JsonlWriter(out.open_text("rejected.jsonl"))
@@ -99,9 +100,10 @@ def stream(
 ) -> dict:
     """Per-document commands (clean, lang): JSON lines out as they are made."""
     inputs, pipeline = _start(inputs, settings, command)
+    pipeline.json_lines = True
     for kind, payload in pipeline.events(read_inputs(inputs, settings.read_options, stdin)):
         if kind == "document":
-            output.write(dumps(payload) + "\n")
+            output.write(payload + "\n")
         elif kind == "rejected" and on_reject:
             on_reject(payload)
     output.flush()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import deque
+from functools import partial
 from typing import Any, Iterable, Iterator, Optional, Union
 
 from . import __version__
@@ -31,11 +32,13 @@ from .errors import Rejection, StrictModeStop
 from .read.records import record_to_document
 from .settings import Settings
 from .stages import dedup_settings, run_first_pass, stages_for
-from .write.records import output_record
-from .write.summary import Tally
+from .write.outputs import dumps
+from .write.records import output_record, record_head, with_cluster
+from .write.summary import Tally, facts
 
 Item = Union[Document, Rejection]
-Event = tuple[str, Any]  # ("document", record) | ("rejected", Rejection) | ("cluster", dict)
+# ("document", record, or its JSON line if Pipeline.json_lines) | ("rejected", Rejection) | ("cluster", dict)
+Event = tuple[str, Any]
 
 COMMANDS = ("run", "clean", "lang", "dedup")
 
@@ -78,6 +81,9 @@ class Pipeline:
         self.clusters: list[dict] = []
         self._rejections: deque[Rejection] = deque()
         self._ids = UniqueIds()
+        # True: a document event carries its JSON line (outputs.dumps of the
+        # record), not the record; the workers then write most of each line
+        self.json_lines = False
 
     # -- library entry points -------------------------------------------------
 
@@ -136,7 +142,14 @@ class Pipeline:
 
     def _emit(self, doc: Document) -> Event:
         self.tally.document(doc, self.command)
-        return ("document", output_record(doc, self.command, self.settings.text_field))
+        record = output_record(doc, self.command, self.settings.text_field)
+        return ("document", dumps(record) if self.json_lines else record)
+
+    def _emit_written(self, head: str, found: tuple, doc: Document) -> Event:
+        """A document whose line a worker wrote up to its cluster fields (``doc``
+        carries just those)."""
+        self.tally.add(found, doc.duplicate_of is not None, self.command)
+        return ("document", with_cluster(head, doc))
 
     def _streaming(self, docs: Iterator[Document]) -> Iterator[Event]:
         (stages,) = stages_for(self.command, self.settings)
@@ -169,32 +182,38 @@ class Pipeline:
             spool = DocumentSpool(tmp, "pass2.pickle")
             # name mentions wait on disk for the clusters too (see _name_variants)
             names = DocumentSpool(tmp, "names.pickle") if self.command == "run" else None
-            for item in self.engine.map(stages, docs, take=take_for_clustering):
+            take = take_for_clustering
+            if self.json_lines:
+                take = partial(take_for_clustering, written=(self.command, self.settings.text_field))
+            for item in self.engine.map(stages, docs, take=take):
                 yield from self._drain()
                 if isinstance(item, Rejection):
                     yield from self._reject(item)
                     continue
-                doc_id, fingerprint, text, n_artefacts, mentions = item.taken
+                doc_id, fingerprint, text, n_artefacts, mentions, written = item.taken
                 clusterer.add(doc_id, fingerprint, length=len(text), n_artefacts=n_artefacts)
                 texts.append(text)
                 if shingles is not None:
                     shingles.append(fingerprint.shingles)
                 if names is not None:
                     names.write(mentions)
-                spool.write(item.data)
+                spool.write((item.data, written))
             yield from self._drain()
 
             result = clusterer.finish(texts.__getitem__, shingles_of=shingles.__getitem__ if shingles is not None else None)
             extra = self._name_variants(result, names) if names is not None else {}
-            for position, doc in enumerate(map(unpack, spool)):
+            for position, (data, written) in enumerate(spool):
                 a = result.assignment(position)
+                found_late = extra.get(position)
+                # a line written in the worker is completed; a document with
+                # findings made here is written whole
+                doc = unpack(data) if written is None or found_late else _ClusterFields()
                 doc.cluster_id, doc.cluster_size = a.cluster_id, a.cluster_size
                 doc.duplicate_of, doc.similarity = a.duplicate_of, a.similarity
-                found_late = extra.get(position)
                 if found_late:
                     doc.artefacts.extend(found_late)
                     doc.translation = revise(doc.translation, found_late)
-                yield self._emit(doc)
+                yield self._emit(doc) if isinstance(doc, Document) else self._emit_written(*written, doc)
             self.tally.clusters(result.clusters)
             self.tally.oversized_clusters = len(getattr(result, "oversized", ()) or ())
             for cluster in result.clusters:
@@ -247,11 +266,25 @@ def take_corpus_summary(doc: Document) -> Any:
     return doc.work.pop("corpus_summary", None)
 
 
-def take_for_clustering(doc: Document) -> tuple:
-    """(id, fingerprint, text, number of artefacts, name mentions); the
-    document's scratch space is emptied, its work done."""
+def take_for_clustering(doc: Document, written: Optional[tuple[str, str]] = None) -> tuple:
+    """(id, fingerprint, text, number of artefacts, name mentions, what was
+    written); the document's scratch space is emptied, its work done.
+
+    With ``written`` (the command and the text field), the worker also writes
+    the document's JSON line up to its cluster fields, and the facts the tally
+    counts: (line, facts). Encoding is a good part of writing, and workers do
+    it side by side where the main process would do it alone, after the
+    clusters."""
     fingerprint = doc.work.pop("fingerprint")
     # plain tuples: they wait on disk until the clusters are known, and read back faster
     mentions = tuple(map(tuple, doc.work.pop("names", None) or ()))
     doc.work.clear()
-    return doc.id, fingerprint, doc.text, len(doc.artefacts), mentions
+    if written is not None:
+        written = (record_head(doc, *written), facts(doc))
+    return doc.id, fingerprint, doc.text, len(doc.artefacts), mentions, written
+
+
+class _ClusterFields:
+    """Where the cluster fields of a document written in a worker are put."""
+
+    __slots__ = ("cluster_id", "cluster_size", "duplicate_of", "similarity")

@@ -193,3 +193,40 @@ def test_dedup_command_leaves_text_alone(tmp_path):
     docs = _lines(tmp_path / "out" / "documents.jsonl")
     assert docs[0]["text"].startswith("ua en ru") and "lang" not in docs[0]
     assert docs[1]["duplicate_of"] == "a"
+
+
+def _visit_story(i: int, spelling: str) -> str:
+    places = ["Pyongyang", "Wonsan", "Sinuiju", "Kaesong", "Hamhung", "Nampo"]
+    return (f"Visit number {i} to {places[i]}\n\n"
+            f"{spelling} inspected a new factory in {places[i]} on day {i * 11}, state media reported, "
+            f"and spoke with {i + 3} engineers about output targets for the coming season.\n\n"
+            f"The report from {places[i]} gave no figures, and analysts said visit {i} followed a familiar pattern.")
+
+
+def test_lines_written_in_the_workers_are_the_records_written_whole(tmp_path, seed_texts):
+    """The workers write each line up to its cluster fields (json_lines); the
+    main process completes it, or writes the whole record again when the
+    corpus-level name check adds a finding. Either way the bytes are those of
+    the record written whole."""
+    from normalize.read import read_inputs
+
+    records = [{"id": name, "text": text} for name, text in sorted(seed_texts.items())]
+    records += [{"id": f"k{i}", "text": _visit_story(i, "Oleksandr Musienko")} for i in range(5)]
+    records += [{"id": "k5", "text": _visit_story(5, "Aleksandr Musienko")}]
+    # input fields each encoder writes its own way, or not at all (left to json)
+    records += [{"id": "f1", "text": ARTICLE, "score": 1e-05, "big": 2 ** 70, "nested": {"x": [1.5e20, None, True]}},
+                {"id": "f2", "text": ARTICLE.replace("two", "three"), "ratio": 0.25, "tags": ["a", "é"]}]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+
+    run([str(src)], tmp_path / "out", _settings(workers=2))
+    written = (tmp_path / "out" / "documents.jsonl").read_text("utf-8").splitlines()
+
+    pipeline = Pipeline(_settings(), command="run")
+    assert not pipeline.json_lines
+    whole = [payload for kind, payload in pipeline.events(read_inputs([str(src)], _settings().read_options))
+             if kind == "document"]
+    assert written == [json.dumps(r, ensure_ascii=False, separators=(",", ":"), allow_nan=False) for r in whole]
+    late = [r["id"] for r in whole for a in r["artefacts"] if "in this cluster" in a["evidence"]]
+    assert late == ["k5"]  # a finding made after the clusters, in a line written whole
+    assert {r["id"]: r["big"] for r in whole if "big" in r} == {"f1": 2 ** 70}

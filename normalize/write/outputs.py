@@ -14,10 +14,45 @@ from typing import IO, Any, Optional
 
 from ..errors import Rejection, RunError
 
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - a dependency; json serves without it
+    _orjson = None
+
 
 def dumps(record: Any) -> str:
-    """One JSON line: UTF-8, deterministic, no NaN."""
+    """One JSON line: UTF-8, deterministic, no NaN.
+
+    The line is exactly what ``json.dumps(record, ensure_ascii=False,
+    separators=(",", ":"), allow_nan=False)`` writes. orjson writes the same
+    bytes several times faster (measured on every code point and on a million
+    floats) for plain JSON values, and floats between 1e-4 and 1e16: below and
+    above, Python writes an exponent ("1e-05") and orjson does not always
+    ("0.00001"), and orjson writes NaN as null where Python refuses. So orjson
+    takes the records made only of such values, and the json module the rest
+    (and whatever orjson refuses, such as integers past 64 bits).
+    """
+    if _orjson is not None and _plain(record):
+        try:
+            return _orjson.dumps(record).decode("utf-8")
+        except TypeError:
+            pass
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _plain(value: Any) -> bool:
+    """Is ``value`` made of str (dict keys too), int, bool, None, lists, and
+    floats that both encoders write alike (see :func:`dumps`)?"""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if kind is float:
+        return value == 0.0 or 1e-4 <= abs(value) < 1e16  # (NaN fails both)
+    if kind is dict:
+        return all(type(k) is str for k in value) and all(map(_plain, value.values()))
+    if kind is list:
+        return all(map(_plain, value))
+    return False
 
 
 class OutputDir:
@@ -64,8 +99,9 @@ class JsonlWriter:
     def __init__(self, fh: IO[str]):
         self.fh = fh
 
-    def write(self, record: dict) -> None:
-        self.fh.write(dumps(record))
+    def write(self, record: dict | str) -> None:
+        """Write a record, or its line (:func:`dumps`) made already."""
+        self.fh.write(record if isinstance(record, str) else dumps(record))
         self.fh.write("\n")
 
     def close(self) -> None:

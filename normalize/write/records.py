@@ -59,3 +59,24 @@ def output_record(doc: Document, command: str, text_field: str = "text") -> dict
             continue
         record[name] = _value(doc, name)
     return record
+
+
+def record_head(doc: Document, command: str, text_field: str = "text") -> str:
+    """The JSON line of ``doc``'s record (:func:`.outputs.dumps`) up to its cluster
+    fields, which come last: a worker writes this much before the clusters are
+    known, and :func:`with_cluster` completes it."""
+    from .outputs import dumps
+
+    record = output_record(doc, command, text_field)
+    for name in CLUSTER_FIELDS:
+        del record[name]
+    return dumps(record)[:-1]  # without its closing brace; never empty: "id" comes first
+
+
+def with_cluster(head: str, doc: Document) -> str:
+    """:func:`record_head` completed with ``doc``'s cluster fields: the same line
+    as ``dumps(output_record(doc, ...))``, since an object's JSON is its fields'
+    in order."""
+    from .outputs import dumps
+
+    return head + "," + dumps({name: _value(doc, name) for name in CLUSTER_FIELDS})[1:]

@@ -17,6 +17,13 @@ def _sorted(counter: Counter) -> dict[str, int]:
     return {k: v for k, v in sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))}
 
 
+def facts(doc: Document) -> tuple:
+    """What the tally counts of a document, bar its cluster: small enough to
+    travel without the document."""
+    return (doc.lang, doc.encoding, tuple(r.reason for r in doc.removed), tuple(a.kind for a in doc.artefacts),
+            bool(doc.translation.get("suspected")))
+
+
 class Tally:
     def __init__(self) -> None:
         self.read = 0
@@ -33,17 +40,22 @@ class Tally:
         self.oversized_clusters = 0
 
     def document(self, doc: Document, command: str) -> None:
-        if doc.duplicate_of is None:
-            self.kept += 1
-        else:
+        self.add(facts(doc), doc.duplicate_of is not None, command)
+
+    def add(self, found: tuple, duplicate: bool, command: str) -> None:
+        """Count a document by its :func:`facts`."""
+        lang, encoding, reasons, kinds, suspected = found
+        if duplicate:
             self.duplicates += 1
+        else:
+            self.kept += 1
         if command != "dedup":
-            self.languages[doc.lang] += 1
-        if doc.encoding:
-            self.encodings[doc.encoding] += 1
-        self.removal_reasons.update(r.reason for r in doc.removed)
-        self.artefact_kinds.update(a.kind for a in doc.artefacts)
-        if doc.translation.get("suspected"):
+            self.languages[lang] += 1
+        if encoding:
+            self.encodings[encoding] += 1
+        self.removal_reasons.update(reasons)
+        self.artefact_kinds.update(kinds)
+        if suspected:
             self.suspected_translations += 1
 
     def rejection(self, rejection: Rejection) -> None:

@@ -1,0 +1,44 @@
+"""A JSON line is json.dumps's, whichever encoder wrote it."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from normalize.write import outputs
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-(2 ** 70), max_value=2 ** 70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([1e-05, 3e-07, 0.0001, 9.99e-05, 1e16, 9.999e15, -0.0, 0.5, 123.25]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",))),
+)
+_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=5), inner, max_size=4)), max_leaves=20)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), _VALUES, max_size=6))
+def test_a_line_is_what_json_writes_or_the_same_refusal(record):
+    try:
+        expected = _json(record)
+    except ValueError:  # NaN or an infinity: refused, never written as null
+        with pytest.raises(ValueError):
+            outputs.dumps(record)
+        return
+    assert outputs.dumps(record) == expected
+
+
+def test_values_only_json_writes_alike_go_to_json():
+    assert outputs._plain({"a": [1, "x", None, True, 0.25, {"b": 1e15}]})
+    for odd in (1e-05, 1e16, math.nan, math.inf, (1, 2), {1: "a"}, b"x"):
+        assert not outputs._plain({"a": [odd]}), odd
+    assert outputs.dumps({"a": 1e-05, "b": 2 ** 70}) == '{"a":1e-05,"b":1180591620717411303424}'
