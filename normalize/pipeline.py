@@ -232,8 +232,10 @@ class Pipeline:
         first = run_first_pass(self.settings)
         corpus = CorpusRepeats() if self.settings.corpus_repeats else None
         spool = DocumentSpool(tmp, "pass1.pickle")
-        for item in self.engine.map(first, docs, take=take_corpus_summary):
+        for position, item in enumerate(self.engine.map(first, docs, take=take_corpus_summary)):
             yield from self._drain()
+            if position == 1:
+                _import_ahead()
             if isinstance(item, Rejection):
                 yield from self._reject(item)
                 continue
@@ -257,6 +259,13 @@ class Pipeline:
                     yield position, result.assignment(position).cluster_id, mentions
 
         return NameVariants().judge(documents)
+
+
+def _import_ahead() -> None:
+    """Import what the corpus-level steps will need (scipy's graph code takes a
+    fifth of a second) while the workers are busy with the first pass: imported
+    when first used, it would hold up every worker at the end of the pass."""
+    import scipy.sparse.csgraph  # noqa: F401
 
 
 # What the main process takes out of a document between passes (the rest stays
