@@ -23,6 +23,9 @@ built = pytest.mark.skipif(key.kernels is None or scorer.kernels is None,
 # scripts, line breaks other than "\n", astral letters, emoji, capitals in runs
 _ODD = "aB1 2\n\t.,;ßﬁﬀ⑴①Ǆİ\u00a0\u2028\u0085😀𝐀中文ไทย١٢ПРИВЕТ мир NATO BBC ÀÉ é"
 _TEXT = st.text(alphabet=st.one_of(st.sampled_from(_ODD), st.characters(blacklist_categories=("Cs",))), max_size=80)
+# long enough for a line to be cut (lines are read to at least scorer.MIN_LINE_SAMPLE characters)
+_LONG_TEXT = st.text(alphabet=st.one_of(st.sampled_from(_ODD), st.characters(blacklist_categories=("Cs",))),
+                     max_size=400)
 
 
 def _variants(seed_texts: dict[str, str]) -> list[str]:
@@ -54,8 +57,11 @@ def _assert_same(mine: list[np.ndarray], reference: list[np.ndarray]) -> None:
 
 
 def _scores(texts: list[str], budget) -> list[np.ndarray]:
-    MEMO.clear()  # remembered lines would skip the n-grams under test
-    return [array for s in scorer.score_documents(texts, budget) for array in (s.loglik, s.grams, s.scripts)]
+    """The scores of ``texts``, then again with every line remembered (read from
+    the memo, and so left out of the characters scored)."""
+    MEMO.clear()
+    first, again = scorer.score_documents(texts, budget), scorer.score_documents(texts, budget)
+    return [array for s in first + again for array in (s.loglik, s.grams, s.scripts)]
 
 
 @built
@@ -102,12 +108,12 @@ def test_line_scores_are_those_of_numpy(seed_texts, monkeypatch, budget):
 
 @built
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_TEXT, min_size=1, max_size=4))
-def test_line_scores_of_any_text_are_those_of_numpy(texts):
-    mine = _scores(texts, None)
+@given(st.lists(_LONG_TEXT, min_size=1, max_size=4), st.sampled_from([None, 40]))
+def test_line_scores_of_any_text_are_those_of_numpy(texts, budget):
+    mine = _scores(texts, budget)
     with pytest.MonkeyPatch.context() as mp:
         _without(mp, scorer)
-        reference = _scores(texts, None)
+        reference = _scores(texts, budget)
     _assert_same(mine, reference)
 
 

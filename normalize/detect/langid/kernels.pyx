@@ -1,5 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""The n-grams of a text, found in the profiles, in one C loop.
+"""The per-character steps of language scoring, as C loops.
 
 :func:`.scorer.score_lines` finds the n-grams of a batch of lines with array
 operations: :func:`.features.text_grams` packs every 1-, 2- and 3-gram into an
@@ -10,11 +10,17 @@ rest), and the known ones are picked out and counted per line with a
 cumulative sum. Each step reads and writes three numbers per character.
 :func:`gram_rows` does all of it in one pass, reading each character once.
 
-It mirrors those numpy steps, which stay as the fallback (no C compiler at
+Before that, :func:`.scorer.score_lines` counts each line's letters by
+script and picks the characters to read (not the Latin letters of a line in
+another script, not past a long line's cap, not a line remembered from an
+earlier page): a dozen more passes over the text in numpy, two here
+(:func:`line_scripts`, :func:`kept_codes`).
+
+Each mirrors numpy steps that stay as the fallback (no C compiler at
 install, or ``NORMALIZE_PURE_PYTHON=1``) and as the reference the tests
 compare it with: the rows, and so the scores, must be equal to the last bit.
 """
-from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 
 # .features and .profiles
 cdef int BITS = 12
@@ -93,4 +99,62 @@ def gram_rows(const uint32_t[::1] codes, const int64_t[::1] breaks, const int32_
             bounds[j + 1] = count
             j += 1
         bounds[n_breaks + 1] = count
+    return count
+
+
+def line_scripts(const uint32_t[::1] cps, const uint32_t[::1] codes, int shift,
+                 int64_t[:, ::1] scripts, int64_t[::1] breaks):
+    """Count the characters of each line by script (``codes[i] >> shift``) into
+    ``scripts`` (zeros, one row per line), and put the positions of the line
+    breaks in ``breaks``; a line break counts in the line it opens. Returns
+    the number of lines, or -1 if ``scripts`` has too few rows or columns."""
+    cdef Py_ssize_t n = cps.shape[0], n_lines = scripts.shape[0], n_scripts = scripts.shape[1]
+    cdef Py_ssize_t i, line = 0
+    cdef uint32_t sid
+    cdef bint bad = False
+    with nogil:
+        for i in range(n):
+            if cps[i] == 10:
+                if line + 1 >= n_lines:
+                    bad = True
+                    break
+                breaks[line] = i
+                line += 1
+            sid = codes[i] >> shift
+            if sid >= n_scripts:
+                bad = True
+                break
+            scripts[line, sid] += 1
+    return -1 if bad else line + 1
+
+
+def kept_codes(const uint32_t[::1] cps, const uint32_t[::1] codes, const uint8_t[::1] drop,
+               const int64_t[::1] caps, const uint8_t[::1] skip, uint32_t[::1] out, int64_t[::1] breaks):
+    """The ``codes`` of the characters the n-grams are read from, into ``out``;
+    returns how many. Per line (empty arrays: none applies): ``drop`` leaves out
+    the code points 'A'..'z' (langdetect's cleaning of a line in another
+    script), ``caps`` the characters past the first ``caps[line]``, ``skip``
+    every character. Line breaks are always kept: ``breaks`` gets where they are
+    in ``out``."""
+    cdef Py_ssize_t n = cps.shape[0], i, line = 0, start = 0, count = 0
+    cdef bint has_drop = drop.shape[0] > 0, has_caps = caps.shape[0] > 0, has_skip = skip.shape[0] > 0
+    cdef uint32_t cp
+    with nogil:
+        for i in range(n):
+            cp = cps[i]
+            if cp == 10:
+                line += 1
+                start = i + 1
+                out[count] = codes[i]
+                breaks[line - 1] = count
+                count += 1
+                continue
+            if has_drop and drop[line] and 0x41 <= cp <= 0x7A:
+                continue
+            if has_caps and i - start >= caps[line]:
+                continue
+            if has_skip and skip[line]:
+                continue
+            out[count] = codes[i]
+            count += 1
     return count

@@ -213,18 +213,6 @@ class _Recall:
         self.found = MEMO.get(lines)
         self.hit = [i for i, row in enumerate(self.found) if row is not None]
 
-    def keep(self, keep: np.ndarray | None, line_of: np.ndarray, breaks: np.ndarray) -> np.ndarray | None:
-        """``keep`` (characters to score, None: all) without those of the lines
-        found; their line breaks stay, so that every line keeps its place."""
-        if not self.hit:
-            return keep
-        skip = np.zeros(len(self.keys), dtype=bool)
-        skip[self.hit] = True
-        skip = skip[line_of]
-        skip[breaks] = False
-        np.logical_not(skip, out=skip)
-        return skip if keep is None else keep & skip
-
     def fill(self, sums: np.ndarray) -> None:
         """Put the remembered rows in ``sums`` and remember the new lines' (not
         the empty lines: nothing to remember)."""
@@ -303,70 +291,129 @@ def score_lines(text: str, budget: int | None = None, parts: list[int] | None = 
     profiles = load_profiles()
     n_langs = profiles.n_langs
     cps = prepare(text)
-    codes = codes_of(cps, tables.beyond_bmp(cps))
-    n_scripts = len(tables.script_names())
-    sids = codes >> SCRIPT_SHIFT
-    multi = "\n" in text
-    if multi:
-        breaks = np.flatnonzero(cps == tables.NEWLINE)
-        n_lines = breaks.size + 1
-        # a line break belongs to the line it opens
-        heads = np.empty(n_lines, dtype=np.intp)
-        heads[0] = 0
-        heads[1:] = breaks
-        line_of = np.zeros(cps.size, dtype=np.intp)
-        line_of[breaks] = 1
-        np.cumsum(line_of, out=line_of)
-        scripts = np.bincount(line_of * n_scripts + sids, minlength=n_lines * n_scripts)
-        scripts = scripts.reshape(n_lines, n_scripts)
-    else:  # one line: the common case of a sentence or a paragraph
-        n_lines = 1
-        heads = np.zeros(1, dtype=np.intp)
-        line_of = breaks = None
-        scripts = np.bincount(sids, minlength=n_scripts)[None, :]
+    chars = (_Characters if kernels is None else _CharactersC)(cps, codes_of(cps, tables.beyond_bmp(cps)),
+                                                                 text.count("\n") + 1)
+    scripts = chars.scripts
+    n_lines = len(scripts)
     scripts[:, 0] = 0  # Common: not letters
     letters = scripts.sum(axis=1)
     latin_letters = scripts[:, _latin_id()]
     drop = latin_letters < LATIN_KEEP_RATIO * (letters - latin_letters)
 
-    keep = None
-    if drop.any():
-        # what langdetect's cleaning_text removes: the code points 'A'..'z'
-        keep = (cps >= 0x41) & (cps <= 0x7A)
-        if multi:
-            keep &= drop[line_of]
-        np.logical_not(keep, out=keep)
     scale = lengths = caps = None
     if budget is not None and len(text) > budget:
-        # characters of each line; its line break (counted in it, at its head) aside
-        lengths = np.diff(heads, append=cps.size)
-        lengths[1:] -= 1
+        lengths = chars.lengths()
         caps = _caps(lengths, budget, parts or [n_lines])
         if caps is not None:
-            if multi:
-                line_start = heads + 1
-                line_start[0] = 0
-                offset = np.arange(cps.size) - line_start[line_of]  # the line break: -1, kept
-                within = offset < caps[line_of]
-            else:
-                within = np.arange(cps.size) < caps[0]
-            keep = within if keep is None else keep & within
             # a cut line's sums stand for the whole line: scaled up by its length
             # over the cap, so that in a block of lines (judge) a long paragraph
             # read in part still outweighs a short line next to it, as it would whole
             scale = np.maximum(lengths / caps, 1.0)
-    recall = None
-    if multi:
-        recall = _Recall(text, lengths, caps if scale is not None else None)
-        keep = recall.keep(keep, line_of, breaks)
-    if keep is not None:
-        codes = codes[keep]
-        if multi:  # where the (always kept) line breaks are now
-            breaks = np.cumsum(keep)[breaks] - 1
-    rows, bounds = (_known_rows if kernels is None else _known_rows_c)(profiles, codes, breaks if multi else None)
+    recall = _Recall(text, lengths, caps) if n_lines > 1 else None
+    codes, breaks = chars.kept(drop if drop.any() else None, caps, recall.hit if recall else [])
+    rows, bounds = (_known_rows if kernels is None else _known_rows_c)(profiles, codes, breaks)
     sums = _line_sums(profiles.logp, rows, bounds)
     if recall is not None:
         recall.fill(sums)
     if scale is not None:
         sums *= scale[:, None]
     return LineScores(loglik=sums[:, :n_langs], grams=sums[:, n_langs], scripts=scripts)
+
+
+class _Characters:
+    """The per-character steps of :func:`score_lines`, as numpy array operations:
+    letters by script per line, and the characters whose n-grams are read."""
+
+    def __init__(self, cps: np.ndarray, codes: np.ndarray, n_lines: int) -> None:
+        self.cps, self.codes = cps, codes
+        n_scripts = len(tables.script_names())
+        sids = codes >> SCRIPT_SHIFT
+        if n_lines > 1:
+            self.breaks = np.flatnonzero(cps == tables.NEWLINE)
+            # a line break belongs to the line it opens
+            self.line_of = np.zeros(cps.size, dtype=np.intp)
+            self.line_of[self.breaks] = 1
+            np.cumsum(self.line_of, out=self.line_of)
+            scripts = np.bincount(self.line_of * n_scripts + sids, minlength=n_lines * n_scripts)
+            self.scripts = scripts.reshape(n_lines, n_scripts)
+        else:  # one line: the common case of a sentence or a paragraph
+            self.breaks = self.line_of = None
+            self.scripts = np.bincount(sids, minlength=n_scripts)[None, :]
+
+    def heads(self) -> np.ndarray:
+        """Where each line starts, at its line break (the first: at 0)."""
+        return np.concatenate(([0], self.breaks)) if self.breaks is not None else np.zeros(1, dtype=np.intp)
+
+    def lengths(self) -> np.ndarray:
+        """Characters of each line; its line break (counted in it, at its head) aside."""
+        lengths = np.diff(self.heads(), append=self.cps.size)
+        lengths[1:] -= 1
+        return lengths
+
+    def kept(self, drop: np.ndarray | None, caps: np.ndarray | None,
+             skip: list[int]) -> tuple[np.ndarray, np.ndarray | None]:
+        """The codes whose n-grams are read, and where the line breaks are among
+        them (None: one line). Per line: ``drop`` leaves out the code points
+        'A'..'z', ``caps`` the characters past the cap; the lines numbered in
+        ``skip`` are left out whole, but for their line breaks, which stay so
+        that every line keeps its place."""
+        cps, line_of = self.cps, self.line_of
+        keep = None
+        if drop is not None:
+            # what langdetect's cleaning_text removes: the code points 'A'..'z'
+            keep = (cps >= 0x41) & (cps <= 0x7A)
+            if line_of is not None:
+                keep &= drop[line_of]
+            np.logical_not(keep, out=keep)
+        if caps is not None:
+            if line_of is not None:
+                line_start = self.heads() + 1
+                line_start[0] = 0
+                offset = np.arange(cps.size) - line_start[line_of]  # the line break: -1, kept
+                within = offset < caps[line_of]
+            else:
+                within = np.arange(cps.size) < caps[0]
+            keep = within if keep is None else keep & within
+        if skip:
+            gone = np.zeros(len(self.scripts), dtype=bool)
+            gone[skip] = True
+            gone = gone[line_of]
+            gone[self.breaks] = False
+            np.logical_not(gone, out=gone)
+            keep = gone if keep is None else keep & gone
+        if keep is None:
+            return self.codes, self.breaks
+        breaks = self.breaks
+        if breaks is not None:  # where the (always kept) line breaks are now
+            breaks = np.cumsum(keep)[breaks] - 1
+        return self.codes[keep], breaks
+
+
+class _CharactersC(_Characters):
+    """:class:`_Characters` as C loops (:func:`.kernels.line_scripts`, :func:`.kernels.kept_codes`)."""
+
+    def __init__(self, cps: np.ndarray, codes: np.ndarray, n_lines: int) -> None:
+        self.cps, self.codes = cps, np.ascontiguousarray(codes, dtype=np.uint32)
+        self.scripts = np.zeros((n_lines, len(tables.script_names())), dtype=np.int64)
+        breaks = np.empty(n_lines - 1, dtype=np.int64)
+        if kernels.line_scripts(cps, self.codes, SCRIPT_SHIFT, self.scripts, breaks) != n_lines:
+            raise ValueError("line breaks or scripts out of step with the text")
+        self.breaks = breaks if n_lines > 1 else None
+
+    def kept(self, drop: np.ndarray | None, caps: np.ndarray | None,
+             skip: list[int]) -> tuple[np.ndarray, np.ndarray | None]:
+        n_lines = len(self.scripts)
+        if drop is None and caps is None and not skip:
+            return self.codes, self.breaks
+        gone = np.zeros(n_lines if skip else 0, dtype=np.uint8)
+        gone[skip] = 1
+        out = np.empty(self.cps.size, dtype=np.uint32)
+        breaks = np.empty(n_lines - 1, dtype=np.int64)
+        count = kernels.kept_codes(self.cps, self.codes, _NOTHING_U8 if drop is None else drop.view(np.uint8),
+                                   _NOTHING_I64 if caps is None else caps.astype(np.int64, copy=False), gone,
+                                   out, breaks)
+        return out[:count], breaks if n_lines > 1 else None
+
+
+_NOTHING_U8 = np.zeros(0, dtype=np.uint8)
+_NOTHING_I64 = np.zeros(0, dtype=np.int64)
