@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from normalize import compiled
-from normalize.dedup import key, shingles
+from normalize.dedup import key, shingles, verify
 from normalize.detect.langid import scorer
 from normalize.detect.langid.memo import MEMO
 
@@ -86,6 +86,21 @@ def test_keys_and_words_of_any_text_are_those_of_numpy(texts):
         _without(mp, key, shingles)
         reference = _keys_and_words(texts)
     _assert_same(mine, reference)
+
+
+_SETS = st.lists(st.integers(min_value=0, max_value=300), max_size=200).map(
+    lambda values: np.unique(np.array(values, dtype=np.uint32)))
+
+
+@built
+@settings(max_examples=300, deadline=None)
+@given(_SETS, st.lists(_SETS, max_size=6))
+def test_intersection_sizes_are_those_of_numpy(mine, others):
+    counts = verify.overlaps(mine, others)
+    with pytest.MonkeyPatch.context() as mp:
+        _without(mp, verify)
+        assert counts.tolist() == verify.overlaps(mine, others).tolist()
+        assert counts.tolist() == [len(np.intersect1d(mine, o)) for o in others]
 
 
 def test_a_key_that_expands_past_the_first_guess_of_room_is_whole():

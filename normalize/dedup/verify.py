@@ -67,6 +67,7 @@ from typing import Optional
 
 import numpy as np
 
+from .key import kernels
 from .settings import DedupSettings
 from .shingles import layout
 
@@ -82,6 +83,8 @@ def members(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def overlap(a: np.ndarray, b: np.ndarray) -> int:
     """Size of the intersection of two sorted arrays of distinct values."""
+    if kernels is not None and a.dtype == b.dtype == np.uint32:
+        return int(overlaps(a, [b])[0])
     if len(a) > len(b):
         a, b = b, a
     return int(np.count_nonzero(members(a, b)))
@@ -101,6 +104,10 @@ def overlaps(mine: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
     """
     if not others or len(mine) == 0:
         return np.zeros(len(others), dtype=np.int64)
+    if kernels is not None and mine.dtype == np.uint32 and all(o.dtype == np.uint32 for o in others):
+        out = np.empty(len(others), dtype=np.int64)  # a merge of each pair in C: about twice as fast
+        kernels.intersection_sizes(np.ascontiguousarray(mine), [np.ascontiguousarray(o) for o in others], out)
+        return out
     flat = np.asarray(np.concatenate(others))
     mine = np.asarray(mine)
     if len(mine) <= _SIEVE_MAX:
