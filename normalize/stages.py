@@ -39,6 +39,23 @@ class DropPageLines:
         return doc
 
 
+class ForgetInputText:
+    """Let go of the input record's own text once the document is cleaned: a
+    command that writes the cleaned text in its place never reads it again, and
+    every document would carry it twice through the passes and the spools. The
+    field stays, empty, so that the written record keeps its fields in order."""
+
+    name = "forget-input-text"
+
+    def __init__(self, text_field: str) -> None:
+        self.text_field = text_field
+
+    def __call__(self, doc: Document) -> Document:
+        if doc.fields.get(self.text_field) is not None:
+            doc.fields = {**doc.fields, self.text_field: None}  # a copy: the caller's record stays whole
+        return doc
+
+
 class SummariseLines:
     """Compute, in the worker, the small per-document summary the corpus-level
     repeat detector needs, so the main process only adds it up."""
@@ -83,7 +100,8 @@ def detect_stages() -> list[Stage]:
 
 def run_first_pass(settings: Settings) -> list[Stage]:
     """``run``'s first pass: clean, and summarise lines for the corpus-level pass."""
-    return clean_stages() + ([SummariseLines()] if settings.corpus_repeats else [])
+    return (clean_stages() + ([SummariseLines()] if settings.corpus_repeats else [])
+            + [ForgetInputText(settings.text_field)])
 
 
 def stages_for(command: str, settings: Settings, corpus_stage: Optional[Stage] = None) -> list[list[Stage]]:

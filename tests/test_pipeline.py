@@ -230,3 +230,14 @@ def test_lines_written_in_the_workers_are_the_records_written_whole(tmp_path, se
     late = [r["id"] for r in whole for a in r["artefacts"] if "in this cluster" in a["evidence"]]
     assert late == ["k5"]  # a finding made after the clusters, in a line written whole
     assert {r["id"]: r["big"] for r in whole if "big" in r} == {"f1": 2 ** 70}
+
+
+def test_run_leaves_the_callers_records_whole():
+    """The input text is let go of after cleaning (ForgetInputText), in a copy of
+    the record's fields, not in the caller's record."""
+    records = [{"id": "1", "title": "T", "text": "ua en ru\n\n" + ARTICLE}, {"id": "2", "text": ARTICLE}]
+    before = json.loads(json.dumps(records))
+    out = list(Pipeline(_settings(), command="run").run(records))
+    assert records == before
+    assert [list(r)[:3] for r in out] == [["id", "title", "text"], ["id", "text", "source"]]
+    assert out[0]["text"].startswith("Breaking news") and out[1]["duplicate_of"] == "1"
