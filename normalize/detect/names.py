@@ -640,29 +640,45 @@ class NameVariants:
         # Records are read as plain (text, line, key, flagged) tuples: a run
         # spools them so, which reads back several times faster than NameRecords.
         # a cluster votes only if more than one of its documents names anyone
+        # The votes are counted as plain tuples first (Counter.update counts in C),
+        # and made into Votes only for the names spelt more than one way.
         cluster_sizes: Counter = Counter()
-        corpus: dict[str, Votes] = defaultdict(Votes)
-        clusters: dict[tuple, Votes] = defaultdict(Votes)
         spelt: Counter = Counter()  # (key, text) -> mentions in the corpus
+        used: Counter = Counter()  # (key, text) -> documents using the spelling
+        named: Counter = Counter()  # key -> documents naming it
+        used_in: Counter = Counter()  # (cluster, key, text) -> documents of the cluster using it
+        named_in: Counter = Counter()  # (cluster, key) -> documents of the cluster naming it
         for _, cid, records in documents():
             spelt.update(map(_KEY_TEXT, records))
-            forms: dict[str, set] = defaultdict(set)
-            for text, _, key, _ in records:
-                forms[key].add(text)
+            pairs = set(map(_KEY_TEXT, records))
+            keys = {key for key, _ in pairs}
+            used.update(pairs)
+            named.update(keys)
             if cid is not None:
                 cluster_sizes[cid] += 1
-            for key, texts in forms.items():
-                corpus[key].add(texts)
-                if cid is not None:
-                    clusters[(cid, key)].add(texts)
-        mentions: dict[str, Counter] = defaultdict(Counter)
-        for (key, text), n in spelt.items():
-            mentions[key][text] = n
+                used_in.update([(cid, key, text) for key, text in pairs])
+                named_in.update([(cid, key) for key in keys])
 
         # only a name spelt more than one way across the corpus can be flagged
         # (a cluster's spellings are some of the corpus's): most documents
         # have none and are passed over at a glance
-        varied = {key for key, votes in corpus.items() if len(votes.forms) > 1}
+        varied = {key for key, n in Counter(map(itemgetter(0), used)).items() if n > 1}
+        corpus: dict[str, Votes] = {key: Votes(docs=named[key]) for key in varied}
+        for (key, text), n in used.items():
+            if key in varied:
+                corpus[key].forms[text] = n
+        clusters: dict[tuple, Votes] = {}
+        for (cid, key, text), n in used_in.items():
+            if key in varied:
+                votes = clusters.get((cid, key))
+                if votes is None:
+                    votes = clusters[(cid, key)] = Votes(docs=named_in[(cid, key)])
+                votes.forms[text] = n
+        mentions: dict[str, Counter] = defaultdict(Counter)
+        for (key, text), n in spelt.items():
+            if key in varied:
+                mentions[key][text] = n
+
         out: dict[int, list[Artefact]] = {}
         for position, cid, records in documents():
             if varied.isdisjoint(map(_KEY, records)):
@@ -678,7 +694,7 @@ class NameVariants:
                 local = clusters.get((cid, key)) if cluster_sizes[cid] > 1 else None
                 if local is not None and len(local.forms) > 1:
                     artefact = self._judge(r, local, mentions[key], corpus=False)
-                if artefact is None and len(corpus[key].forms) > 1:
+                if artefact is None and key in corpus:  # (a name spelt two ways or more)
                     artefact = self._judge(r, corpus[key], mentions[key], corpus=True)
                 if artefact is not None:
                     found.append(artefact)
