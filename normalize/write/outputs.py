@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover - a dependency; json serves without it
     _orjson = None
 
 
-def dumps(record: Any) -> str:
+def dumps(record: Any, built: frozenset = frozenset()) -> str:
     """One JSON line: UTF-8, deterministic, no NaN.
 
     The line is exactly what ``json.dumps(record, ensure_ascii=False,
@@ -31,8 +31,12 @@ def dumps(record: Any) -> str:
     ("0.00001"), and orjson writes NaN as null where Python refuses. So orjson
     takes the records made only of such values, and the json module the rest
     (and whatever orjson refuses, such as integers past 64 bits).
+
+    ``built``: fields of the record (a dict) known to hold only strings and
+    integers, as the lists of removed lines and artefacts do: not looked into.
     """
-    if _orjson is not None and _plain(record):
+    if _orjson is not None and (_plain(record) if not built or type(record) is not dict else
+                                all(_plain(v) for k, v in record.items() if k not in built)):
         try:
             return _orjson.dumps(record).decode("utf-8")
         except TypeError:
@@ -44,15 +48,26 @@ def _plain(value: Any) -> bool:
     """Is ``value`` made of str (dict keys too), int, bool, None, lists, and
     floats that both encoders write alike (see :func:`dumps`)?"""
     kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:
+    if kind in _SCALARS:
         return True
     if kind is float:
         return value == 0.0 or 1e-4 <= abs(value) < 1e16  # (NaN fails both)
     if kind is dict:
-        return all(type(k) is str for k in value) and all(map(_plain, value.values()))
-    if kind is list:
-        return all(map(_plain, value))
-    return False
+        # the types of a dict's keys and values are taken in at once, and only
+        # a dict holding more than scalars is looked into (a record's lists of
+        # removed lines and artefacts are many small dicts)
+        if not _STR.issuperset(map(type, value)):
+            return False
+        items = value.values()
+    elif kind is list:
+        items = value
+    else:
+        return False
+    return _SCALARS.issuperset(map(type, items)) or all(map(_plain, items))
+
+
+_SCALARS = frozenset((str, int, bool, type(None)))
+_STR = frozenset((str,))
 
 
 class OutputDir:

@@ -70,7 +70,11 @@ def record_head(doc: Document, command: str, text_field: str = "text") -> str:
     record = output_record(doc, command, text_field)
     for name in CLUSTER_FIELDS:
         del record[name]
-    return dumps(record)[:-1]  # without its closing brace; never empty: "id" comes first
+    return dumps(record, _BUILT)[:-1]  # without its closing brace; never empty: "id" comes first
+
+
+# fields this tool fills with strings and integers only (see Source, Removal, Artefact)
+_BUILT = frozenset(("source", "removed", "artefacts"))
 
 
 def with_cluster(head: str, doc: Document) -> str:
