@@ -65,10 +65,12 @@ class SummariseLines:
     def __call__(self, doc: Document) -> Document:
         from .strip import CorpusRepeats
 
-        summary = CorpusRepeats.summarise(doc)
+        summary, lines = CorpusRepeats.summarise_lines(doc)
         doc.work["corpus_summary"] = summary
-        # the second pass's chrome stage needs the prose hashes again: keep them
+        # the second pass's chrome stage needs the prose hashes and the candidate
+        # lines' hashes again: keep them
         doc.work["corpus_prose"] = summary.prose
+        doc.work["corpus_lines"] = lines
         return doc
 
 

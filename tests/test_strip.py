@@ -261,13 +261,18 @@ def _corpus() -> list[Document]:
     return docs
 
 
-def _run_corpus(docs: list[Document]) -> dict[str, str]:
+def _run_corpus(docs: list[Document], staged: bool = False) -> dict[str, str]:
+    """Texts after the corpus pass; ``staged``: summarised by the pipeline's stage,
+    which leaves the candidate lines' hashes for the second pass in ``doc.work``."""
+    from normalize.stages import SummariseLines
+
     normalise, strip = Normalise(), StripBoilerplate()
     for doc in docs:
         strip(normalise(doc))
     repeats = CorpusRepeats()
     for doc in docs:
-        repeats.add(pickle.loads(pickle.dumps(CorpusRepeats.summarise(doc))))
+        summary = SummariseLines()(doc).work.pop("corpus_summary") if staged else CorpusRepeats.summarise(doc)
+        repeats.add(pickle.loads(pickle.dumps(summary)))
     stage = pickle.loads(pickle.dumps(repeats.finish()))
     for doc in docs:
         stage(doc)
@@ -285,6 +290,15 @@ def test_corpus_chrome_removed_but_story_copies_kept():
     assert any(r.reason == "corpus-repeat" and r.text == FOOTER for r in doc.removed)
     for r in doc.removed:
         assert doc.lines[r.line - 1] == r.text
+
+
+def test_corpus_pass_reads_the_first_pass_hashes_as_it_would_hash_the_lines():
+    staged, plain = _corpus(), _corpus()
+    assert _run_corpus(staged, staged=True) == _run_corpus(plain)
+    assert all("corpus_lines" in doc.work for doc in staged)
+    assert [[(r.line, r.text, r.reason) for r in d.removed] for d in staged] == \
+        [[(r.line, r.text, r.reason) for r in d.removed] for d in plain]
+    assert sum(r.reason == "corpus-repeat" for d in staged for r in d.removed) >= 5
 
 
 def test_corpus_order_independent():

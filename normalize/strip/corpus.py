@@ -111,10 +111,19 @@ class CorpusRepeats:
 
     @staticmethod
     def summarise(doc: Document) -> Summary:
-        facts = [line_facts(t) for _, t in _kept(doc)]
+        return CorpusRepeats.summarise_lines(doc)[0]
+
+    @staticmethod
+    def summarise_lines(doc: Document) -> tuple[Summary, list[tuple[int, int]]]:
+        """The document's :class:`Summary`, and (index, hash) of each of its kept
+        lines that may be chrome, in order: what :class:`StripCorpusRepeats`
+        looks up in the second pass, without hashing the lines again."""
+        kept = _kept(doc)
+        facts = [line_facts(t) for _, t in kept]
         prose = {h for h, is_prose, _ in facts if is_prose} or {line_hash(doc.text)}
-        candidates = {h for h, _, may_be_chrome in facts if may_be_chrome}
-        return Summary(source_of(doc), tuple(sorted(prose)), tuple(sorted(candidates)))
+        lines = [(i, h) for (i, _), (h, _, may_be_chrome) in zip(kept, facts) if may_be_chrome]
+        summary = Summary(source_of(doc), tuple(sorted(prose)), tuple(sorted({h for _, h in lines})))
+        return summary, lines
 
     def add(self, summary: Summary) -> None:
         # Kept for the whole corpus: as arrays of 8-byte hashes, not tuples of
@@ -279,12 +288,14 @@ class StripCorpusRepeats:
         removed = {r.line - 1: r.reason for r in doc.removed}
         prose = None
         changed = False
-        for i, text in _kept(doc):
-            if not _may_be_chrome(text):  # never a candidate (summarise): no need to hash it
-                continue
-            home = lines.get(line_hash(text))
+        candidates = doc.work.get("corpus_lines")  # the first pass's (summarise_lines)
+        if candidates is None:  # lines that are never candidates need no hash
+            candidates = [(i, line_hash(text)) for i, text in _kept(doc) if _may_be_chrome(text)]
+        for i, hashed in candidates:
+            home = lines.get(hashed)
             if home is None:
                 continue
+            text = doc.lines[i]
             if home:
                 if prose is None:  # the first pass left it in work; else work it out
                     prose = set(doc.work.get("corpus_prose") or CorpusRepeats.summarise(doc).prose)
