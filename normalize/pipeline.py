@@ -176,7 +176,11 @@ class Pipeline:
             # shingling the texts where they are); the local one verifies with the
             # shingle sets the workers made, kept on disk until then
             own_clusterer = getattr(self.engine, "clusterer", None)
-            clusterer = (own_clusterer or Clusterer)(dedup_settings(self.settings), index_path=self.settings.index)
+            if own_clusterer is not None:
+                clusterer = own_clusterer(dedup_settings(self.settings), index_path=self.settings.index)
+            else:  # with workers (two cores or more), the reports are made beside the rest
+                clusterer = Clusterer(dedup_settings(self.settings), index_path=self.settings.index,
+                                      reports_aside=getattr(self.engine, "workers", 1) > 1)
             texts = TextStore(tmp)
             shingles = ShingleStore(tmp) if own_clusterer is None else None
             spool = DocumentSpool(tmp, "pass2.pickle")

@@ -68,9 +68,9 @@ def edit(paras: list[str], rate: float, seed: int) -> list[str]:
 
 
 def cluster(texts: list[str], ids: list[str] | None = None, settings: DedupSettings = SETTINGS,
-            index_path: str | None = None):
+            index_path: str | None = None, reports_aside: bool = False):
     ids = ids or [f"d{i}" for i in range(len(texts))]
-    c = Clusterer(settings, index_path=index_path)
+    c = Clusterer(settings, index_path=index_path, reports_aside=reports_aside)
     for doc_id, t in zip(ids, texts):
         c.add(doc_id, fingerprint_text(t, settings), length=len(t))
     return c.finish(lambda pos: texts[pos])
@@ -586,3 +586,44 @@ def test_the_set_cache_holds_a_byte_budget_and_drops_the_oldest_first():
     cache.trim()
     assert len(cache) == 1 and 3 in cache  # over budget on its own, but the newest is kept
     assert cache.get(3) is not None and cache.get(1) is None
+
+
+# -- reports made in a forked process ------------------------------------------
+
+
+def test_reports_made_aside_are_the_reports_made_in_line(monkeypatch):
+    from normalize.dedup import cluster as cluster_module
+
+    monkeypatch.setattr(cluster_module, "_ASIDE_MIN_MEMBERS", 1)
+    texts = []
+    for story in range(4):
+        paras = article(200 + story, 8)
+        texts += [text(edit(paras, 0.03, seed), f"Story {story}") for seed in range(5)]
+    texts.append(text(article(299, 6)))  # a singleton
+    inline, aside = cluster(texts), cluster(texts, reports_aside=True)
+    assert aside._reports is None  # still in the making
+    assert aside.clusters == inline.clusters and aside.oversized == inline.oversized
+    assert len(inline.clusters) == 4 and all(len(c["members"]) == 5 for c in inline.clusters)
+    assert [aside.assignment(i) for i in range(len(texts))] == [inline.assignment(i) for i in range(len(texts))]
+
+
+def test_work_aside_runs_in_another_process_and_falls_back_here():
+    import os
+
+    from normalize.engine.aside import run_aside
+
+    here = os.getpid()
+    assert run_aside(os.getpid)() != here
+
+    def dies_away():
+        if os.getpid() != here:
+            os._exit(3)  # killed, as by the out-of-memory killer
+        return "made here"
+
+    assert run_aside(dies_away)() == "made here"
+
+    def fails():
+        raise KeyError("no such line")
+
+    with pytest.raises(KeyError, match="no such line"):
+        run_aside(fails)()

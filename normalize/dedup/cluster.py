@@ -38,13 +38,14 @@ from __future__ import annotations
 import re
 from array import array
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Optional
 
 import numpy as np
 import xxhash
 
+from ..engine.aside import run_aside
 from ..normalise import match_key
 from .arrays import distinct_sorted
 from .fingerprint import Fingerprint
@@ -64,6 +65,9 @@ _BLOCK = 1 << 16
 # at a million generated 120-word texts (bench_dedup_memory.py) the peak rose
 # from 1,228 to 1,329 MB.
 _CACHE_BYTES = 64 << 20
+# Fewest cluster members whose reports are worth a forked process (a fork of a
+# large process takes some milliseconds).
+_ASIDE_MIN_MEMBERS = 500
 _SHARED_LINES = 5
 _LINE_CAP = 200
 
@@ -84,16 +88,35 @@ def cluster_id_for(kept_id: str) -> str:
     return "dup-" + xxhash.xxh3_64_hexdigest(kept_id.encode("utf-8"))
 
 
-@dataclass
 class ClusterResult:
-    """Per-document assignments (by add position) and per-cluster reports."""
+    """Per-document assignments (by add position) and per-cluster reports.
 
-    assignments: dict[int, Assignment]
-    clusters: list[dict] = field(default_factory=list)
-    oversized: list[dict] = field(default_factory=list)
+    The reports may still be in the making (``later``: the function that waits
+    for them, see :func:`normalize.engine.aside.run_aside`); asking for them waits."""
+
+    def __init__(self, assignments: dict[int, Assignment], clusters: Optional[list[dict]] = None,
+                 oversized: Optional[list[dict]] = None, *,
+                 later: Optional[Callable[[], tuple[list[dict], list[dict]]]] = None):
+        self.assignments = assignments
+        self._reports = None if later is not None else (clusters or [], oversized or [])
+        self._later = later
 
     def assignment(self, position: int) -> Assignment:
         return self.assignments.get(position, SINGLETON)
+
+    @property
+    def clusters(self) -> list[dict]:
+        return self._collected()[0]
+
+    @property
+    def oversized(self) -> list[dict]:
+        return self._collected()[1]
+
+    def _collected(self) -> tuple[list[dict], list[dict]]:
+        if self._reports is None:
+            assert self._later is not None
+            self._reports, self._later = self._later(), None
+        return self._reports
 
 
 class _Rows:
@@ -114,8 +137,12 @@ class _Rows:
 class Clusterer:
     """Collects fingerprints (``add``), then clusters them (``finish``)."""
 
-    def __init__(self, settings: DedupSettings | None = None, index_path: str | None = None):
+    def __init__(self, settings: DedupSettings | None = None, index_path: str | None = None,
+                 reports_aside: bool = False):
+        """``reports_aside``: make the cluster reports in a forked process, while
+        the caller goes on with the assignments (see :mod:`normalize.engine.aside`)."""
         self.settings = settings or DedupSettings()
+        self.reports_aside = reports_aside
         self.index = DedupIndex(index_path, self.settings.fingerprint_params()) if index_path else None
         self.ids: list[str] = []
         self._sigs = _Rows(self.settings.num_perm, np.uint32)
@@ -489,7 +516,6 @@ class _Batch:
             if k != node:
                 members.setdefault(k, []).append(node)
         assignments: dict[int, Assignment] = {}
-        clusters, oversized = [], []
         for k, mem in members.items():
             kid = self.node_id(k)
             cid = cluster_id_for(kid)
@@ -498,12 +524,22 @@ class _Batch:
                 assignments[k - self.m] = Assignment(cid, size, None, 1.0)
             for v in mem:
                 assignments[v - self.m] = Assignment(cid, size, kid, round(float(sim_of[v]), 4))
-            entry, note = cluster_entry(kid, self.member_reports(k, mem, sim_of), k < self.m, self.s.max_cluster_size)
-            clusters.append(entry)
-            if note:
-                oversized.append(note)
-        clusters.sort(key=lambda c: c["id"])
-        oversized.sort(key=lambda c: c["id"])
+
+        def reports() -> tuple[list[dict], list[dict]]:
+            clusters, oversized = [], []
+            for k, mem in members.items():
+                entry, note = cluster_entry(self.node_id(k), self.member_reports(k, mem, sim_of), k < self.m,
+                                            self.s.max_cluster_size)
+                clusters.append(entry)
+                if note:
+                    oversized.append(note)
+            clusters.sort(key=lambda c: c["id"])
+            oversized.sort(key=lambda c: c["id"])
+            return clusters, oversized
+
+        if self.c.reports_aside and sum(map(len, members.values())) >= _ASIDE_MIN_MEMBERS:
+            return ClusterResult(assignments, later=run_aside(reports))
+        clusters, oversized = reports()
         return ClusterResult(assignments, clusters, oversized)
 
     def member_reports(self, kept: int, members: list[int], sim_of) -> list[dict]:

@@ -72,10 +72,15 @@ class TextStore:
     def __getitem__(self, position: int) -> str:
         if self._read is None:
             self._write.flush()
-            self._read = open(self.path, "rb")
+            self._read = open(self.path, "rb", buffering=0 if _PREAD else -1)
         start, end = self._offsets[position], self._offsets[position + 1]
-        self._read.seek(start)
-        return self._read.read(end - start).decode("utf-8", "surrogatepass")
+        # a positioned read: no file offset shared with a forked process (see engine/aside.py)
+        if _PREAD:
+            data = os.pread(self._read.fileno(), end - start, start)
+        else:  # no pread (Windows, which does not fork either)
+            self._read.seek(start)
+            data = self._read.read(end - start)
+        return data.decode("utf-8", "surrogatepass")
 
     def close(self) -> None:
         self._write.close()
