@@ -175,3 +175,30 @@ def test_unknown_input_type_and_missing_file_are_run_errors(tmp_path):
     (tmp_path / "x.csv").write_text("a,b")
     with pytest.raises(RunError, match="unknown input type"):
         check_inputs([str(tmp_path / "x.csv")])
+
+
+def test_lone_surrogates_are_replaced_in_the_text_and_reject_other_fields(tmp_path):
+    """A JSON escape can hold half a UTF-16 pair ("\\ud800"), which no UTF-8
+    output can: in the text it becomes U+FFFD, in any other field (the id too)
+    the record is rejected with the field named, and the run goes on."""
+    from normalize import Pipeline, Settings, run
+
+    body = "Die Regierung hat am Montag ein neues Gesetz vorgestellt, das die Mieten begrenzen soll."
+    lines = ['{"id": "t", "text": "A half pair \\ud800 in the text. ' + body + '"}',
+             '{"id": "f", "meta": {"tags": ["ok", "bad \\udfff"]}, "text": "' + body + '"}',
+             '{"id": "bad \\ud83d id", "text": "' + body + ' Zwei."}',
+             '{"id": "k", "text": "The harbour council met on Tuesday and voted to rebuild the old sea wall next spring."}']
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n", "utf-8")
+    for command in ("run", "dedup"):
+        summary = run([str(src)], tmp_path / command, Settings(workers=1, report=False), command=command)
+        assert summary["counts"] == {"read": 4, "kept": 2, "duplicates": 0, "rejected": 2}
+        docs = [json.loads(l) for l in (tmp_path / command / "documents.jsonl").read_text("utf-8").splitlines()]
+        assert [d["id"] for d in docs] == ["t", "k"] and "A half pair \ufffd in the text." in docs[0]["text"]
+        rejected = [json.loads(l) for l in (tmp_path / command / "rejected.jsonl").read_text("utf-8").splitlines()]
+        assert [(r["line"], r["id"]) for r in rejected] == [(2, "f"), (3, "bad \\ud83d id")]
+        assert "field 'meta' is not valid Unicode" in rejected[0]["reason"] and "U+DFFF" in rejected[0]["reason"]
+        assert "field 'id'" in rejected[1]["reason"]
+    record = {"id": "p", "text": "Half \ud800 pair. " + body}
+    (out,) = Pipeline(Settings(workers=1), command="lang").run([record])
+    assert out["text"] == "Half \ufffd pair. " + body and record["text"].startswith("Half \ud800")

@@ -31,6 +31,6 @@ def read_parquet(path: Path, options: ReadOptions) -> Iterator[Union[Document, R
         for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
             for row in batch.to_pylist():
                 number += 1
-                yield record_to_document(row, name, number, options)
+                yield record_to_document(row, name, number, options, check_unicode=False)  # Arrow: valid UTF-8
     except (OSError, pa.ArrowException) as exc:
         raise RunError(f"{name} is corrupt after row {number}: {exc}") from exc

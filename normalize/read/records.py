@@ -1,19 +1,29 @@
 """Turning one structured input record (a JSON object, a Parquet row) into a Document."""
 from __future__ import annotations
 
-from typing import Any, Union
+import re
+from typing import Any, Optional, Union
 
 from ..document import Document, Source
 from ..errors import Rejection
 from .options import ReadOptions
 
 
-def record_to_document(record: Any, name: str, number: int, options: ReadOptions) -> Union[Document, Rejection]:
+def record_to_document(record: Any, name: str, number: int, options: ReadOptions,
+                       check_unicode: bool = True) -> Union[Document, Rejection]:
+    """``check_unicode``: look for lone surrogates (see :func:`_lone_surrogates`);
+    a reader that knows there are none (no ``\\ud...`` escape in a JSON line,
+    Arrow's valid UTF-8) says so, and the strings are not scanned."""
     if not isinstance(record, dict):
         kind = type(record).__name__ if not isinstance(record, list) else "array"
         return Rejection(name, number, None, f"record is a JSON {kind}, not an object")
     raw_id = record.get(options.id_field)
     doc_id = str(raw_id) if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id) else None
+    if check_unicode:
+        record, problem = _lone_surrogates(record, options.text_field)
+        if problem is not None:
+            shown = doc_id.encode("utf-8", "backslashreplace").decode("utf-8") if doc_id else None
+            return Rejection(name, number, shown, problem)
     if options.text_field not in record:
         return Rejection(name, number, doc_id, f"no '{options.text_field}' field")
     text = record[options.text_field]
@@ -26,3 +36,45 @@ def record_to_document(record: Any, name: str, number: int, options: ReadOptions
     if doc_id is None:
         doc_id = f"{name}:{number}"
     return Document(id=doc_id, text=text, source=Source(name, number), fields=record)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogates(record: dict, text_field: str) -> tuple[dict, Optional[str]]:
+    """A JSON string may hold half of a UTF-16 pair ("\\ud800"), which no UTF-8
+    file can. In the text it becomes U+FFFD, as normalisation would make it
+    anyway (a copy of the record: the caller's stays whole); anywhere else it
+    rejects the record, whose fields are written back untouched. Returns the
+    record and the reason it is rejected, if it is."""
+    for key, value in record.items():
+        if key == text_field and isinstance(value, str):
+            continue
+        where = _surrogate_in(value)
+        if where is not None or _SURROGATE.search(key):
+            field = key.encode("utf-8", "backslashreplace").decode("utf-8")
+            code = where if where is not None else _SURROGATE.search(key).group()
+            return record, (f"field '{field}' is not valid Unicode: it holds a lone surrogate "
+                            f"(U+{ord(code):04X}), half of a UTF-16 pair")
+    text = record.get(text_field)
+    if isinstance(text, str) and _SURROGATE.search(text):
+        record = {**record, text_field: _SURROGATE.sub("\ufffd", text)}
+    return record, None
+
+
+def _surrogate_in(value: Any) -> Optional[str]:
+    """The first lone surrogate in a JSON value (keys included), if any."""
+    if isinstance(value, str):
+        found = _SURROGATE.search(value)
+        return found.group() if found else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _surrogate_in(key) or _surrogate_in(item)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for item in value:
+            found = _surrogate_in(item)
+            if found:
+                return found
+    return None
