@@ -20,8 +20,9 @@ built = pytest.mark.skipif(key.kernels is None or scorer.kernels is None,
                            reason="the kernels are not built here (no C compiler, or pure Python asked for)")
 
 # characters that take the rarer paths: expansions (ß, ﬁ, ⑴), digits of other
-# scripts, line breaks other than "\n", astral letters, emoji, capitals in runs
-_ODD = "aB1 2\n\t.,;ßﬁﬀ⑴①Ǆİ\u00a0\u2028\u0085😀𝐀中文ไทย١٢ПРИВЕТ мир NATO BBC ÀÉ é"
+# scripts, line breaks other than "\n", astral letters, emoji, capitals in runs,
+# scripts written without spaces (Chinese, Thai, kana)
+_ODD = "aB1 2\n\t.,;ßﬁﬀ⑴①Ǆİ\u00a0\u2028\u0085😀𝐀中文ไทย١٢ПРИВЕТ мир NATO BBC ÀÉ éひらがなカタカナ"
 _TEXT = st.text(alphabet=st.one_of(st.sampled_from(_ODD), st.characters(blacklist_categories=("Cs",))), max_size=80)
 # long enough for a line to be cut (lines are read to at least scorer.MIN_LINE_SAMPLE characters)
 _LONG_TEXT = st.text(alphabet=st.one_of(st.sampled_from(_ODD), st.characters(blacklist_categories=("Cs",))),
@@ -42,7 +43,8 @@ def _variants(seed_texts: dict[str, str]) -> list[str]:
 
 def _keys_and_words(texts: list[str], seed: int = 7) -> list[np.ndarray]:
     batch = key.batch_keys(texts)
-    return [batch.points, batch.starts, batch.ends, *shingles._word_items(batch, seed)]
+    return [batch.points, batch.starts, batch.ends, *shingles._word_items(batch, seed),
+            shingles.unspaced_docs(batch), *shingles.batch_shingles_lines(batch, 3, 5, seed)]
 
 
 def _without(monkeypatch, *modules):
@@ -101,6 +103,14 @@ def test_intersection_sizes_are_those_of_numpy(mine, others):
         _without(mp, verify)
         assert counts.tolist() == verify.overlaps(mine, others).tolist()
         assert counts.tolist() == [len(np.intersect1d(mine, o)) for o in others]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=2 ** 40), max_size=300), st.sampled_from([1, 2 ** 24, 2 ** 56]))
+def test_first_occurrences_are_those_of_numpy_unique(values, scale):
+    keys = np.array(values, dtype=np.uint64) * np.uint64(scale)  # past 2**64 they wrap: values of any width
+    mine, reference = shingles._first_of_each(keys), np.unique(keys, return_index=True)
+    _assert_same(list(mine), list(reference))
 
 
 def test_a_key_that_expands_past_the_first_guess_of_room_is_whole():

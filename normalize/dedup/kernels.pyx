@@ -18,11 +18,12 @@ the results must be equal to the last bit.
 * :func:`fold_key` does :func:`.key.batch_keys` after the texts are joined and
   encoded;
 * :func:`word_items` does :func:`.shingles._word_items`;
+* :func:`script_counts` counts what :func:`.shingles.unspaced_docs` decides on;
 * :func:`intersection_sizes` does :func:`.verify.overlaps` (no per-character
   loop, but the same kind: a pass over two sorted arrays, which numpy can only
   do as a binary search per value).
 """
-from libc.stdint cimport int64_t, uint32_t, uint64_t
+from libc.stdint cimport int16_t, int64_t, uint32_t, uint64_t
 
 # character classes of .key (separators sort first)
 cdef enum:
@@ -195,3 +196,22 @@ def intersection_sizes(const uint32_t[::1] mine, list others, int64_t[::1] out):
                 i += a <= b
                 j += b <= a
         out[k] = count
+
+
+def script_counts(const uint32_t[::1] points, const int64_t[::1] doc_starts, const int16_t[::1] table,
+                  int64_t[:, ::1] counts, int64_t[::1] low_counts):
+    """Per document of a key batch, its letters by script class, as
+    :func:`.shingles.unspaced_docs` counts them: a point from U+0E00 up adds
+    to ``counts[doc, table[point]]`` (points past the BMP read as U+FFFF), one
+    below it to ``low_counts[doc]`` unless it is a space or a line break."""
+    cdef Py_ssize_t n = points.shape[0], n_docs = doc_starts.shape[0], i, doc = -1
+    cdef uint32_t p
+    with nogil:
+        for i in range(n):
+            while doc + 1 < n_docs and doc_starts[doc + 1] <= i:
+                doc += 1
+            p = points[i]
+            if p >= 0x0E00:
+                counts[doc, table[p if p < 0xFFFF else 0xFFFF]] += 1
+            elif p != SPACE and p != NL:
+                low_counts[doc] += 1

@@ -110,6 +110,12 @@ def unspaced_docs(batch: KeyBatch) -> np.ndarray:
     "another script" together, which only matters for texts mixing three."""
     n = len(batch)
     points = batch.points
+    if kernels is not None:  # the same counts in one C loop
+        table = _script_table()
+        counts = np.zeros((n, int(table.max()) + 1), dtype=np.int64)
+        low_counts = np.zeros(n, dtype=np.int64)
+        kernels.script_counts(points, np.asarray(batch.starts, dtype=np.int64), table, counts, low_counts)
+        return _mostly_unspaced(counts, low_counts)
     high = np.flatnonzero(points >= _FIRST_UNSPACED)
     if len(high) == 0:
         return np.zeros(n, dtype=bool)
@@ -120,7 +126,12 @@ def unspaced_docs(batch: KeyBatch) -> np.ndarray:
     low = (points < _FIRST_UNSPACED) & (points != _SPACE) & (points != _NEWLINE)
     low_pos = np.flatnonzero(low)
     low_counts = np.bincount(batch.owner(low_pos), minlength=n) if len(low_pos) else np.zeros(n, np.int64)
-    others = np.maximum(counts[:, 2:].max(axis=1) if k > 2 else 0, low_counts)
+    return _mostly_unspaced(counts, low_counts)
+
+
+def _mostly_unspaced(counts: np.ndarray, low_counts: np.ndarray) -> np.ndarray:
+    """(see :func:`unspaced_docs`) ``counts``: letters per document and script class."""
+    others = np.maximum(counts[:, 2:].max(axis=1) if counts.shape[1] > 2 else 0, low_counts)
     return (counts[:, 1] > 0) & (counts[:, 1] >= others)
 
 
@@ -317,14 +328,31 @@ def sets_with_lines(hashes: np.ndarray, owners: np.ndarray, lines: np.ndarray,
     first occurrence. One sort for the whole batch."""
     if len(hashes) == 0:
         return [ShingleSet(np.empty(0, np.uint32), np.empty(0, np.int32)) for _ in range(n_docs)]
-    own = owners.astype(np.uint64)
-    key = (own << _U64(32)) | (hashes >> _U64(32))
-    uniq, first = np.unique(key, return_index=True)  # sorted by (document, hash); first occurrence
+    uniq, first = _first_of_each((owners.astype(np.uint64) << _U64(32)) | (hashes >> _U64(32)))
     doc = (uniq >> _U64(32)).astype(np.int64)
     line = lines[first].astype(np.int32)
     bounds = np.searchsorted(doc, np.arange(n_docs + 1))
     hashes32 = (uniq & _U64(0xFFFFFFFF)).astype(np.uint32)
     return [ShingleSet(hashes32[a:b], line[a:b]) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
+
+
+def _first_of_each(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_index=True)``: the distinct values, sorted, and where
+    each first occurs. That is an indirect stable sort; when the positions fit
+    in the bits above the largest value, each value and its position are packed
+    into one integer and sorted directly, several times faster."""
+    n = len(key)
+    top = int(key.max()).bit_length() if n else 0
+    pos_bits = max(1, (n - 1).bit_length())
+    if top + pos_bits > 64:
+        return np.unique(key, return_index=True)
+    packed = (key << _U64(pos_bits)) | np.arange(n, dtype=np.uint64)
+    packed.sort()  # by value, then by position: a value's first occurrence leads its run
+    values = packed >> _U64(pos_bits)
+    lead = np.empty(n, dtype=bool)
+    lead[:1] = True
+    np.not_equal(values[1:], values[:-1], out=lead[1:])
+    return values[lead], (packed[lead] & _U64((1 << pos_bits) - 1)).astype(np.intp)
 
 
 def shingle_set(text: str, word_n: int, char_n: int, seed: int = 1) -> ShingleSet:
