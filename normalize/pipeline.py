@@ -145,11 +145,12 @@ class Pipeline:
         record = output_record(doc, self.command, self.settings.text_field)
         return ("document", dumps(record) if self.json_lines else record)
 
-    def _emit_written(self, head: str, found: tuple, doc: Document) -> Event:
-        """A document whose line a worker wrote up to its cluster fields (``doc``
-        carries just those)."""
-        self.tally.add(found, doc.duplicate_of is not None, self.command)
-        return ("document", with_cluster(head, doc))
+    def _emit_written(self, head: str, found: tuple, cluster: Any) -> Event:
+        """A document whose line a worker wrote up to its cluster fields, with
+        the :func:`~.write.summary.facts` the tally counts, and its cluster
+        (an :class:`~.dedup.Assignment`)."""
+        self.tally.add(found, cluster.duplicate_of is not None, self.command)
+        return ("document", with_cluster(head, cluster))
 
     def _streaming(self, docs: Iterator[Document]) -> Iterator[Event]:
         (stages,) = stages_for(self.command, self.settings)
@@ -209,15 +210,16 @@ class Pipeline:
             for position, (data, written) in enumerate(spool):
                 a = result.assignment(position)
                 found_late = extra.get(position)
-                # a line written in the worker is completed; a document with
-                # findings made here is written whole
-                doc = unpack(data) if written is None or found_late else _ClusterFields()
+                if written is not None and not found_late:  # the line a worker wrote, completed
+                    yield self._emit_written(*written, a)
+                    continue
+                doc = unpack(data)  # written whole: findings were made here
                 doc.cluster_id, doc.cluster_size = a.cluster_id, a.cluster_size
                 doc.duplicate_of, doc.similarity = a.duplicate_of, a.similarity
                 if found_late:
                     doc.artefacts.extend(found_late)
                     doc.translation = revise(doc.translation, found_late)
-                yield self._emit(doc) if isinstance(doc, Document) else self._emit_written(*written, doc)
+                yield self._emit(doc)
             self.tally.clusters(result.clusters)
             self.tally.oversized_clusters = len(getattr(result, "oversized", ()) or ())
             for cluster in result.clusters:
@@ -268,7 +270,7 @@ class Pipeline:
 def _import_ahead() -> None:
     """Import what the corpus-level steps will need (scipy's graph code takes a
     fifth of a second) while the workers are busy with the first pass: imported
-    when first used, it would hold up every worker at the end of the pass."""
+    when first used, between the passes, it would keep them waiting."""
     import scipy.sparse.csgraph  # noqa: F401
 
 
@@ -296,8 +298,3 @@ def take_for_clustering(doc: Document, written: Optional[tuple[str, str]] = None
         written = (record_head(doc, *written), facts(doc))
     return doc.id, fingerprint, doc.text, len(doc.artefacts), mentions, written
 
-
-class _ClusterFields:
-    """Where the cluster fields of a document written in a worker are put."""
-
-    __slots__ = ("cluster_id", "cluster_size", "duplicate_of", "similarity")

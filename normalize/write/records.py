@@ -77,10 +77,10 @@ def record_head(doc: Document, command: str, text_field: str = "text") -> str:
 _BUILT = frozenset(("source", "removed", "artefacts"))
 
 
-def with_cluster(head: str, doc: Document) -> str:
-    """:func:`record_head` completed with ``doc``'s cluster fields: the same line
-    as ``dumps(output_record(doc, ...))``, since an object's JSON is its fields'
-    in order."""
+def with_cluster(head: str, cluster: Any) -> str:
+    """:func:`record_head` completed with the cluster fields of ``cluster`` (a
+    document, or its :class:`~normalize.dedup.Assignment`): the same line as
+    ``dumps(output_record(doc, ...))``, since an object's JSON is its fields' in order."""
     from .outputs import dumps
 
-    return head + "," + dumps({name: _value(doc, name) for name in CLUSTER_FIELDS})[1:]
+    return head + "," + dumps({name: _value(cluster, name) for name in CLUSTER_FIELDS})[1:]
