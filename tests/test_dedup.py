@@ -627,3 +627,16 @@ def test_work_aside_runs_in_another_process_and_falls_back_here():
 
     with pytest.raises(KeyError, match="no such line"):
         run_aside(fails)()
+
+
+def test_work_aside_is_done_here_where_no_process_can_be_started(monkeypatch):
+    import multiprocessing.process
+    import os
+
+    from normalize.engine.aside import run_aside
+
+    def refuse(self):
+        raise AssertionError("daemonic processes are not allowed to have children")
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", refuse)
+    assert run_aside(os.getpid)() == os.getpid()

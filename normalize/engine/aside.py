@@ -30,7 +30,13 @@ def run_aside(make: Callable[[], T]) -> Callable[[], T]:
     receive, send = ctx.Pipe(duplex=False)
     # a daemon: if the main process stops before collecting, the child goes too
     child = ctx.Process(target=_send, args=(make, send), daemon=True)
-    child.start()
+    try:
+        child.start()
+    except (AssertionError, OSError):  # a daemon process may not fork; or no memory for one
+        receive.close()
+        send.close()
+        result = make()
+        return lambda: result
     send.close()
 
     def wait() -> T:
