@@ -16,9 +16,9 @@ Two things follow for someone editing them:
 * ``NORMALIZE_PURE_PYTHON=1`` at run time imports the sources instead
   (:func:`use_sources`), e.g. to compare, debug or profile them.
 
-A few loops over every character of a batch (folding a key, hashing its
-words) are written in Cython instead (:data:`KERNELS`): numpy does them as a
-dozen whole-array passes, C as one. Each kernel mirrors a numpy function that
+A few loops over every character of a batch (folding a dedup key, scoring a
+line's n-grams; see the kernels' own docstrings) are written in Cython instead
+(:data:`KERNELS`): numpy does them as a dozen whole-array passes, C as one. Each kernel mirrors a numpy function that
 stays in the package, used when the kernel is not built and compared with it in
 the tests. ``NORMALIZE_PURE_PYTHON=1`` leaves the kernels out as well.
 

@@ -639,9 +639,9 @@ class NameVariants:
         """
         # Records are read as plain (text, line, key, flagged) tuples: a run
         # spools them so, which reads back several times faster than NameRecords.
-        # a cluster votes only if more than one of its documents names anyone
         # The votes are counted as plain tuples first (Counter.update counts in C),
-        # and made into Votes only for the names spelt more than one way.
+        # and made into Votes only for the names spelt more than one way; a
+        # cluster votes only if more than one of its documents names anyone.
         cluster_sizes: Counter = Counter()
         spelt: Counter = Counter()  # (key, text) -> mentions in the corpus
         used: Counter = Counter()  # (key, text) -> documents using the spelling
@@ -736,13 +736,6 @@ class Votes:
     forms: dict[str, int] = field(default_factory=dict)  # spelling -> documents using it
     docs: int = 0
     _majority: Optional[str] = field(default=None, repr=False, compare=False)
-
-    def add(self, texts: set) -> None:
-        forms = self.forms
-        for text in texts:  # usually one: a loop beats Counter.update here
-            forms[text] = forms.get(text, 0) + 1
-        self.docs += 1
-        self._majority = None
 
     def majority(self, mentions: Counter) -> str:
         """The preferred spelling; worked out once, since every document that

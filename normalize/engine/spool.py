@@ -72,15 +72,9 @@ class TextStore:
     def __getitem__(self, position: int) -> str:
         if self._read is None:
             self._write.flush()
-            self._read = open(self.path, "rb", buffering=0 if _PREAD else -1)
+            self._read = _open_for_reads(self.path)
         start, end = self._offsets[position], self._offsets[position + 1]
-        # a positioned read: no file offset shared with a forked process (see engine/aside.py)
-        if _PREAD:
-            data = os.pread(self._read.fileno(), end - start, start)
-        else:  # no pread (Windows, which does not fork either)
-            self._read.seek(start)
-            data = self._read.read(end - start)
-        return data.decode("utf-8", "surrogatepass")
+        return _read_at(self._read, start, end - start).decode("utf-8", "surrogatepass")
 
     def close(self) -> None:
         self._write.close()
@@ -89,6 +83,22 @@ class TextStore:
 
 
 _PREAD = hasattr(os, "pread")
+
+
+def _open_for_reads(path: str) -> IO[bytes]:
+    # unbuffered for pread; buffered where seek + read stands in (a raw read may return short)
+    return open(path, "rb", buffering=0 if _PREAD else -1)
+
+
+def _read_at(fh: IO[bytes], start: int, size: int) -> bytes:
+    """``size`` bytes at ``start``: one positioned read, with no seek, no buffer to
+    copy through, and no file offset shared with a forked process (see
+    engine/aside.py); seek and read where there is no pread (Windows, which does
+    not fork either)."""
+    if _PREAD:
+        return os.pread(fh.fileno(), size, start)
+    fh.seek(start)
+    return fh.read(size)
 
 
 class ShingleStore:
@@ -128,18 +138,12 @@ class ShingleStore:
             return None
         if self._read is None:
             self._write.flush()
-            # unbuffered for pread; buffered where seek + read stands in (a raw read may return short)
-            self._read = open(self.path, "rb", buffering=0 if _PREAD else -1)
+            self._read = _open_for_reads(self.path)
         start, end = self._offsets[position], self._offsets[position + 1]
         n = end - start
-        # one positioned read, no seek and no buffer to copy through (verification
-        # reads sets at random, hundreds of thousands of times at 100k documents);
-        # each shingle: 4 bytes of hash, 4 of line
-        if _PREAD:
-            data = os.pread(self._read.fileno(), 8 * n, 8 * start)
-        else:  # no pread (Windows)
-            self._read.seek(8 * start)
-            data = self._read.read(8 * n)
+        # verification reads sets at random, hundreds of thousands of times at
+        # 100k documents; each shingle: 4 bytes of hash, 4 of line
+        data = _read_at(self._read, 8 * start, 8 * n)
         # views of the bytes read (read-only), not copies, on a little-endian machine
         hashes = np.frombuffer(data, dtype="<u4", count=n).astype(np.uint32, copy=False)
         lines = np.frombuffer(data, dtype="<i4", offset=4 * n, count=n).astype(np.int32, copy=False)

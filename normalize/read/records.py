@@ -50,10 +50,9 @@ def _lone_surrogates(record: dict, text_field: str) -> tuple[dict, Optional[str]
     for key, value in record.items():
         if key == text_field and isinstance(value, str):
             continue
-        where = _surrogate_in(value)
-        if where is not None or _SURROGATE.search(key):
+        code = _surrogate_in(key) or _surrogate_in(value)
+        if code is not None:
             field = key.encode("utf-8", "backslashreplace").decode("utf-8")
-            code = where if where is not None else _SURROGATE.search(key).group()
             return record, (f"field '{field}' is not valid Unicode: it holds a lone surrogate "
                             f"(U+{ord(code):04X}), half of a UTF-16 pair")
     text = record.get(text_field)

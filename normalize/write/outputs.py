@@ -35,8 +35,8 @@ def dumps(record: Any, built: frozenset = frozenset()) -> str:
     ``built``: fields of the record (a dict) known to hold only strings and
     integers, as the lists of removed lines and artefacts do: not looked into.
     """
-    if _orjson is not None and (_plain(record) if not built or type(record) is not dict else
-                                all(_plain(v) for k, v in record.items() if k not in built)):
+    plain = all(_plain(v) for k, v in record.items() if k not in built) if built else _plain(record)
+    if plain and _orjson is not None:
         try:
             return _orjson.dumps(record).decode("utf-8")
         except TypeError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..document import Document
+from .outputs import dumps
 
 LANG_FIELDS = ("lang", "lang_score", "lang_top")
 CLEAN_FIELDS = ("removed", "artefacts", "translation")
@@ -65,8 +66,6 @@ def record_head(doc: Document, command: str, text_field: str = "text") -> str:
     """The JSON line of ``doc``'s record (:func:`.outputs.dumps`) up to its cluster
     fields, which come last: a worker writes this much before the clusters are
     known, and :func:`with_cluster` completes it."""
-    from .outputs import dumps
-
     record = output_record(doc, command, text_field)
     for name in CLUSTER_FIELDS:
         del record[name]
@@ -81,6 +80,4 @@ def with_cluster(head: str, cluster: Any) -> str:
     """:func:`record_head` completed with the cluster fields of ``cluster`` (a
     document, or its :class:`~normalize.dedup.Assignment`): the same line as
     ``dumps(output_record(doc, ...))``, since an object's JSON is its fields' in order."""
-    from .outputs import dumps
-
     return head + "," + dumps({name: _value(cluster, name) for name in CLUSTER_FIELDS})[1:]
