@@ -7,8 +7,10 @@
 """
 from __future__ import annotations
 
+import gc
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, BinaryIO, Callable, Iterable, Optional
 
@@ -44,6 +46,25 @@ def _start(inputs: Iterable[str], settings: Settings, command: str) -> tuple[lis
     return inputs, Pipeline(settings, command, engine=make_engine(settings))
 
 
+@contextmanager
+def fewer_collections():
+    """Run the cyclic garbage collector less often while a command runs.
+
+    A run allocates and drops millions of small objects (records, lines,
+    pickles) with hardly a reference cycle among them, while the collector,
+    every 700 allocations, looks through the young objects and now and then
+    through all of them: the clusterer's tables, the tallies. Waiting for
+    20,000 saves a few per cent of the run; the previous thresholds come back
+    afterwards. (The worker processes set their own; see the local engine.)
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(20000, 50, 50)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def run(
     inputs: Iterable[str],
     outdir: str | Path,
@@ -53,6 +74,17 @@ def run(
     progress: Optional[Progress] = None,
 ) -> dict:
     """Process ``inputs`` into ``outdir``: documents, rejections, clusters, summary, report."""
+    with fewer_collections():
+        summary = _run(inputs, outdir, settings, command, stdin, progress)
+    if settings.report and command == "run":
+        from .report import build_report
+
+        build_report(Path(outdir))
+    return summary
+
+
+def _run(inputs: Iterable[str], outdir: str | Path, settings: Settings, command: str,
+         stdin: Optional[BinaryIO], progress: Optional[Progress]) -> dict:
     inputs, pipeline = _start(inputs, settings, command)
     out = OutputDir(outdir)
     try:
@@ -83,10 +115,6 @@ def run(
     except BaseException:
         out.abort()
         raise
-    if settings.report and command == "run":
-        from .report import build_report
-
-        build_report(out.path)
     return summary
 
 
@@ -101,11 +129,12 @@ def stream(
     """Per-document commands (clean, lang): JSON lines out as they are made."""
     inputs, pipeline = _start(inputs, settings, command)
     pipeline.json_lines = True
-    for kind, payload in pipeline.events(read_inputs(inputs, settings.read_options, stdin)):
-        if kind == "document":
-            output.write(payload + "\n")
-        elif kind == "rejected" and on_reject:
-            on_reject(payload)
+    with fewer_collections():
+        for kind, payload in pipeline.events(read_inputs(inputs, settings.read_options, stdin)):
+            if kind == "document":
+                output.write(payload + "\n")
+            elif kind == "rejected" and on_reject:
+                on_reject(payload)
     output.flush()
     return pipeline.summary(inputs)
 

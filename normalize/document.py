@@ -11,6 +11,7 @@ Stages communicate only through the document, so any stage can be run alone
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any, Optional
 
 # Documents cross process boundaries several times in a run (to a worker and
@@ -18,7 +19,10 @@ from typing import Any, Optional
 # matters. A dataclass pickles as a class reference plus a dict of its fields
 # per object, which for a document with dozens of removed lines costs about
 # five times more than a plain tuple; the ``__reduce__`` methods below pickle
-# each record as its constructor and a tuple of field values.
+# each record as its constructor and a tuple of field values. A document's
+# removed lines (a hundred on some pages) go further: they are pickled as three
+# plain tuples, the line numbers, the texts and the reasons, since even a
+# reduced record costs a Python call per line to pickle.
 
 
 @dataclass
@@ -101,10 +105,23 @@ class Document:
         return self.duplicate_of is not None
 
     def __reduce__(self):
-        return _document_from_fields, tuple(getattr(self, name) for name in _DOCUMENT_FIELDS)
+        values = list(map(self.__dict__.__getitem__, _DOCUMENT_FIELDS))
+        removed = self.removed
+        if removed and all(type(r) is Removal for r in removed):
+            values[_REMOVED] = _RemovedColumns(tuple(zip(*map(_removal_fields, removed))))
+        return _document_from_fields, tuple(values)
 
 
 _DOCUMENT_FIELDS = tuple(f.name for f in fields(Document))
+_REMOVED = _DOCUMENT_FIELDS.index("removed")
+_removal_fields = attrgetter("line", "text", "reason")
+
+
+class _RemovedColumns(tuple):
+    """``Document.removed`` in a pickle: (line numbers, texts, reasons)."""
+
+    def __reduce__(self):
+        return _RemovedColumns, (tuple(self),)
 
 
 def _document_from_fields(*values: Any) -> Document:
@@ -112,4 +129,6 @@ def _document_from_fields(*values: Any) -> Document:
     set as they were, without running ``__init__`` again."""
     doc = Document.__new__(Document)
     doc.__dict__.update(zip(_DOCUMENT_FIELDS, values))
+    if type(doc.removed) is _RemovedColumns:
+        doc.removed = list(map(Removal, *doc.removed))
     return doc

@@ -170,6 +170,30 @@ def test_shingle_set_keeps_line_layout():
     assert np.array_equal(back, s) and np.array_equal(back.lines, s.lines)
 
 
+def test_fingerprints_pickle_whole():
+    """Fingerprints cross from the workers as raw bytes: every array comes back
+    with its values, its dtype and, for a shingle set, its layout."""
+    import pickle
+
+    from normalize.dedup.fingerprint import Fingerprint
+
+    texts = [text(article(3, 6)), "", "One short line."]
+    for fp in fingerprint_texts(texts, DedupSettings()):
+        back = pickle.loads(pickle.dumps(fp, protocol=pickle.HIGHEST_PROTOCOL))
+        assert (back.exact, back.n_shingles) == (fp.exact, fp.n_shingles)
+        assert back.signature.dtype == fp.signature.dtype and np.array_equal(back.signature, fp.signature)
+        assert type(back.shingles) is ShingleSet and back.shingles.dtype == np.uint32
+        assert np.array_equal(back.shingles, fp.shingles)
+        assert back.shingles.lines.dtype == fp.shingles.lines.dtype
+        assert np.array_equal(back.shingles.lines, fp.shingles.lines)
+    plain = Fingerprint(7, np.arange(4, dtype=np.uint64), 2, np.array([3, 9], dtype=np.uint32))
+    back = pickle.loads(pickle.dumps(plain))
+    assert type(back.shingles) is np.ndarray and back.signature.dtype == np.uint64
+    assert np.array_equal(back.shingles, plain.shingles) and back.n_shingles == 2
+    bare = pickle.loads(pickle.dumps(Fingerprint(1, np.zeros(2, dtype=np.uint32), 0)))
+    assert bare.shingles is None and bare.exact == 1
+
+
 def test_line_share_counts_lines_mostly_shared():
     lines = np.array([0, 0, 0, 2, 2, 5, 5, 5, 5])
     shared = np.array([1, 1, 0, 0, 1, 0, 0, 0, 1], dtype=bool)

@@ -97,6 +97,15 @@ def test_documents_pickle_with_every_field():
     back = pickle.loads(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
     assert back == doc and back.work == doc.work and back.lines == ["nav", "kept line"]
     assert isinstance(back.removed[0], Removal) and isinstance(back.source, Source)
+    # removed lines travel as columns: many of them, in order, each a Removal again
+    doc.removed = [Removal(i, f"line {i}", ("nav", "footer")[i % 2]) for i in range(1, 120)]
+    back = pickle.loads(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back.removed == doc.removed and all(type(r) is Removal for r in back.removed)
+    # a list that is not all Removal records (a caller's own) comes back as it was
+    doc.removed = [Removal(1, "nav", "nav"), ("2", "odd", "own")]
+    assert pickle.loads(pickle.dumps(doc)).removed == doc.removed
+    doc.removed = []
+    assert pickle.loads(pickle.dumps(doc)).removed == []
 
 
 class DieMidMessage:
@@ -114,6 +123,7 @@ class DieMidMessage:
             import struct
             from multiprocessing.queues import SimpleQueue
 
+            gc.unfreeze()  # (the worker froze what it inherited, the queue too, out of get_objects' sight)
             (results,) = [o for o in gc.get_objects() if isinstance(o, SimpleQueue)]
             results._writer._send(struct.pack("!i", 100_000) + b"partial")
             os.kill(os.getpid(), signal.SIGKILL)

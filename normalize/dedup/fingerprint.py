@@ -20,7 +20,7 @@ import numpy as np
 from .key import batch_keys, exact_hash_points
 from .minhash import affine32_signature, oph_batch
 from .settings import DedupSettings
-from .shingles import batch_shingles_lines, sets_with_lines, to_set
+from .shingles import ShingleSet, batch_shingles_lines, sets_with_lines, to_set
 
 
 @dataclass
@@ -34,6 +34,40 @@ class Fingerprint:
     signature: np.ndarray
     n_shingles: int
     shingles: Optional[np.ndarray] = None
+
+    def __reduce__(self):
+        # Every fingerprint travels from a worker to the main process. numpy
+        # pickles an array through a generic reduction that costs several
+        # microseconds per array, more than the bytes; raw bytes and a dtype
+        # are all an array of numbers needs. (Arrays read back this way are
+        # read-only views of the pickle's bytes: nothing writes to them.)
+        shingles = self.shingles
+        if shingles is None:
+            stored = None
+        else:
+            lines = getattr(shingles, "lines", None)
+            stored = (type(shingles) is ShingleSet, _bytes_of(np.asarray(shingles)),
+                      None if lines is None else _bytes_of(lines))
+        return _fingerprint_from_bytes, (self.exact, _bytes_of(self.signature), self.n_shingles, stored)
+
+
+def _bytes_of(array: np.ndarray) -> tuple[str, bytes]:
+    return array.dtype.str, array.tobytes()
+
+
+def _array_of(stored: tuple[str, bytes]) -> np.ndarray:
+    return np.frombuffer(stored[1], dtype=stored[0])
+
+
+def _fingerprint_from_bytes(exact: int, signature: tuple, n_shingles: int, stored: Optional[tuple]) -> Fingerprint:
+    """Unpickle a :class:`Fingerprint` (see ``Fingerprint.__reduce__``)."""
+    shingles = None
+    if stored is not None:
+        is_set, hashes, lines = stored
+        shingles = _array_of(hashes)
+        if is_set:
+            shingles = ShingleSet(shingles, None if lines is None else _array_of(lines))
+    return Fingerprint(exact, _array_of(signature), n_shingles, shingles)
 
 
 def fingerprint_texts(texts: list[str], settings: DedupSettings) -> list[Fingerprint]:
