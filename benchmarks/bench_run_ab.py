@@ -25,9 +25,12 @@ sys.path.insert(0, {root!r})
 from normalize.cli import cli
 start = time.time()
 try:
-    cli.main(["run", {corpus!r}, "-o", {out!r}, "--no-report", "--workers", {workers!r}, "-q"], standalone_mode=False)
-except SystemExit:
-    pass
+    code = cli.main(["run", {corpus!r}, "-o", {out!r}, "--no-report", "--workers", {workers!r}, "-q"],
+                    standalone_mode=False)
+except SystemExit as exit:
+    code = exit.code
+if code:  # a failed run is no figure
+    sys.exit(f"normalize run exited with {{code}}")
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(time.time() - start, me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime, me.ru_maxrss / 1024)
 """

@@ -17,9 +17,9 @@ one document or rejection event, and the counts are checked at the end.
 """
 from __future__ import annotations
 
+import json
 import tempfile
 from collections import deque
-from functools import partial
 from typing import Any, Iterable, Iterator, Optional, Union
 
 from . import __version__
@@ -33,7 +33,7 @@ from .read.records import record_to_document
 from .settings import Settings
 from .stages import dedup_settings, run_first_pass, stages_for
 from .write.outputs import dumps
-from .write.records import output_record, record_head, with_cluster
+from .write.records import output_record, record_head, translation_value, with_cluster
 from .write.summary import Tally, facts
 
 Item = Union[Document, Rejection]
@@ -152,6 +152,22 @@ class Pipeline:
         self.tally.add(found, cluster.duplicate_of is not None, self.command)
         return ("document", with_cluster(head, cluster))
 
+    def _emit_revised(self, written: tuple, cluster: Any, found_late: list) -> Event:
+        """:meth:`_emit_written` for a document that the corpus-level name check
+        gave findings: the record is read back from its line, and its artefacts
+        and verdict revised as :meth:`_emit` would revise the document's.
+        (A record read back from its JSON is equal to the one written, and so
+        is written again to the same bytes.)"""
+        head, (lang, encoding, reasons, kinds, _), translation = written
+        record = json.loads(with_cluster(head, cluster))
+        revised = revise(translation, found_late)
+        record["artefacts"] = record["artefacts"] + [a.as_dict() for a in found_late]
+        record["translation"] = translation_value(revised)
+        kinds = kinds + tuple(a.kind for a in found_late)
+        self.tally.add((lang, encoding, reasons, kinds, bool(revised.get("suspected"))),
+                       cluster.duplicate_of is not None, self.command)
+        return ("document", dumps(record))
+
     def _streaming(self, docs: Iterator[Document]) -> Iterator[Event]:
         (stages,) = stages_for(self.command, self.settings)
         for item in self.engine.map(stages, docs):
@@ -187,9 +203,7 @@ class Pipeline:
             spool = DocumentSpool(tmp, "pass2.pickle")
             # name mentions wait on disk for the clusters too (see _name_variants)
             names = DocumentSpool(tmp, "names.pickle") if self.command == "run" else None
-            take = take_for_clustering
-            if self.json_lines:
-                take = partial(take_for_clustering, written=(self.command, self.settings.text_field))
+            take = TakeWritten(self.command, self.settings.text_field) if self.json_lines else take_for_clustering
             for item in self.engine.map(stages, docs, take=take):
                 yield from self._drain()
                 if isinstance(item, Rejection):
@@ -211,7 +225,10 @@ class Pipeline:
                 a = result.assignment(position)
                 found_late = extra.get(position)
                 if written is not None and not found_late:  # the line a worker wrote, completed
-                    yield self._emit_written(*written, a)
+                    yield self._emit_written(written[0], written[1], a)
+                    continue
+                if data is None:  # the line a worker wrote, with findings made here (rare)
+                    yield self._emit_revised(written, a, found_late)
                     continue
                 doc = unpack(data)  # written whole: findings were made here
                 doc.cluster_id, doc.cluster_size = a.cluster_id, a.cluster_size
@@ -287,7 +304,7 @@ def take_for_clustering(doc: Document, written: Optional[tuple[str, str]] = None
 
     With ``written`` (the command and the text field), the worker also writes
     the document's JSON line up to its cluster fields, and the facts the tally
-    counts: (line, facts). Encoding is a good part of writing, and workers do
+    counts: (line, facts, verdict). Encoding is a good part of writing, and workers do
     it side by side where the main process would do it alone, after the
     clusters."""
     fingerprint = doc.work.pop("fingerprint")
@@ -295,6 +312,21 @@ def take_for_clustering(doc: Document, written: Optional[tuple[str, str]] = None
     mentions = tuple(map(tuple, doc.work.pop("names", None) or ()))
     doc.work.clear()
     if written is not None:
-        written = (record_head(doc, *written), facts(doc))
+        written = (record_head(doc, *written), facts(doc), doc.translation)
     return doc.id, fingerprint, doc.text, len(doc.artefacts), mentions, written
+
+
+class TakeWritten:
+    """:func:`take_for_clustering` with the line written (``written``: the
+    command and the text field). That, the facts and the verdict are all the
+    main process needs of the document, so it is not sent back
+    (``keeps_document``, see :mod:`.engine.packed`)."""
+
+    keeps_document = False
+
+    def __init__(self, command: str, text_field: str) -> None:
+        self.written = (command, text_field)
+
+    def __call__(self, doc: Document) -> tuple:
+        return take_for_clustering(doc, self.written)
 

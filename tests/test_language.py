@@ -347,18 +347,39 @@ def test_a_short_tail_block_is_merged_not_crashed():
 
 
 def test_line_sums_public_api_path_matches_the_fast_kernel(monkeypatch):
-    # The fast path uses scipy's compressed-row kernel; the fallback (another
-    # scipy layout) must give the same sums.
+    # The fast path is a C loop (kernels.line_sums), or else scipy's
+    # compressed-row kernel: the same additions in the same order, so the same
+    # sums to the last bit; the fallback (another scipy layout) gives the same
+    # sums too.
     from normalize.detect.langid import scorer
 
     rng = np.random.default_rng(3)
-    logp = rng.standard_normal((50, 7)).astype(np.float32)
-    rows = rng.integers(0, 50, size=40)
-    bounds = np.array([0, 5, 5, 23, 40])
+    logp = rng.standard_normal((50, 57)).astype(np.float32)
+    rows = rng.integers(0, 50, size=400)
+    bounds = np.array([0, 5, 5, 23, 40, 399, 400])
     fast = scorer._line_sums(logp, rows, bounds)
+    monkeypatch.setattr(scorer, "kernels", None)
+    csr = scorer._line_sums(logp, rows, bounds)
+    assert np.array_equal(fast, csr) and np.all(fast[1] == 0.0)
     monkeypatch.setattr(scorer, "_csr_matvecs", None)
     slow = scorer._line_sums(logp, rows, bounds)
-    assert np.allclose(fast, slow, rtol=1e-5) and np.allclose(fast[1], 0.0)
+    assert np.allclose(fast, slow, rtol=1e-5)
+
+
+def test_line_sums_kernel_refuses_rows_out_of_range():
+    import pytest
+
+    from normalize.detect.langid import kernels
+
+    if kernels is None:
+        pytest.skip("built without the C kernels")
+    logp = np.ones((4, 3), dtype=np.float32)
+    out = np.zeros((1, 3), dtype=np.float32)
+    bounds = np.array([0, 2], dtype=np.int32)
+    assert kernels.line_sums(logp, np.array([1, 4], dtype=np.int32), bounds, out) == -1
+    assert kernels.line_sums(logp, np.array([1], dtype=np.int32), bounds, out) == -1
+    assert kernels.line_sums(logp, np.array([1, 3], dtype=np.int32), bounds, out) == 1
+    assert np.array_equal(out, [[2.0, 2.0, 2.0]])
 
 
 # -- the shortcuts that keep scoring fast change no figure ---------------------------
@@ -387,6 +408,23 @@ def test_memory_is_bounded():
     memo = LineMemo(limit=10)
     memo.put([f"line {i}" for i in range(25)], np.zeros((25, 3)))
     assert len(memo.rows) <= 10 and "line 24" in memo.rows and "line 0" not in memo.rows
+
+
+def test_memory_gives_back_the_rows_put_whatever_it_forgot():
+    from normalize.detect.langid.memo import LineMemo
+
+    rng = np.random.default_rng(5)
+    memo, latest = LineMemo(limit=40), {}
+    for _ in range(30):  # batches with lines new twice, and lines put again
+        keys = [f"line {k}" for k in rng.integers(0, 90, size=int(rng.integers(1, 25)))]
+        rows = rng.normal(size=(len(keys), 4)).astype(np.float32)
+        memo.put(keys, rows)
+        latest.update(zip(keys, rows))
+        assert len(memo.rows) <= 40 and keys[-1] in memo.rows
+        found = memo.get(list(latest))
+        for key, number in zip(latest, found):
+            if number is not None:
+                assert np.array_equal(memo.take([number])[0], latest[key]), key
 
 
 def test_one_line_shortcut_matches_the_page_rules():

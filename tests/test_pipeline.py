@@ -215,15 +215,17 @@ def test_lines_written_in_the_workers_are_the_records_written_whole(tmp_path, se
 
     records = [{"id": name, "text": text} for name, text in sorted(seed_texts.items())]
     records += [{"id": f"k{i}", "text": _visit_story(i, "Oleksandr Musienko")} for i in range(5)]
-    records += [{"id": "k5", "text": _visit_story(5, "Aleksandr Musienko")}]
+    # (the late one with fields that must survive being read back from its line)
+    records += [{"id": "k5", "text": _visit_story(5, "Aleksandr Musienko"), "score": 1e-05, "big": 2 ** 70,
+                 "nested": {"x": [1.5e20, -0.0, None, True, "\u2028"]}, "artefacts": ["input's own"]}]
     # input fields each encoder writes its own way, or not at all (left to json)
     records += [{"id": "f1", "text": ARTICLE, "score": 1e-05, "big": 2 ** 70, "nested": {"x": [1.5e20, None, True]}},
                 {"id": "f2", "text": ARTICLE.replace("two", "three"), "ratio": 0.25, "tags": ["a", "é"]}]
     src = tmp_path / "in.jsonl"
     src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
 
-    run([str(src)], tmp_path / "out", _settings(workers=2))
-    written = (tmp_path / "out" / "documents.jsonl").read_text("utf-8").splitlines()
+    summary = run([str(src)], tmp_path / "out", _settings(workers=2))
+    written = (tmp_path / "out" / "documents.jsonl").read_text("utf-8").split("\n")[:-1]  # (not at U+2028)
 
     pipeline = Pipeline(_settings(), command="run")
     assert not pipeline.json_lines
@@ -232,7 +234,12 @@ def test_lines_written_in_the_workers_are_the_records_written_whole(tmp_path, se
     assert written == [json.dumps(r, ensure_ascii=False, separators=(",", ":"), allow_nan=False) for r in whole]
     late = [r["id"] for r in whole for a in r["artefacts"] if "in this cluster" in a["evidence"]]
     assert late == ["k5"]  # a finding made after the clusters, in a line written whole
-    assert {r["id"]: r["big"] for r in whole if "big" in r} == {"f1": 2 ** 70}
+    assert {r["id"]: r["big"] for r in whole if "big" in r} == {"f1": 2 ** 70, "k5": 2 ** 70}
+    # and counted alike: the late finding's kind, and the verdict it revised
+    mine, theirs = summary, pipeline.summary()
+    assert mine["counts"] == theirs["counts"]
+    for key in ("artefact_kinds", "suspected_translations", "languages", "removal_reasons"):
+        assert mine[key] == theirs[key], key
 
 
 def test_run_leaves_the_callers_records_whole():

@@ -34,7 +34,7 @@ import sys
 import unicodedata
 from collections import Counter, defaultdict
 from itertools import compress, filterfalse, repeat
-from operator import is_not, itemgetter
+from operator import add, is_not, itemgetter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterable, NamedTuple, Optional, Sequence
@@ -384,6 +384,15 @@ class LineNames:
     prose: bool  # a line of running text (see is_prose)
     casing: frozenset = frozenset()  # texts of the mentions that pass caps_last_syllable
 
+    def __post_init__(self) -> None:
+        # the texts and the keys apart, for mentions(): split once per distinct line
+        object.__setattr__(self, "_texts", tuple(text for text, _ in self.named))
+        object.__setattr__(self, "_keys", tuple(key for _, key in self.named))
+
+    def mentions(self, number: int) -> list[Mention]:
+        """The line's mentions as on line ``number`` (made in C: a page has dozens)."""
+        return list(map(_mention, repeat(Mention), zip(self._texts, repeat(number), self._keys)))  # type: ignore[attr-defined]
+
 
 _NO_NAMES = LineNames((), (), False)
 
@@ -459,6 +468,7 @@ class NameChecks:
         (line, text) pairs flagged."""
         findings: list[Finding] = []
         named: list[Mention] = []
+        in_prose: list[Mention] = []
         prose: set = set()
         suspects: set = set()
         numbers = compress(range(1, len(lines) + 1), lines)  # of the lines that are not empty
@@ -467,18 +477,19 @@ class NameChecks:
         for number, info in compress(zip(numbers, infos), map(is_not, infos, repeat(_NO_NAMES))):
             for text, evidence, lang in info.people:
                 findings.append(Finding(KIND, number, evidence, f"{KIND}:{text}", self.w_person, lang))
-            for text, key in info.named:
-                named.append(_mention(Mention, (text, number, key)))
+            if not info.named:
+                continue
+            mentions = info.mentions(number)
+            named += mentions
             if info.casing:
-                suspects.update(_mention(Mention, (text, number, key)) for text, key in info.named
-                                if text in info.casing)
+                suspects.update(m for m in mentions if m.text in info.casing)
             # Menus and buttons ("Contact US", "Flash INFO") are typography; names in
             # them count only against a known person's spelling.
-            if info.prose and info.named:
+            if info.prose:
                 prose.add(number)
+                in_prose += mentions
         flagged = {(f.line, f.rule.split(":", 1)[1]) for f in findings}
         findings.extend(self.inconsistent(named, prose, flagged))
-        in_prose = [m for m in named if m.line in prose]
         if suspects:  # (the only mentions unsupported_casing can flag, in order)
             findings.extend(self.unsupported_casing([m for m in in_prose if m in suspects], flagged))
         return findings, in_prose, flagged
@@ -495,7 +506,7 @@ class NameChecks:
         known = people_by_key()
         # Most names are spelt one way and belong to no known person: only names
         # spelt two ways or known ones need a look.
-        spelt = Counter(key for key, _ in set(map(itemgetter(2, 0), mentions)))
+        spelt = Counter(map(itemgetter(0), set(map(itemgetter(2, 0), mentions))))
         wanted = {key for key, n in spelt.items() if n > 1 or key in known}
         if not wanted:
             return
@@ -580,6 +591,8 @@ class NameRecord(NamedTuple):
 
 def mention_records(mentions: list[Mention], flagged: set, removed: set) -> list[NameRecord]:
     """What the cluster-level stage needs of a document's mentions (plain, picklable)."""
+    if not flagged:  # the usual case, made in C: a page has dozens of mentions
+        return list(map(_mention, repeat(NameRecord), map(add, mentions, repeat((False,)))))
     return [NameRecord(m.text, m.line, m.key, (m.line, m.text) in flagged) for m in mentions]
 
 

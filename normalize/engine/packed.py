@@ -9,6 +9,9 @@ the run. So a worker hands back a :class:`Packed` document: the bytes it
 pickled, and the few things the main process asks for, taken out by a
 ``take`` function the pipeline gives. The bytes go to the spool and to the
 next worker as they are; the document is unpickled once more, to be written.
+A ``take`` whose ``keeps_document`` is False takes all the main process will
+need (the document's line, written in the worker): the document is then not
+pickled at all, and ``data`` is None.
 
 In one process (one worker, or an engine that gathers documents in its
 driver) there is nothing to gain: ``data`` is then the Document itself.
@@ -26,13 +29,17 @@ Take = Callable[[Document], Any]  # a module-level function, so that workers can
 
 @dataclass
 class Packed:
-    data: Union[bytes, Document]  # the pickled document (or the document, in one process)
+    data: Union[bytes, Document, None]  # the pickled document (or the document, in one process; or None)
     taken: Any  # what ``take`` returned: the fields the main process needs
 
 
 def pack(doc: Document, take: Take, pickled: bool) -> Packed:
     taken = take(doc)  # first: what it takes out of doc.work is not pickled twice
-    return Packed(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL) if pickled else doc, taken)
+    if not pickled:
+        return Packed(doc, taken)
+    if getattr(take, "keeps_document", True) is False:  # what it took is all the main process needs
+        return Packed(None, taken)
+    return Packed(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL), taken)
 
 
 def unpack(item: Union[bytes, Document]) -> Document:

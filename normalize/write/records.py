@@ -38,11 +38,16 @@ def _value(doc: Document, name: str) -> Any:
     if name == "similarity":
         return None if doc.similarity is None else round(float(doc.similarity), 4)
     if name == "translation":
-        t = dict(doc.translation)
-        if isinstance(t.get("score"), float):
-            t["score"] = round(t["score"], 4)
-        return t
+        return translation_value(doc.translation)
     return getattr(doc, name)
+
+
+def translation_value(translation: dict) -> dict:
+    """A verdict as written: its score rounded."""
+    t = dict(translation)
+    if isinstance(t.get("score"), float):
+        t["score"] = round(t["score"], 4)
+    return t
 
 
 def output_record(doc: Document, command: str, text_field: str = "text") -> dict[str, Any]:
