@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -419,3 +419,10 @@ def test_cue_finder_matches_substring_tests(line):
     from normalize.detect.artefact_wire import all_cues, line_cues
 
     assert line_cues(line) == frozenset(cue for cue in all_cues() if cue in line.lower())
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x2FFF), max_size=300))
+def test_ascii_letters_counts_what_the_letter_pattern_finds(text):
+    from normalize.detect.artefact_residue import ascii_letters
+
+    assert ascii_letters(text) == len(re.findall("[A-Za-z]", text))

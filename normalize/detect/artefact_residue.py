@@ -76,7 +76,17 @@ def foreign_letters(text: str, allowed: frozenset) -> tuple[Counter, int]:
     foreign = Counter({s: n for s, n in counts.items() if s not in allowed})
     if not foreign:
         return foreign, 0
-    return foreign, sum(counts.values()) + (len(_ASCII_LETTERS.findall(text)) if latin_ok else 0)
+    return foreign, sum(counts.values()) + (ascii_letters(text) if latin_ok else 0)
+
+
+def ascii_letters(text: str) -> int:
+    """How many of ``text``'s characters are ASCII letters: its ASCII bytes with
+    all but the letters deleted (a page has thousands; a list of them, as a
+    regex's ``findall`` makes, costs a hundred times more)."""
+    return len(text.encode("ascii", "ignore").translate(None, _NOT_ASCII_LETTERS))
+
+
+_NOT_ASCII_LETTERS = bytes(b for b in range(128) if not chr(b).isascii() or not chr(b).isalpha())
 
 
 class ScriptResidue:
