@@ -373,6 +373,29 @@ def test_line_caches_do_not_change_findings(seed_texts):
     assert first == second and any(a for a, _, _ in first)
 
 
+def test_line_facts_give_the_rules_what_their_own_look_ups_give(seed_texts):
+    """The stage looks each line up once (line_facts) and hands the rules the
+    facts; each rule alone, without them, finds the same."""
+    from normalize.detect.artefacts import Page, line_facts
+
+    mixed = "\n".join(["본문 바로가기", "ua en ru", "English\nРусский\nУкраїнська", BODY,
+                       "On the 6th (local time), Volodymyr Putin met Kim Jong UN.", "[Image source=Yonhap News]",
+                       "Kim Jong Un said so. Kim Jong UN agreed, said Kim Jong Un."])
+    texts = [seed(seed_texts, stem) for stem in ("000", "001", "002", "003", "004")] + [mixed]
+    stage, rules_found = FindArtefacts(), 0
+    for text in texts:
+        doc = Document(id="t", text=text, source=Source("t", 1), lines=text.split("\n"), lang="en")
+        alone, told = Page.of(doc), Page.of(doc)
+        told.facts = list(map(line_facts, told.filled[1]))
+        for rule in stage.rules:
+            found = list(rule(alone))
+            assert list(rule(told)) == found, type(rule).__name__
+            rules_found += len(found)
+        infos = [f.names for f in told.facts]
+        assert stage.names(doc.lines, infos) == stage.names(doc.lines)
+    assert rules_found >= 5
+
+
 @pytest.mark.parametrize("name", sorted(WIRE_EXAMPLES))
 def test_every_wire_match_holds_a_line_cue(name):
     """A rule's regex is only run on lines holding one of its line cues, so every

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress
-from typing import Optional
+from typing import Any, NamedTuple, Optional
 
 from normalize.document import Document
 from normalize.detect.scripts import dominant_script
@@ -63,6 +63,18 @@ def native_scripts(lang: Optional[str], text: str) -> frozenset:
     return frozenset({script})
 
 
+class LineFacts(NamedTuple):
+    """What the rules learn about one line of text, each with its own cached
+    function, looked up together once per line by the stage
+    (:func:`normalize.detect.artefacts.line_facts`): four look-ups in four large
+    caches cost four times one, and a page has dozens of lines."""
+
+    opens_menu: bool  # artefact_switcher.opens_menu
+    wire: tuple  # artefact_wire.line_wire
+    names: Any  # names.line_names
+    scripts: frozenset  # artefact_residue.line_scripts
+
+
 @dataclass
 class Page:
     """The inputs every rule reads, gathered once per document."""
@@ -74,6 +86,7 @@ class Page:
     natives: frozenset = field(default_factory=frozenset)
     menus: Optional[tuple] = None  # language menus, found once (LanguageSwitcher.menus)
     _filled: Optional[tuple] = None
+    facts: Optional[list] = None  # LineFacts of each filled line, when the stage looked them up
 
     @classmethod
     def of(cls, doc: Document) -> "Page":

@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 from itertools import filterfalse
+from operator import attrgetter
 from typing import Iterable, Optional
 
 from normalize.detect.artefact_page import LINE_CACHE, Page, ScriptInfo, excerpt, lang_scripts, script_table, UND
@@ -49,6 +50,15 @@ def any_foreign(lines: Iterable[str], allowed: frozenset) -> bool:
     return not _NONE.union(*map(line_scripts, lines)) <= allowed
 
 
+def page_foreign(page: Page, allowed: frozenset) -> bool:
+    """:func:`any_foreign` of the page's lines, from their facts when the stage
+    has them (an ASCII line adds at most Latin, which changes nothing when
+    Latin is allowed, and is looked at anyway when it is not)."""
+    if page.facts is None:
+        return any_foreign(page.filled[1], allowed)
+    return not _NONE.union(*map(_SCRIPTS, page.facts)) <= allowed
+
+
 @lru_cache(maxsize=LINE_CACHE)
 def line_scripts(line: str) -> frozenset:
     """The scripts of the letters of a line, cached on its text (news lines repeat).
@@ -63,6 +73,7 @@ def line_scripts(line: str) -> frozenset:
 
 _NONE = frozenset()
 _ASCII_CHARS = frozenset(map(chr, range(128)))
+_SCRIPTS = attrgetter("scripts")  # of a LineFacts
 
 
 def foreign_letters(text: str, allowed: frozenset) -> tuple[Counter, int]:
@@ -108,10 +119,10 @@ class ScriptResidue:
 
     def __call__(self, page: Page) -> Iterable[Finding]:
         allowed = page.natives | lang_scripts()["*"]
-        if not any_foreign(page.filled[1], allowed):
+        if not page_foreign(page, allowed):
             return  # no letter of a foreign script on any line: the usual page
         allowed = allowed | self.dominant_foreign(page, allowed)
-        if not any_foreign(page.filled[1], allowed):
+        if not page_foreign(page, allowed):
             return
         menu_lines = self.switcher.menus(page)[1]
         for number, line in enumerate(page.lines, 1):

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Iterable, Optional
 
 try:  # C Aho-Corasick automaton: all the cues found in one pass over a line
@@ -84,6 +84,7 @@ def line_cues(line: str) -> frozenset:
 
 _NONE = frozenset()
 _NOTHING = (_NONE, ())
+_WIRE = attrgetter("wire")  # of a LineFacts
 
 
 @lru_cache(maxsize=LINE_CACHE)
@@ -114,7 +115,7 @@ class WireMarkers:
 
     def __call__(self, page: Page) -> Iterable[Finding]:
         numbers, lines = page.filled
-        facts = list(map(line_wire, lines))
+        facts = list(map(_WIRE, page.facts)) if page.facts is not None else list(map(line_wire, lines))
         matched = [(number, hits) for number, (_, hits) in compress(zip(numbers, facts), map(itemgetter(1), facts))]
         if not matched:
             return []  # no rule matches a line: the usual page

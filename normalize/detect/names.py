@@ -463,16 +463,19 @@ class NameChecks:
         self.w_casing = conf["names.casing.weight"]
         self.w_unsupported = conf["names.casing_unsupported.weight"]
 
-    def __call__(self, lines: list[str]) -> tuple[list[Finding], list[Mention], set]:
+    def __call__(self, lines: list[str], infos: Optional[list[LineNames]] = None
+                 ) -> tuple[list[Finding], list[Mention], set]:
         """Findings, the document's name-like mentions in prose lines, and the
-        (line, text) pairs flagged."""
+        (line, text) pairs flagged. ``infos``: the :func:`line_names` of the
+        lines that are not empty, if known already."""
         findings: list[Finding] = []
         named: list[Mention] = []
         in_prose: list[Mention] = []
         prose: set = set()
         suspects: set = set()
         numbers = compress(range(1, len(lines) + 1), lines)  # of the lines that are not empty
-        infos = list(map(line_names, filter(None, lines)))
+        if infos is None:
+            infos = list(map(line_names, filter(None, lines)))
         # the lines with names, picked out without a Python loop
         for number, info in compress(zip(numbers, infos), map(is_not, infos, repeat(_NO_NAMES))):
             for text, evidence, lang in info.people:
