@@ -427,6 +427,42 @@ def test_memory_gives_back_the_rows_put_whatever_it_forgot():
                 assert np.array_equal(memo.take([number])[0], latest[key]), key
 
 
+def _judged_together_and_alone(texts: list[str], keep) -> None:
+    from normalize.detect.langid.evidence import batch_evidence
+    from normalize.detect.langid.judge import document_top, documents_top
+
+    evidence = batch_evidence(texts, 3000)
+    start, documents = 0, []
+    for text in texts:
+        n = text.count("\n") + 1
+        documents.append([start + k for k in range(n) if keep(k)])
+        start += n
+    together = documents_top(evidence, documents)
+    alone = [document_top(evidence.select(rows)) for rows in documents]
+    assert together == alone  # the same figures, to the last bit
+
+
+def test_documents_judged_together_get_the_figures_judged_alone(seed_texts):
+    """DetectLanguage judges a batch's documents at once (documents_top); each
+    gets what document_top gives it alone, lines left out or not."""
+    pieces = ["\n".join(ARTICLE), "\n".join([GERMAN_QUOTE, *SAMPLES.values()]), "", "123 456\n\n!!!",
+              "\n".join(ARTICLE[:2] + [SAMPLES["ja"], "본문 바로가기", SAMPLES["ru"]] * 5),
+              "\n".join([" ".join(ARTICLE[1:3]), "Short tail line."]),  # a block, and a tail that joins it
+              "\n".join([ARTICLE[0], " ".join(ARTICLE[1:3]), "Tail."])]
+    texts = list(seed_texts.values()) + pieces
+    _judged_together_and_alone(texts, lambda k: True)
+    _judged_together_and_alone(texts, lambda k: k % 3 != 1)
+    _judged_together_and_alone(texts[::-1], lambda k: k > 2)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([*SAMPLES.values(), *ARTICLE, GERMAN_QUOTE, "", "12", "本文", "Главная"]),
+                         min_size=1, max_size=12).map("\n".join), min_size=1, max_size=6),
+       st.integers(min_value=1, max_value=4))
+def test_any_batch_judged_together_gets_the_figures_judged_alone(texts, every):
+    _judged_together_and_alone(texts, lambda k: k % every == 0)
+
+
 def test_one_line_shortcut_matches_the_page_rules():
     from normalize.detect.langid.evidence import line_evidence
     from normalize.detect.langid.judge import document_top, one_line_top

@@ -36,7 +36,8 @@ from itertools import compress
 import numpy as np
 
 from normalize.detect.langid.evidence import batch_evidence, line_evidence
-from normalize.detect.langid.judge import UND, code_id, document_top, line_codes, line_langs, one_line_top
+from normalize.detect.langid.judge import (
+    UND, code_id, document_top, documents_top, line_codes, line_langs, one_line_top)
 from normalize.detect.langid.scorer import score_lines
 
 
@@ -115,14 +116,22 @@ class DetectLanguage:
             return
         evidence = batch_evidence([lines[i][1] for i in scored], SAMPLE_CHARS)
         offset = dict(zip(scored, np.cumsum([0] + [len(lines[i][0]) for i in scored]).tolist()))
-        doc_ids = []  # per scored line: its document's language (index into the codes)
+        judged = {}  # document -> the rows of the evidence it is judged by
         for i, doc in enumerate(docs):
             raw = lines[i][0]
             filled = list(map(str.strip, raw))  # "" for a blank line
-            _set(doc, _document_result(doc, raw, filled, evidence, offset.get(i)))
             doc.work["line_langs"] = filled  # the blank lines' "" now, the codes below
-            if raw:
-                doc_ids.append(np.full(len(raw), code_id(doc.lang)))
+            rows = _judged_rows(doc, raw, filled, offset.get(i))
+            if rows is not None:
+                judged[i] = rows
+            else:  # the text is not just the lines scored
+                _set(doc, detect_language(doc.text) if doc.text.strip() else UNDETERMINED)
+        for i, top in zip(judged, documents_top(evidence, list(judged.values()))):
+            _set(docs[i], _result(top))
+        doc_ids = []  # per scored line: its document's language (index into the codes)
+        for i, doc in enumerate(docs):
+            if lines[i][0]:
+                doc_ids.append(np.full(len(lines[i][0]), code_id(doc.lang)))
         # every line of the batch at once, each nudged towards its own document's language
         codes = line_codes(evidence, np.concatenate(doc_ids))
         for i in scored:
@@ -131,16 +140,14 @@ class DetectLanguage:
                                           zip(filled, codes[start:start + len(filled)])]
 
 
-def _document_result(doc, raw: list[str], filled: list[str], evidence, start: int | None) -> LangResult:
-    """The document's language: from the evidence of its kept lines (its own start
-    at ``start`` in the batch's evidence), or from its text when that is not just
-    those lines."""
+def _judged_rows(doc, raw: list[str], filled: list[str], start: int | None) -> list[int] | None:
+    """The rows of the batch's evidence the document's language is judged by:
+    those of its kept lines (its own start at ``start``); None when its text is
+    not just those lines, or is blank (then it is judged apart)."""
     kept = _kept(doc, raw, filled) if start is not None else None
-    if kept is None:
-        return detect_language(doc.text)
-    if not doc.text.strip():
-        return UNDETERMINED
-    return _result(document_top(evidence.select([start + k for k in kept])))
+    if kept is None or not doc.text.strip():
+        return None
+    return [start + k for k in kept]
 
 
 def _set(doc, result: LangResult) -> None:

@@ -32,6 +32,9 @@ class Packed:
     data: Union[bytes, Document, None]  # the pickled document (or the document, in one process; or None)
     taken: Any  # what ``take`` returned: the fields the main process needs
 
+    def __reduce__(self):  # (a dataclass pickles its fields as a dict: slower, and every document crosses)
+        return Packed, (self.data, self.taken)
+
 
 def pack(doc: Document, take: Take, pickled: bool) -> Packed:
     taken = take(doc)  # first: what it takes out of doc.work is not pickled twice

@@ -91,6 +91,67 @@ def document_top(ev: LineEvidence, k: int = 3) -> list[tuple[str, float]]:
     return sorted(mass.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
 
 
+def documents_top(ev: LineEvidence, documents: list[list[int]], k: int = 3) -> list[list[tuple[str, float]]]:
+    """:func:`document_top` of several documents whose lines are rows of one
+    batch's evidence (``documents``: each one's rows, in order), with the
+    array steps taken once for the batch rather than once per document.
+
+    The figures are those of :func:`document_top` to the last bit: a block's
+    sum adds its rows in order, and the soft-max works row by row, wherever
+    the row is; only the weighted sum over a document's blocks is a product
+    that may add in another order in another place in memory, so it is made
+    per document on a copy of the document's rows, as there.
+    """
+    codes = script_langs().codes
+    settled_ids = ev.settled_by_script(short_too=False).tolist()
+    modelled = ((ev.letters > 0) & (ev.grams > 0)).tolist()
+    letters = ev.letters.tolist()
+    model_rows: list[int] = []  # of all documents, in order
+    block_starts: list[int] = []  # into model_rows
+    plans = []  # per document: (its blocks' weights, the first of its blocks, letters settled by script)
+    for rows in documents:
+        settled: dict[str, float] = {}
+        weights: list[float] = []
+        first_block = len(block_starts)
+        filling = 0  # letters in the open block (see _blocks)
+        for row in rows:
+            n, sid = letters[row], settled_ids[row]
+            if sid >= 0:
+                settled[codes[sid]] = settled.get(codes[sid], 0.0) + n
+                continue
+            if not modelled[row]:
+                continue
+            if filling == 0:
+                block_starts.append(len(model_rows))
+                weights.append(0.0)
+            model_rows.append(row)
+            weights[-1] += n
+            filling += n
+            if filling >= BLOCK_LETTERS:
+                filling = 0
+        if filling and len(weights) > 1:  # a short tail joins the block before it
+            block_starts.pop()
+            tail = weights.pop()
+            weights[-1] += tail
+        plans.append((weights, first_block, settled))
+    softmax = _softmax(np.add.reduceat(ev.loglik[model_rows], block_starts, axis=0)) if model_rows else None
+    langs = load_profiles().langs
+    out = []
+    for weights, first_block, settled in plans:
+        total = sum(weights) + sum(settled.values())
+        if total <= 0:
+            out.append([])
+            continue
+        mass: dict[str, float] = {lang: n / total for lang, n in settled.items()}
+        if weights:
+            assert softmax is not None
+            dist = (np.asarray(weights) / total) @ softmax[first_block:first_block + len(weights)].copy()
+            for j in np.argsort(-dist, kind="stable")[:k].tolist():
+                mass[langs[j]] = mass.get(langs[j], 0.0) + float(dist[j])
+        out.append(sorted(mass.items(), key=lambda kv: (-kv[1], kv[0]))[:k])
+    return out
+
+
 def one_line_top(scores: LineScores, k: int = 3) -> list[tuple[str, float]]:
     """:func:`document_top` of a text of one line, straight from its scores.
 
