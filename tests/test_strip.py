@@ -498,3 +498,15 @@ def test_one_word_label_with_colon_before_its_list():
     # "Themen:" is the phrase "themen" with a joiner; "Tags: ..." likewise
     reasons = classify_lines([PARA, "Themen: Strava, Tourenplanung, Karten", "Tags: flood, weather", PARA2])
     assert reasons[1] == "nav" and reasons[2] == "nav"
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=80) | st.text(max_size=40))
+def test_line_hash_of_ascii_lines_is_the_hash_of_their_words(text):
+    """ASCII keys skip the regex (bytes.translate): the hash must be the same."""
+    import xxhash
+
+    from normalize.normalise import match_key
+    from normalize.strip.corpus import _NOT_WORD, line_hash
+
+    line_hash.cache_clear()
+    assert line_hash(text) == xxhash.xxh64_intdigest(_NOT_WORD.sub("", match_key(text)).encode("utf-8"))

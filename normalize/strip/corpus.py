@@ -59,7 +59,14 @@ def line_hash(text: str) -> int:
 
     Cached: both passes hash the same lines, and site chrome repeats across
     documents, while the matching key (NFKC, casefold) is the costly part."""
-    return xxhash.xxh64_intdigest(_NOT_WORD.sub("", match_key(text)).encode("utf-8"))
+    key = match_key(text)
+    if key.isascii():  # the same bytes, without a regex match per word gap
+        return xxhash.xxh64_intdigest(key.encode("ascii").translate(None, _ASCII_NOT_WORD))
+    return xxhash.xxh64_intdigest(_NOT_WORD.sub("", key).encode("utf-8"))
+
+
+# what _NOT_WORD removes from ASCII text: all but letters and digits
+_ASCII_NOT_WORD = bytes(b for b in range(128) if not chr(b).isalnum())
 
 
 @lru_cache(maxsize=1 << 16)
