@@ -201,8 +201,13 @@ class Pipeline:
             texts = TextStore(tmp)
             shingles = ShingleStore(tmp) if own_clusterer is None else None
             spool = DocumentSpool(tmp, "pass2.pickle")
-            # name mentions wait on disk for the clusters too (see _name_variants)
-            names = DocumentSpool(tmp, "names.pickle") if self.command == "run" else None
+            # name mentions wait on disk for the clusters too, their votes counted
+            # as they come (see _name_variants)
+            names = votes = None
+            if self.command == "run":
+                from .detect.names import NameVotes
+
+                names, votes = DocumentSpool(tmp, "names.pickle"), NameVotes()
             take = TakeWritten(self.command, self.settings.text_field) if self.json_lines else take_for_clustering
             for item in self.engine.map(stages, docs, take=take):
                 yield from self._drain()
@@ -211,16 +216,17 @@ class Pipeline:
                     continue
                 doc_id, fingerprint, text, n_artefacts, mentions, written = item.taken
                 clusterer.add(doc_id, fingerprint, length=len(text), n_artefacts=n_artefacts)
-                texts.append(text)
+                position = texts.append(text)
                 if shingles is not None:
                     shingles.append(fingerprint.shingles)
-                if names is not None:
+                if names is not None and mentions:
+                    votes.add(position, mentions)
                     names.write(mentions)
                 spool.write((item.data, written))
             yield from self._drain()
 
             result = clusterer.finish(texts.__getitem__, shingles_of=shingles.__getitem__ if shingles is not None else None)
-            extra = self._name_variants(result, names) if names is not None else {}
+            extra = self._name_variants(result, votes, names) if votes is not None else {}
             for position, (data, written) in enumerate(spool):
                 a = result.assignment(position)
                 found_late = extra.get(position)
@@ -269,19 +275,14 @@ class Pipeline:
         self._corpus_stage = corpus.finish() if corpus is not None else None
         return iter(spool)
 
-    def _name_variants(self, result: Any, names: DocumentSpool) -> dict[int, list]:
+    def _name_variants(self, result: Any, votes: Any, names: DocumentSpool) -> dict[int, list]:
         """Name spellings that differ from the majority in their cluster or the corpus.
 
-        The mentions are read back from their spool twice (votes, then verdicts),
-        so memory holds the vote tables, not every mention of the corpus."""
-        from .detect.artefacts import NameVariants
-
-        def documents():
-            for position, mentions in enumerate(names):
-                if mentions:
-                    yield position, result.assignment(position).cluster_id, mentions
-
-        return NameVariants().judge(documents)
+        The corpus's votes were counted as the documents came; the mentions of
+        the few documents naming a name spelt more than one way are read back
+        from their spool (twice: their clusters' votes, then the verdicts), so
+        memory holds the vote tables, not every mention of the corpus."""
+        return votes.judge(lambda position: result.assignment(position).cluster_id, names.at)
 
 
 def _import_ahead() -> None:

@@ -260,6 +260,68 @@ def test_judging_from_a_spool_equals_holding_every_mention(tmp_path, plain):
     assert "in this cluster" in out[1][0].evidence and "across the corpus" in out[3][0].evidence
 
 
+def _random_corpus(seed: int) -> list[tuple[int, object, tuple]]:
+    """Documents naming people in several spellings, in clusters or alone."""
+    rng = random.Random(seed)
+    spellings = [["Kim Jong-un", "Kim Jong UN", "Kim Jong Un"], ["Volodymyr Zelensky", "Volodymyr Zelenskyy"],
+                 ["Vladimir Putin"], ["Angela Merkel"], ["Moon Jae-in", "Moon Jae IN"], ["Xi Jinping"]]
+    rows = []
+    for position in range(rng.randint(1, 60)):
+        records = []
+        for _ in range(rng.randint(0, 5)):
+            forms = rng.choice(spellings)
+            records += doc_names(rng.choice(forms), line=rng.randint(1, 30))
+        if records and rng.random() < 0.1:
+            records[0] = dict(records[0], flagged=True)
+        cluster = rng.choice([None, "c0", "c1", "c2", f"own{position}"])
+        rows.append((position, cluster, records))
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_votes_counted_as_they_come_give_the_verdicts_of_the_two_readings(tmp_path, seed):
+    """A run counts the corpus's votes as documents come (NameVotes) and reads
+    back only those naming a name spelt two ways: the verdicts are those of
+    NameVariants.judge reading every document twice."""
+    from normalize.detect.names import NameVotes, compact_records
+    from normalize.engine.spool import DocumentSpool
+
+    rows = [(p, cid, tuple(map(tuple, compact_records(records)))) for p, cid, records in _random_corpus(seed)]
+    expected = NameVariants().judge(lambda: ((p, cid, records) for p, cid, records in rows if records))
+    votes, spool, read = NameVotes(), DocumentSpool(str(tmp_path), "names.pickle"), []
+    for p, _, records in rows:
+        if records:
+            votes.add(p, records)
+            spool.write(records)
+    cluster_of = {p: cid for p, cid, _ in rows}
+
+    def records_at(k):
+        read.append(k)
+        return spool.at(k)
+
+    assert votes.judge(cluster_of.__getitem__, records_at) == expected
+    # read back: only documents naming a name spelt more than one way, each twice at most
+    varied = votes.varied()
+    assert all(not varied.isdisjoint(r[2] for r in spool.at(k)) for k in read)
+    assert len(read) <= 2 * sum(1 for _, _, records in rows if records)
+
+
+def test_a_spool_reads_any_item_back():
+    import tempfile
+
+    from normalize.engine.spool import DocumentSpool
+
+    with tempfile.TemporaryDirectory() as tmp:
+        spool = DocumentSpool(tmp, "items.pickle")
+        items = [("a", 1), b"x" * 10000, (), {"k": [1, 2]}]
+        for item in items:
+            spool.write(item)
+        assert spool.count == 4 and [spool.at(k) for k in (3, 0, 2, 1)] == items[::-1][:1] + [items[0], items[2],
+                                                                                             items[1]]
+        assert list(spool) == items
+        spool.remove()
+
+
 def test_stage_hands_mentions_to_the_cluster_stage(seed_texts):
     text = next(t for s, t in seed_texts.items() if s.startswith("004"))
     found = mentions(text)

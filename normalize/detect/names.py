@@ -32,12 +32,13 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from array import array
 from collections import Counter, defaultdict
 from itertools import compress, filterfalse, repeat
 from operator import add, is_not, itemgetter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Iterable, NamedTuple, Optional, Sequence
+from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Sequence
 
 from normalize.document import Artefact
 from normalize.detect.artefact_page import LINE_CACHE
@@ -649,56 +650,50 @@ class NameVariants:
         count the votes, once to judge each document's spellings.
 
         ``documents`` yields (position, cluster id, mention records) in the same
-        order both times. A run reads them from a spool on disk, so what is held
-        in memory is one vote table per name (and per name in each cluster),
-        not every mention of every document.
+        order both times. What is held in memory is one vote table per name (and
+        per name in each cluster), not every mention of every document. (A run
+        counts the corpus's votes as the documents come, and reads back only the
+        few documents it has to judge: see :class:`NameVotes`.)
         """
-        # Records are read as plain (text, line, key, flagged) tuples: a run
-        # spools them so, which reads back several times faster than NameRecords.
-        # The votes are counted as plain tuples first (Counter.update counts in C),
-        # and made into Votes only for the names spelt more than one way; a
-        # cluster votes only if more than one of its documents names anyone.
+        votes = NameVotes()
         cluster_sizes: Counter = Counter()
-        spelt: Counter = Counter()  # (key, text) -> mentions in the corpus
-        used: Counter = Counter()  # (key, text) -> documents using the spelling
-        named: Counter = Counter()  # key -> documents naming it
         used_in: Counter = Counter()  # (cluster, key, text) -> documents of the cluster using it
         named_in: Counter = Counter()  # (cluster, key) -> documents of the cluster naming it
-        for _, cid, records in documents():
-            spelt.update(map(_KEY_TEXT, records))
-            pairs = set(map(_KEY_TEXT, records))
-            keys = {key for key, _ in pairs}
-            used.update(pairs)
-            named.update(keys)
+        for position, cid, records in documents():
+            pairs, keys = votes.add(position, records)
             if cid is not None:
                 cluster_sizes[cid] += 1
-                used_in.update([(cid, key, text) for key, text in pairs])
-                named_in.update([(cid, key) for key in keys])
+                _count_in_cluster(cid, pairs, keys, used_in, named_in)
+        varied = votes.varied()
+        touching = ((p, cid, records) for p, cid, records in documents() if not varied.isdisjoint(map(_KEY, records)))
+        return self._verdicts(votes, varied, cluster_sizes, used_in, named_in, touching)
 
-        # only a name spelt more than one way across the corpus can be flagged
-        # (a cluster's spellings are some of the corpus's): most documents
-        # have none and are passed over at a glance
-        varied = {key for key, n in Counter(map(itemgetter(0), used)).items() if n > 1}
-        corpus: dict[str, Votes] = {key: Votes(docs=named[key]) for key in varied}
-        for (key, text), n in used.items():
+    def _verdicts(self, votes: "NameVotes", varied: set, cluster_sizes: Counter, used_in: Counter,
+                  named_in: Counter, documents: Iterable[tuple[int, Optional[str], Sequence]]
+                  ) -> dict[int, list[Artefact]]:
+        """The artefacts of ``documents`` (those naming a name in ``varied``, in
+        order), given the votes. The votes are counted as plain tuples first
+        (Counter.update counts in C), and made into Votes only for the names
+        spelt more than one way; a cluster votes only if more than one of its
+        documents names anyone."""
+        corpus: dict[str, Votes] = {key: Votes(docs=votes.named[key]) for key in varied}
+        for (key, text), n in votes.used.items():
             if key in varied:
                 corpus[key].forms[text] = n
         clusters: dict[tuple, Votes] = {}
         for (cid, key, text), n in used_in.items():
             if key in varied:
-                votes = clusters.get((cid, key))
-                if votes is None:
-                    votes = clusters[(cid, key)] = Votes(docs=named_in[(cid, key)])
-                votes.forms[text] = n
+                local = clusters.get((cid, key))
+                if local is None:
+                    local = clusters[(cid, key)] = Votes(docs=named_in[(cid, key)])
+                local.forms[text] = n
         mentions: dict[str, Counter] = defaultdict(Counter)
-        for (key, text), n in spelt.items():
+        for (key, text), n in votes.spelt.items():
             if key in varied:
                 mentions[key][text] = n
 
         out: dict[int, list[Artefact]] = {}
-        for position, cid, records in documents():
-            if varied.isdisjoint(map(_KEY, records)):
-                continue
+        for position, cid, records in documents:
             found: list[Artefact] = []
             seen = set()
             for r in sorted(map(NameRecord._make, records), key=lambda r: (r.line, r.text)):
@@ -743,6 +738,79 @@ class NameVariants:
 
 _KEY = itemgetter(2)  # of a NameRecord or a plain (text, line, key, flagged) tuple
 _KEY_TEXT = itemgetter(2, 0)
+
+
+def _count_in_cluster(cid: str, pairs: set, keys: set, used_in: Counter, named_in: Counter) -> None:
+    used_in.update([(cid, key, text) for key, text in pairs])
+    named_in.update([(cid, key) for key in keys])
+
+
+class NameVotes:
+    """The corpus's votes on spellings, counted as the documents come, before the
+    clusters are known; then the verdicts (:meth:`judge`), once they are.
+
+    Only a name spelt more than one way across the corpus can be flagged, and
+    such names are few (three of some 7,700 names in the 10k benchmark corpus),
+    so the documents naming none of them need no second look. Each document's
+    names are kept as small integers, to find those that do; only theirs are
+    read back, to count their clusters' votes and to judge them. The records
+    themselves wait wherever the caller keeps them (a run: a spool on disk).
+    """
+
+    def __init__(self) -> None:
+        self.spelt: Counter = Counter()  # (key, text) -> mentions in the corpus
+        self.used: Counter = Counter()  # (key, text) -> documents using the spelling
+        self.named: Counter = Counter()  # key -> documents naming it
+        self.positions = array("q")  # of the documents added, in order
+        self._key_ids: dict[str, int] = {}
+        self._keys = array("i")  # each document's distinct names, as ids, one after another
+        self._ends = array("q")  # where each document's end in _keys
+
+    def add(self, position: int, records: Sequence) -> tuple[set, set]:
+        """Count a document's votes (``records``: its mention records, or plain
+        (text, line, key, flagged) tuples). Returns its (key, text) pairs and keys."""
+        self.spelt.update(map(_KEY_TEXT, records))
+        pairs = set(map(_KEY_TEXT, records))
+        keys = {key for key, _ in pairs}
+        self.used.update(pairs)
+        self.named.update(keys)
+        ids = self._key_ids
+        self.positions.append(position)
+        self._keys.extend([ids.setdefault(key, len(ids)) for key in keys])
+        self._ends.append(len(self._keys))
+        return pairs, keys
+
+    def varied(self) -> set:
+        """The names spelt more than one way across the corpus."""
+        return {key for key, n in Counter(map(itemgetter(0), self.used)).items() if n > 1}
+
+    def judge(self, cluster_of: Callable[[int], Optional[str]], records_at: Callable[[int], Sequence],
+              variants: Optional[NameVariants] = None) -> dict[int, list[Artefact]]:
+        """Position -> name-variant artefacts (what :meth:`NameVariants.judge`
+        gives for the same documents). ``cluster_of(position)``: a document's
+        cluster id, or None; ``records_at(k)``: the records of the k-th
+        document added."""
+        varied = self.varied()
+        cluster_sizes = Counter(cid for cid in map(cluster_of, self.positions) if cid is not None)
+        wanted = {self._key_ids[key] for key in varied}
+        touching, start = [], 0
+        for k, end in enumerate(self._ends):
+            if not wanted.isdisjoint(self._keys[start:end]):
+                touching.append(k)
+            start = end
+
+        def documents() -> Iterator[tuple[int, Optional[str], Sequence]]:
+            for k in touching:
+                position = self.positions[k]
+                yield position, cluster_of(position), records_at(k)
+
+        used_in: Counter = Counter()
+        named_in: Counter = Counter()
+        for _, cid, records in documents():  # (only these documents vote on the varied names)
+            if cid is not None:
+                pairs = set(map(_KEY_TEXT, records))
+                _count_in_cluster(cid, pairs, {key for key, _ in pairs}, used_in, named_in)
+        return (variants or NameVariants())._verdicts(self, varied, cluster_sizes, used_in, named_in, documents())
 
 
 @dataclass

@@ -22,17 +22,30 @@ from ..document import Document
 class DocumentSpool:
     """Pickled items (documents, documents a worker pickled, a document's name
     mentions) appended in order; read back in that order, as often as needed,
-    once writing is done."""
+    once writing is done, or one by one (:meth:`at`)."""
 
     def __init__(self, directory: str, name: str):
         self.path = os.path.join(directory, name)
         self._fh: IO[bytes] | None = open(self.path, "wb")
-        self.count = 0
+        self._offsets = array("q", [0])
+        self._read: IO[bytes] | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self._offsets) - 1
 
     def write(self, doc: Document | bytes | tuple) -> None:
         assert self._fh is not None
         pickle.dump(doc, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
-        self.count += 1
+        self._offsets.append(self._fh.tell())
+
+    def at(self, k: int) -> Any:
+        """The ``k``-th item written."""
+        self.close()
+        if self._read is None:
+            self._read = _open_for_reads(self.path)
+        start = self._offsets[k]
+        return pickle.loads(_read_at(self._read, start, self._offsets[k + 1] - start))
 
     def close(self) -> None:
         if self._fh is not None:
@@ -47,6 +60,9 @@ class DocumentSpool:
 
     def remove(self) -> None:
         self.close()
+        if self._read is not None:
+            self._read.close()
+            self._read = None
         if os.path.exists(self.path):
             os.remove(self.path)
 
