@@ -97,7 +97,7 @@ def ascii_letters(text: str) -> int:
     return len(text.encode("ascii", "ignore").translate(None, _NOT_ASCII_LETTERS))
 
 
-_NOT_ASCII_LETTERS = bytes(b for b in range(128) if not chr(b).isascii() or not chr(b).isalpha())
+_NOT_ASCII_LETTERS = bytes(b for b in range(128) if not chr(b).isalpha())
 
 
 class ScriptResidue:

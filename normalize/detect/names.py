@@ -384,15 +384,17 @@ class LineNames:
     named: tuple  # (text, key) of each name-like mention
     prose: bool  # a line of running text (see is_prose)
     casing: frozenset = frozenset()  # texts of the mentions that pass caps_last_syllable
+    # the texts and the keys apart, for mentions(): split once per distinct line
+    _texts: tuple = field(default=(), init=False, repr=False, compare=False)
+    _keys: tuple = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # the texts and the keys apart, for mentions(): split once per distinct line
         object.__setattr__(self, "_texts", tuple(text for text, _ in self.named))
         object.__setattr__(self, "_keys", tuple(key for _, key in self.named))
 
     def mentions(self, number: int) -> list[Mention]:
         """The line's mentions as on line ``number`` (made in C: a page has dozens)."""
-        return list(map(_mention, repeat(Mention), zip(self._texts, repeat(number), self._keys)))  # type: ignore[attr-defined]
+        return list(map(_mention, repeat(Mention), zip(self._texts, repeat(number), self._keys)))
 
 
 _NO_NAMES = LineNames((), (), False)
