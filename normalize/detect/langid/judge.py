@@ -41,54 +41,10 @@ def _softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def _blocks(ev: LineEvidence) -> tuple[np.ndarray, list[int], list[float], dict[str, float]]:
-    """Group the lines the n-grams judge into blocks; collect letters settled by script.
-
-    Returns those lines (in order), the start of each block among them, each
-    block's letters, and letters per language settled by script.
-    """
-    codes = script_langs().codes
-    settled_id = ev.settled_by_script(short_too=False)
-    by_script = np.flatnonzero(settled_id >= 0)
-    settled: dict[str, float] = {}
-    for i, n in zip(settled_id[by_script].tolist(), ev.letters[by_script].tolist()):
-        settled[codes[i]] = settled.get(codes[i], 0.0) + n
-    # lines without letters, or only letters of a script no profile knows and
-    # no language owns, say nothing
-    model_lines = np.flatnonzero((settled_id < 0) & (ev.letters > 0) & (ev.grams > 0))
-    starts: list[int] = []
-    weights: list[float] = []
-    filling = 0  # letters in the open block
-    for k, n in enumerate(ev.letters[model_lines].tolist()):
-        if filling == 0:
-            starts.append(k)
-            weights.append(0.0)
-        weights[-1] += n
-        filling += n
-        if filling >= BLOCK_LETTERS:
-            filling = 0
-    if filling and len(starts) > 1:  # a short tail joins the block before it
-        starts.pop()
-        tail = weights.pop()  # (popped first: ``weights[-2] += weights.pop()`` indexes the shortened list)
-        weights[-1] += tail
-    return model_lines, starts, weights, settled
-
-
 def document_top(ev: LineEvidence, k: int = 3) -> list[tuple[str, float]]:
     """The ``k`` likeliest languages of the whole text with their shares, best
     first; empty when no line has anything to judge."""
-    model_lines, starts, weights, settled = _blocks(ev)
-    total = sum(weights) + sum(settled.values())
-    if total <= 0:
-        return []
-    mass: dict[str, float] = {lang: n / total for lang, n in settled.items()}
-    if model_lines.size:
-        block_ll = np.add.reduceat(ev.loglik[model_lines], starts, axis=0)
-        dist = (np.asarray(weights) / total) @ _softmax(block_ll)
-        langs = load_profiles().langs
-        for j in np.argsort(-dist, kind="stable")[:k].tolist():
-            mass[langs[j]] = mass.get(langs[j], 0.0) + float(dist[j])
-    return sorted(mass.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+    return documents_top(ev, [list(range(len(ev.letters)))], k)[0]
 
 
 def documents_top(ev: LineEvidence, documents: list[list[int]], k: int = 3) -> list[list[tuple[str, float]]]:
@@ -96,11 +52,18 @@ def documents_top(ev: LineEvidence, documents: list[list[int]], k: int = 3) -> l
     batch's evidence (``documents``: each one's rows, in order), with the
     array steps taken once for the batch rather than once per document.
 
-    The figures are those of :func:`document_top` to the last bit: a block's
-    sum adds its rows in order, and the soft-max works row by row, wherever
-    the row is; only the weighted sum over a document's blocks is a product
-    that may add in another order in another place in memory, so it is made
-    per document on a copy of the document's rows, as there.
+    Per document: its lines that a one-language script settles count as
+    letters of that language; the others with n-grams are pooled, in order,
+    into blocks of at least :data:`BLOCK_LETTERS` letters (a short tail joins
+    the block before it); each block's distribution is the soft-max of its
+    summed log-likelihoods, and the document's is their average weighted by
+    letters.
+
+    A document gets the same figures, to the last bit, whatever else is in
+    the batch: a block's sum adds its rows in order, and the soft-max works
+    row by row, wherever the row is; only the weighted sum over a document's
+    blocks is a product that may add in another order in another place in
+    memory, so it is made per document, on a copy of the document's rows.
     """
     codes = script_langs().codes
     settled_ids = ev.settled_by_script(short_too=False).tolist()
@@ -113,7 +76,7 @@ def documents_top(ev: LineEvidence, documents: list[list[int]], k: int = 3) -> l
         settled: dict[str, float] = {}
         weights: list[float] = []
         first_block = len(block_starts)
-        filling = 0  # letters in the open block (see _blocks)
+        filling = 0  # letters in the open block
         for row in rows:
             n, sid = letters[row], settled_ids[row]
             if sid >= 0:
