@@ -442,6 +442,52 @@ def _judged_together_and_alone(texts: list[str], keep) -> None:
     assert together == alone  # the same figures, to the last bit
 
 
+def _evidence_by_hand(letters: list[int], scripts: list[str], seed: int = 7):
+    from normalize.detect.langid.evidence import LineEvidence
+    from normalize.detect.langid.script_langs import script_langs
+
+    names = script_langs().names
+    rng = np.random.default_rng(seed)
+    loglik = rng.normal(size=(len(letters), len(load_profiles().langs))).astype(np.float32)
+    letters_a = np.array(letters)
+    return LineEvidence(loglik=loglik, grams=(letters_a > 0).astype(float) * 5, letters=letters_a,
+                        script=np.array([names.index(x) for x in scripts]), script_n=letters_a)
+
+
+def _top(dist: np.ndarray, k: int = 3) -> list[tuple[str, float]]:
+    langs = load_profiles().langs
+    return [(langs[j], float(dist[j])) for j in np.argsort(-dist, kind="stable")[:k]]
+
+
+@pytest.mark.parametrize("letters, blocks", [
+    ([70, 10, 30, 0], [[0, 1, 2]]),  # a full block, then a short tail: the tail joins it
+    ([70, 10, 60], [[0], [1, 2]]),  # two full blocks
+    ([20, 15], [[0, 1]]),  # one short block alone stays a block
+])
+def test_the_block_rule_worked_by_hand(letters, blocks):
+    """Lines pool into blocks of at least BLOCK_LETTERS letters, a short tail
+    joining the block before it; the document's distribution is the blocks'
+    soft-maxed sums, weighted by letters."""
+    from normalize.detect.langid.judge import _softmax, document_top, documents_top
+
+    ev = _evidence_by_hand(letters, ["Latin"] * len(letters))
+    total = sum(letters)
+    dist = sum(sum(letters[r] for r in rows) / total * _softmax(ev.loglik[rows].sum(axis=0)) for rows in blocks)
+    for got in (document_top(ev), documents_top(ev, [list(range(len(letters)))])[0]):
+        assert [lang for lang, _ in got] == [lang for lang, _ in _top(dist)]
+        assert np.allclose([p for _, p in got], [p for _, p in _top(dist)], rtol=1e-5)
+
+
+def test_a_line_in_a_one_language_script_counts_as_its_language():
+    from normalize.detect.langid.judge import _softmax, document_top
+
+    ev = _evidence_by_hand([80, 40], ["Latin", "Hangul"])  # Hangul: Korean, whatever its n-grams say
+    got = dict(document_top(ev, k=5))
+    assert got["ko"] == pytest.approx(40 / 120)
+    latin = _top((80 / 120) * _softmax(ev.loglik[0]), k=5)
+    assert [lang for lang, _ in latin if lang != "ko"][:2] == [lang for lang in got if lang != "ko"][:2]
+
+
 def test_documents_judged_together_get_the_figures_judged_alone(seed_texts):
     """DetectLanguage judges a batch's documents at once (documents_top); each
     gets what document_top gives it alone, lines left out or not."""
