@@ -670,7 +670,8 @@ class NameVariants:
         touching = ((p, cid, records) for p, cid, records in documents() if not varied.isdisjoint(map(_KEY, records)))
         return self._verdicts(votes, varied, cluster_sizes, used_in, named_in, touching)
 
-    def _verdicts(self, votes: "NameVotes", varied: set, cluster_sizes: Counter, used_in: Counter,
+    @staticmethod
+    def _verdicts(votes: "NameVotes", varied: set, cluster_sizes: Counter, used_in: Counter,
                   named_in: Counter, documents: Iterable[tuple[int, Optional[str], Sequence]]
                   ) -> dict[int, list[Artefact]]:
         """The artefacts of ``documents`` (those naming a name in ``varied``, in
@@ -706,9 +707,9 @@ class NameVariants:
                 artefact = None
                 local = clusters.get((cid, key)) if cluster_sizes[cid] > 1 else None
                 if local is not None and len(local.forms) > 1:
-                    artefact = self._judge(r, local, mentions[key], corpus=False)
+                    artefact = NameVariants._judge(r, local, mentions[key], corpus=False)
                 if artefact is None and key in corpus:  # (a name spelt two ways or more)
-                    artefact = self._judge(r, corpus[key], mentions[key], corpus=True)
+                    artefact = NameVariants._judge(r, corpus[key], mentions[key], corpus=True)
                 if artefact is not None:
                     found.append(artefact)
             if found:
@@ -786,8 +787,8 @@ class NameVotes:
         """The names spelt more than one way across the corpus."""
         return {key for key, n in Counter(map(itemgetter(0), self.used)).items() if n > 1}
 
-    def judge(self, cluster_of: Callable[[int], Optional[str]], records_at: Callable[[int], Sequence],
-              variants: Optional[NameVariants] = None) -> dict[int, list[Artefact]]:
+    def judge(self, cluster_of: Callable[[int], Optional[str]], records_at: Callable[[int], Sequence]
+              ) -> dict[int, list[Artefact]]:
         """Position -> name-variant artefacts (what :meth:`NameVariants.judge`
         gives for the same documents). ``cluster_of(position)``: a document's
         cluster id, or None; ``records_at(k)``: the records of the k-th
@@ -812,7 +813,7 @@ class NameVotes:
             if cid is not None:
                 pairs = set(map(_KEY_TEXT, records))
                 _count_in_cluster(cid, pairs, {key for key, _ in pairs}, used_in, named_in)
-        return (variants or NameVariants())._verdicts(self, varied, cluster_sizes, used_in, named_in, documents())
+        return NameVariants._verdicts(self, varied, cluster_sizes, used_in, named_in, documents())
 
 
 @dataclass
