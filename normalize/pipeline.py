@@ -27,7 +27,8 @@ from .detect.translation import revise
 from .document import Document
 from .engine.local import LocalEngine
 from .engine.packed import unpack
-from .engine.spool import DocumentSpool, ShingleStore, TextStore
+from .engine.shelf import Addresses, Shelf, Shelved, read
+from .engine.spool import DocumentSpool, ShingleStore, TextStore, encode_text, shingle_bytes
 from .errors import Rejection, StrictModeStop
 from .read.records import record_to_document
 from .settings import Settings
@@ -158,8 +159,8 @@ class Pipeline:
         and verdict revised as :meth:`_emit` would revise the document's.
         (A record read back from its JSON is equal to the one written, and so
         is written again to the same bytes.)"""
-        head, (lang, encoding, reasons, kinds, _), translation = written
-        record = json.loads(with_cluster(head, cluster))
+        head_at, (lang, encoding, reasons, kinds, _), translation = written
+        record = json.loads(with_cluster(read_text(head_at), cluster))
         revised = revise(translation, found_late)
         record["artefacts"] = record["artefacts"] + [a.as_dict() for a in found_late]
         record["translation"] = translation_value(revised)
@@ -178,81 +179,85 @@ class Pipeline:
                 yield self._emit(item)
 
     def _clustered(self, docs: Iterator[Document]) -> Iterator[Event]:
+        with tempfile.TemporaryDirectory(prefix="normalize-") as tmp:
+            try:
+                yield from self._clustered_in(docs, tmp)
+            finally:
+                Shelf(tmp).close()  # this process's files there, written and read
+
+    def _clustered_in(self, docs: Iterator[Document], tmp: str) -> Iterator[Event]:
         from .dedup import Clusterer
 
-        with tempfile.TemporaryDirectory(prefix="normalize-") as tmp:
-            if self.command == "run":
-                docs = yield from self._first_pass(docs, tmp)
-                corpus_stage = self._corpus_stage
-            else:
-                corpus_stage = None
-            passes = stages_for(self.command, self.settings, corpus_stage)
-            stages = passes[-1]
+        if self.command == "run":
+            docs = yield from self._first_pass(docs, tmp)
+            corpus_stage = self._corpus_stage
+        else:
+            corpus_stage = None
+        passes = stages_for(self.command, self.settings, corpus_stage)
+        stages = passes[-1]
 
-            # an engine may bring its own clusterer (Spark runs the clustering as jobs,
-            # shingling the texts where they are); the local one verifies with the
-            # shingle sets the workers made, kept on disk until then
-            own_clusterer = getattr(self.engine, "clusterer", None)
-            if own_clusterer is not None:
-                clusterer = own_clusterer(dedup_settings(self.settings), index_path=self.settings.index)
-            else:  # with workers (two cores or more), the reports are made beside the rest
-                clusterer = Clusterer(dedup_settings(self.settings), index_path=self.settings.index,
-                                      reports_aside=getattr(self.engine, "workers", 1) > 1)
-            texts = TextStore(tmp)
-            shingles = ShingleStore(tmp) if own_clusterer is None else None
-            spool = DocumentSpool(tmp, "pass2.pickle")
-            # name mentions wait on disk for the clusters too, their votes counted
-            # as they come (see _name_variants)
-            names = votes = None
-            if self.command == "run":
-                from .detect.names import NameVotes
+        # an engine may bring its own clusterer (Spark runs the clustering as jobs,
+        # shingling the texts where they are); the local one verifies with the
+        # shingle sets the workers made, kept on disk until then
+        own_clusterer = getattr(self.engine, "clusterer", None)
+        if own_clusterer is not None:
+            clusterer = own_clusterer(dedup_settings(self.settings), index_path=self.settings.index)
+        else:  # with workers (two cores or more), the reports are made beside the rest
+            clusterer = Clusterer(dedup_settings(self.settings), index_path=self.settings.index,
+                                  reports_aside=getattr(self.engine, "workers", 1) > 1)
+        texts = TextStore(tmp)
+        shingles = ShingleStore(tmp) if own_clusterer is None else None
+        spool = DocumentSpool(tmp, "pass2.pickle")
+        shelf = Shelf(tmp)
+        # name mentions wait on disk for the clusters too, their votes counted
+        # as they come (see _name_variants)
+        names = votes = None
+        if self.command == "run":
+            from .detect.names import NameVotes
 
-                names, votes = DocumentSpool(tmp, "names.pickle"), NameVotes()
-            take = TakeWritten(self.command, self.settings.text_field) if self.json_lines else take_for_clustering
-            for item in self.engine.map(stages, docs, take=take):
-                yield from self._drain()
-                if isinstance(item, Rejection):
-                    yield from self._reject(item)
-                    continue
-                doc_id, fingerprint, text, n_artefacts, mentions, written = item.taken
-                clusterer.add(doc_id, fingerprint, length=len(text), n_artefacts=n_artefacts)
-                position = texts.append(text)
-                if shingles is not None:
-                    shingles.append(fingerprint.shingles)
-                if names is not None and mentions:
-                    votes.add(position, mentions)
-                    names.write(mentions)
-                spool.write((item.data, written))
+            names, votes = DocumentSpool(tmp, "names.pickle"), NameVotes()
+        take = TakeForClustering(shelf, (self.command, self.settings.text_field) if self.json_lines else None)
+        for item in self.engine.map(stages, docs, take=take):
             yield from self._drain()
-
-            result = clusterer.finish(texts.__getitem__, shingles_of=shingles.__getitem__ if shingles is not None else None)
-            extra = self._name_variants(result, votes, names) if votes is not None else {}
-            for position, (data, written) in enumerate(spool):
-                a = result.assignment(position)
-                found_late = extra.get(position)
-                if written is not None and not found_late:  # the line a worker wrote, completed
-                    yield self._emit_written(written[0], written[1], a)
-                    continue
-                if data is None:  # the line a worker wrote, with findings made here (rare)
-                    yield self._emit_revised(written, a, found_late)
-                    continue
-                doc = unpack(data)  # written whole: findings were made here
-                doc.cluster_id, doc.cluster_size = a.cluster_id, a.cluster_size
-                doc.duplicate_of, doc.similarity = a.duplicate_of, a.similarity
-                if found_late:
-                    doc.artefacts.extend(found_late)
-                    doc.translation = revise(doc.translation, found_late)
-                yield self._emit(doc)
-            self.tally.clusters(result.clusters)
-            self.tally.oversized_clusters = len(getattr(result, "oversized", ()) or ())
-            for cluster in result.clusters:
-                yield ("cluster", cluster)
-            texts.close()
+            if isinstance(item, Rejection):
+                yield from self._reject(item)
+                continue
+            doc_id, fingerprint, length, text_at, shingles_at, n_artefacts, mentions, written = item.taken
+            clusterer.add(doc_id, fingerprint, length=length, n_artefacts=n_artefacts)
+            position = texts.add(text_at)
             if shingles is not None:
-                shingles.close()
-            spool.remove()
-            if names is not None:
-                names.remove()
+                shingles.add(shingles_at)
+            if names is not None and mentions:
+                votes.add(position, mentions)
+                names.write(mentions)
+            spool.write((item.data, written))
+        yield from self._drain()
+
+        result = clusterer.finish(texts.__getitem__, shingles_of=shingles.__getitem__ if shingles is not None else None)
+        extra = self._name_variants(result, votes, names) if votes is not None else {}
+        for position, (data, written) in enumerate(spool):
+            a = result.assignment(position)
+            found_late = extra.get(position)
+            if written is not None and not found_late:  # the line a worker wrote, completed
+                yield self._emit_written(read_text(written[0]), written[1], a)
+                continue
+            if data is None:  # the line a worker wrote, with findings made here (rare)
+                yield self._emit_revised(written, a, found_late)
+                continue
+            doc = unpack(data)  # written whole: findings were made here
+            doc.cluster_id, doc.cluster_size = a.cluster_id, a.cluster_size
+            doc.duplicate_of, doc.similarity = a.duplicate_of, a.similarity
+            if found_late:
+                doc.artefacts.extend(found_late)
+                doc.translation = revise(doc.translation, found_late)
+            yield self._emit(doc)
+        self.tally.clusters(result.clusters)
+        self.tally.oversized_clusters = len(getattr(result, "oversized", ()) or ())
+        for cluster in result.clusters:
+            yield ("cluster", cluster)
+        spool.remove()
+        if names is not None:
+            names.remove()
 
     def _first_pass(self, docs: Iterator[Document], tmp: str):
         """Normalise and strip; tally corpus-wide line repeats. Returns the spooled documents."""
@@ -260,8 +265,8 @@ class Pipeline:
 
         first = run_first_pass(self.settings)
         corpus = CorpusRepeats() if self.settings.corpus_repeats else None
-        spool = DocumentSpool(tmp, "pass1.pickle")
-        for position, item in enumerate(self.engine.map(first, docs, take=take_corpus_summary)):
+        waiting = Addresses()  # the documents, on the shelves of the processes that made them
+        for position, item in enumerate(self.engine.map(first, docs, take=TakeCorpusSummary(Shelf(tmp)))):
             yield from self._drain()
             if position == 1:
                 _import_ahead()
@@ -270,10 +275,10 @@ class Pipeline:
                 continue
             if corpus is not None:
                 corpus.add(item.taken)
-            spool.write(item.data)
+            waiting.append(item.data)
         yield from self._drain()
         self._corpus_stage = corpus.finish() if corpus is not None else None
-        return iter(spool)
+        return iter(waiting)
 
     def _name_variants(self, result: Any, votes: Any, names: DocumentSpool) -> dict[int, list]:
         """Name spellings that differ from the majority in their cluster or the corpus.
@@ -292,42 +297,55 @@ def _import_ahead() -> None:
     import scipy.sparse.csgraph  # noqa: F401
 
 
-# What the main process takes out of a document between passes (the rest stays
-# pickled, see normalize/engine/packed.py). Module-level, so workers get them.
+# What the main process takes out of a document between passes (the rest
+# stays on a shelf, see normalize/engine/packed.py and shelf.py): small objects,
+# sent to the workers with each batch.
 
-def take_corpus_summary(doc: Document) -> Any:
-    return doc.work.pop("corpus_summary", None)
+class TakeCorpusSummary:
+    """After the first pass: the document's summary of its lines, which the
+    corpus-level repeat detector adds up."""
+
+    def __init__(self, shelf: Shelf) -> None:
+        self.shelf = shelf
+
+    def __call__(self, doc: Document) -> Any:
+        return doc.work.pop("corpus_summary", None)
 
 
-def take_for_clustering(doc: Document, written: Optional[tuple[str, str]] = None) -> tuple:
-    """(id, fingerprint, text, number of artefacts, name mentions, what was
-    written); the document's scratch space is emptied, its work done.
+class TakeForClustering:
+    """After the last pass: (id, fingerprint, length of the text, where the
+    text is, where the shingle set is, number of artefacts, name mentions,
+    what was written). The text and the shingle set are put on the shelf,
+    where the clusterer reads the few it verifies; the document's scratch
+    space is emptied, its work done.
 
     With ``written`` (the command and the text field), the worker also writes
     the document's JSON line up to its cluster fields, and the facts the tally
-    counts: (line, facts, verdict). Encoding is a good part of writing, and workers do
-    it side by side where the main process would do it alone, after the
-    clusters."""
-    fingerprint = doc.work.pop("fingerprint")
-    # plain tuples: they wait on disk until the clusters are known, and read back faster
-    mentions = tuple(map(tuple, doc.work.pop("names", None) or ()))
-    doc.work.clear()
-    if written is not None:
-        written = (record_head(doc, *written), facts(doc), doc.translation)
-    return doc.id, fingerprint, doc.text, len(doc.artefacts), mentions, written
-
-
-class TakeWritten:
-    """:func:`take_for_clustering` with the line written (``written``: the
-    command and the text field). That, the facts and the verdict are all the
-    main process needs of the document, so it is not sent back
+    counts: (where the line is, facts, verdict). Encoding is a good part of
+    writing, and workers do it side by side where the main process would do it
+    alone, after the clusters. That, the facts and the verdict are all the
+    main process needs of the document, so it is not kept
     (``keeps_document``, see :mod:`.engine.packed`)."""
 
-    keeps_document = False
-
-    def __init__(self, command: str, text_field: str) -> None:
-        self.written = (command, text_field)
+    def __init__(self, shelf: Shelf, written: Optional[tuple[str, str]] = None) -> None:
+        self.shelf = shelf
+        self.written = written
+        self.keeps_document = written is None
 
     def __call__(self, doc: Document) -> tuple:
-        return take_for_clustering(doc, self.written)
+        put = self.shelf.put
+        fingerprint = doc.work.pop("fingerprint")
+        shingles, fingerprint.shingles = fingerprint.shingles, None
+        # plain tuples: they wait on disk until the clusters are known, and read back faster
+        mentions = tuple(map(tuple, doc.work.pop("names", None) or ()))
+        doc.work.clear()
+        written = None
+        if self.written is not None:
+            written = (put(encode_text(record_head(doc, *self.written))), facts(doc), doc.translation)
+        return (doc.id, fingerprint, len(doc.text), put(encode_text(doc.text)),
+                None if shingles is None else put(shingle_bytes(shingles)),
+                len(doc.artefacts), mentions, written)
 
+
+def read_text(address: Shelved) -> str:
+    return read(address).decode("utf-8", "surrogatepass")

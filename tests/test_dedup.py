@@ -513,10 +513,10 @@ def test_fingerprint_shingle_sets_equal_those_made_from_the_text(tmp_path, monke
     """The clusterer verifies with the sets the workers made and stored; they must
     be the sets the text gives, layout included, whatever the batch holds."""
     from normalize.dedup.shingles import layout
-    from normalize.engine import spool
+    from normalize.engine import shelf
     from normalize.engine.spool import ShingleStore
 
-    monkeypatch.setattr(spool, "_PREAD", pread and spool._PREAD)
+    monkeypatch.setattr(shelf, "_PREAD", pread and shelf._PREAD)
 
     texts = [text(article(100 + k, 3 + k), f"Title {k}") for k in range(5)]
     texts += ["東京は日本の首都です。\n大阪は大きな都市です。", "", "one two"]

@@ -1,6 +1,8 @@
 """The local engine: order, per-document failure isolation, batch stages."""
 from __future__ import annotations
 
+import os
+
 from normalize.document import Document, Source
 from normalize.engine.local import LocalEngine
 from normalize.errors import Rejection
@@ -73,6 +75,88 @@ def test_with_take_documents_come_back_packed_and_pickled_documents_go_in():
         # a second pass takes the pickled documents as they are
         second = list(LocalEngine(workers).map([Upper()], [item.data for item in packed]))
         assert [d.text for d in second] == [d.text for d in again]
+
+
+class TakeLengthShelved:
+    """take_length, with the documents put on a shelf."""
+
+    def __init__(self, shelf):
+        self.shelf = shelf
+
+    def __call__(self, doc):
+        return take_length(doc)
+
+
+def test_with_a_shelf_documents_stay_where_they_were_made(tmp_path):
+    """A take with a shelf: each process puts the documents it made in a file
+    of its own, and only their addresses come back; the next pass's workers
+    read them from there, and so can the main process."""
+    import os
+
+    from normalize.engine.packed import unpack
+    from normalize.engine.shelf import Shelf, Shelved
+
+    texts = [f"text {i} " + "é" * i if i != 5 else "boom" for i in range(100)]
+    for workers in (1, 2):
+        shelf = Shelf(str(tmp_path / str(workers)))
+        os.mkdir(shelf.directory)
+        try:
+            out = list(LocalEngine(workers).map([Upper(), BatchLength()], docs(texts), take=TakeLengthShelved(shelf)))
+            packed = [item for item in out if not isinstance(item, Rejection)]
+            assert all(isinstance(item.data, Shelved) for item in packed)
+            files = {item.data.path for item in packed}
+            # one file per worker (the main process made none when there were workers)
+            assert len(files) == (1 if workers == 1 else 2) and all(os.path.dirname(f) == shelf.directory for f in files)
+            assert (os.getpid() in {int(f.rsplit("-", 1)[1].split(".")[0]) for f in files}) == (workers == 1)
+            assert [item.taken for item in packed] == [(str(i), len(texts[i])) for i in range(100) if i != 5]
+            assert [unpack(item.data).text for item in packed] == [texts[i].upper() for i in range(100) if i != 5]
+            second = list(LocalEngine(workers).map([Upper()], [item.data for item in packed]))
+            assert [d.text for d in second] == [texts[i].upper() for i in range(100) if i != 5]
+        finally:
+            shelf.close()
+
+
+def test_a_shelf_reads_back_what_was_put_and_a_fork_never_writes_it_twice(tmp_path):
+    """Puts are buffered; what a process put is readable by it at once, by
+    others after a flush; and a child forked while the parent's buffer held
+    bytes does not write them again (which would shift every later address)."""
+    import multiprocessing
+
+    import pytest
+
+    from normalize.engine.shelf import Addresses, Shelf, read
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork here")
+    shelf = Shelf(str(tmp_path))
+    try:
+        first = shelf.put(b"abc")
+        seen = read(first)
+        assert seen == b"abc"  # our own, still in the buffer: flushed to be read
+        second = shelf.put("żółw".encode())  # in the buffer when the child is forked
+        ctx = multiprocessing.get_context("fork")
+        child = ctx.Process(target=_put_in_child, args=(shelf, seen))
+        child.start()
+        child.join()
+        assert child.exitcode == 0
+        third = shelf.put(b"xyz")
+        assert [read(a) for a in (first, second, third)] == [b"abc", "żółw".encode(), b"xyz"]
+        shelf.flush()
+        assert (tmp_path / f"shelf-{os.getpid()}.bin").read_bytes() == b"abc" + "żółw".encode() + b"xyz"
+        children = [p for p in tmp_path.iterdir() if p.name != f"shelf-{os.getpid()}.bin"]
+        assert [p.read_bytes() for p in children] == [b"from the child: abc"]
+
+        addresses = Addresses()
+        assert [addresses.append(a) for a in (first, None, third)] == [0, 1, 2]
+        assert list(addresses) == [first, None, third] and len(addresses) == 3
+    finally:
+        shelf.close()
+
+
+def _put_in_child(shelf, seen):
+    address = shelf.put(b"from the child: " + seen)
+    shelf.flush()
+    assert address.offset == 0 and os.path.basename(address.path) == f"shelf-{os.getpid()}.bin"
 
 
 def test_a_failing_batch_falls_back_to_documents_one_by_one():

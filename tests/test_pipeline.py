@@ -97,8 +97,11 @@ def test_output_order_and_bytes_do_not_depend_on_workers(tmp_path, monkeypatch):
         for i in range(150):
             text = ARTICLE.replace("twelve", str(i)) if i % 3 else f"Short note number {i} about item {i * 7}."
             fh.write(json.dumps({"id": f"r{i}", "text": text}) + "\n")
+    from normalize.engine import shelf
+
     run([str(src)], tmp_path / "w1", _settings(workers=1))
     run([str(src)], tmp_path / "w2", _settings(workers=2))
+    assert not shelf._writers and not shelf._readers  # a run closes the files it wrote and read
     for name in ("documents.jsonl", "clusters.jsonl", "summary.json", "rejected.jsonl"):
         assert (tmp_path / "w1" / name).read_bytes() == (tmp_path / "w2" / name).read_bytes(), name
     assert [d["id"] for d in _lines(tmp_path / "w1" / "documents.jsonl")] == [f"r{i}" for i in range(150)]
@@ -169,6 +172,9 @@ def test_a_failed_run_leaves_no_file_under_a_final_name(tmp_path):
     with pytest.raises(RunError):
         run([str(good), str(cut)], out, _settings())
     assert sorted(p.name for p in out.iterdir()) == []
+    from normalize.engine import shelf
+
+    assert not shelf._writers and not shelf._readers  # nor a file open
 
 
 def test_strict_stops_at_the_first_rejection(tmp_path):

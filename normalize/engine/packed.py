@@ -11,10 +11,12 @@ pickled, and the few things the main process asks for, taken out by a
 next worker as they are; the document is unpickled once more, to be written.
 A ``take`` whose ``keeps_document`` is False takes all the main process will
 need (the document's line, written in the worker): the document is then not
-pickled at all, and ``data`` is None.
+pickled at all, and ``data`` is None. A ``take`` with a ``shelf`` (see
+:mod:`.shelf`) has the pickled document put there, and ``data`` is its address:
+the bytes then never reach the main process at all.
 
 In one process (one worker, or an engine that gathers documents in its
-driver) there is nothing to gain: ``data`` is then the Document itself.
+driver) and without a shelf, ``data`` is the Document itself.
 """
 from __future__ import annotations
 
@@ -23,13 +25,14 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 
 from ..document import Document
+from .shelf import Shelved, read
 
-Take = Callable[[Document], Any]  # a module-level function, so that workers can be sent it
+Take = Callable[[Document], Any]  # a module-level function or a small object, sent to workers with each batch
 
 
 @dataclass
 class Packed:
-    data: Union[bytes, Document, None]  # the pickled document (or the document, in one process; or None)
+    data: Union[bytes, Shelved, Document, None]  # the pickled document, or where it is (or the document, in one process; or None)
     taken: Any  # what ``take`` returned: the fields the main process needs
 
     def __reduce__(self):  # (a dataclass pickles its fields as a dict: slower, and every document crosses)
@@ -38,20 +41,30 @@ class Packed:
 
 def pack(doc: Document, take: Take, pickled: bool) -> Packed:
     taken = take(doc)  # first: what it takes out of doc.work is not pickled twice
-    if not pickled:
-        return Packed(doc, taken)
     if getattr(take, "keeps_document", True) is False:  # what it took is all the main process needs
         return Packed(None, taken)
+    shelf = getattr(take, "shelf", None)
+    if shelf is not None:
+        return Packed(shelf.put(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)), taken)
+    if not pickled:
+        return Packed(doc, taken)
     return Packed(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL), taken)
 
 
-def unpack(item: Union[bytes, Document]) -> Document:
-    """A document from the spool or a :class:`Packed` ``data``."""
+def unpack(item: Union[bytes, Shelved, Document]) -> Document:
+    """A document from the spool, a shelf, or a :class:`Packed` ``data``."""
+    if isinstance(item, Shelved):
+        return pickle.loads(read(item))
     return pickle.loads(item) if isinstance(item, bytes) else item
 
 
 def pack_all(items: list, take: Optional[Take], pickled: bool) -> list:
-    """Each document of a batch of results packed; rejections stay as they are."""
+    """Each document of a batch of results packed; rejections stay as they are.
+    What the batch put on a shelf is flushed before the results go anywhere."""
     if take is None:
         return items
-    return [pack(item, take, pickled) if isinstance(item, Document) else item for item in items]
+    packed = [pack(item, take, pickled) if isinstance(item, Document) else item for item in items]
+    shelf = getattr(take, "shelf", None)
+    if shelf is not None:
+        shelf.flush()
+    return packed

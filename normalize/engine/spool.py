@@ -1,11 +1,12 @@
 """Disk spools that let a multi-pass run stream instead of holding the corpus.
 
 The corpus-level passes (lines that recur across stories, near-duplicate
-clusters) need to see every document before any can be written. Documents wait
-in a :class:`DocumentSpool` on disk between passes, the cleaned texts in a
-:class:`TextStore`, and the shingle sets the workers made in a
-:class:`ShingleStore`: the clusterer reads them back by position to verify a
-candidate pair and to report what copies share.
+clusters) need to see every document before any can be written. What waits
+for them waits on disk: items the main process keeps in order (a
+:class:`DocumentSpool`), the cleaned texts (a :class:`TextStore`) and the
+shingle sets the workers made (a :class:`ShingleStore`), both kept where they
+were made (:mod:`.shelf`): the clusterer reads them back by position to verify
+a candidate pair and to report what copies share.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import IO, Any, Iterator
 import numpy as np
 
 from ..document import Document
+from .shelf import Addresses, Shelf, Shelved, open_for_reads, read_at, read
 
 
 class DocumentSpool:
@@ -36,16 +38,17 @@ class DocumentSpool:
 
     def write(self, doc: Document | bytes | tuple) -> None:
         assert self._fh is not None
-        pickle.dump(doc, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
-        self._offsets.append(self._fh.tell())
+        data = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
+        self._fh.write(data)
+        self._offsets.append(self._offsets[-1] + len(data))  # (a tell() would be a system call)
 
     def at(self, k: int) -> Any:
         """The ``k``-th item written."""
         self.close()
         if self._read is None:
-            self._read = _open_for_reads(self.path)
+            self._read = open_for_reads(self.path)
         start = self._offsets[k]
-        return pickle.loads(_read_at(self._read, start, self._offsets[k + 1] - start))
+        return pickle.loads(read_at(self._read, start, self._offsets[k + 1] - start))
 
     def close(self) -> None:
         if self._fh is not None:
@@ -68,104 +71,79 @@ class DocumentSpool:
 
 
 class TextStore:
-    """Append-only texts on disk, read back by position."""
+    """Texts on a :class:`~.shelf.Shelf`, read back by position: appended here,
+    or put on a worker's shelf and added by address (:meth:`add`)."""
 
-    def __init__(self, directory: str, name: str = "texts.bin"):
-        self.path = os.path.join(directory, name)
-        self._write = open(self.path, "wb")
-        self._read: IO[bytes] | None = None
-        self._offsets = array("q", [0])
+    def __init__(self, directory: str) -> None:
+        self.shelf = Shelf(directory)
+        self.addresses = Addresses()
 
     def append(self, text: str) -> int:
-        data = text.encode("utf-8", "surrogatepass")
-        self._write.write(data)
-        self._offsets.append(self._offsets[-1] + len(data))
-        return len(self._offsets) - 2
+        return self.addresses.append(self.shelf.put(encode_text(text)))
+
+    def add(self, address: Shelved) -> int:
+        return self.addresses.append(address)
 
     def __len__(self) -> int:
-        return len(self._offsets) - 1
+        return len(self.addresses)
 
     def __getitem__(self, position: int) -> str:
-        if self._read is None:
-            self._write.flush()
-            self._read = _open_for_reads(self.path)
-        start, end = self._offsets[position], self._offsets[position + 1]
-        return _read_at(self._read, start, end - start).decode("utf-8", "surrogatepass")
+        return read(self.addresses[position]).decode("utf-8", "surrogatepass")
 
     def close(self) -> None:
-        self._write.close()
-        if self._read is not None:
-            self._read.close()
+        self.shelf.close()
 
 
-_PREAD = hasattr(os, "pread")
-
-
-def _open_for_reads(path: str) -> IO[bytes]:
-    # unbuffered for pread; buffered where seek + read stands in (a raw read may return short)
-    return open(path, "rb", buffering=0 if _PREAD else -1)
-
-
-def _read_at(fh: IO[bytes], start: int, size: int) -> bytes:
-    """``size`` bytes at ``start``: one positioned read, with no seek, no buffer to
-    copy through, and no file offset shared with a forked process (see
-    engine/aside.py); seek and read where there is no pread (Windows, which does
-    not fork either)."""
-    if _PREAD:
-        return os.pread(fh.fileno(), size, start)
-    fh.seek(start)
-    return fh.read(size)
+def encode_text(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
 
 
 class ShingleStore:
-    """Append-only shingle sets on disk (32-bit hashes and the line of each),
-    read back by position as the ``ShingleSet`` that was stored."""
+    """Shingle sets (32-bit hashes and the line of each) on a
+    :class:`~.shelf.Shelf`, read back by position as the ``ShingleSet`` that
+    was stored: appended here, or put on a worker's shelf
+    (:func:`shingle_bytes`) and added by address."""
 
-    def __init__(self, directory: str, name: str = "shingles.bin"):
-        self.path = os.path.join(directory, name)
-        self._write = open(self.path, "wb")
-        self._read: IO[bytes] | None = None
-        self._offsets = array("q", [0])  # in shingles
-        self._missing: set[int] = set()
+    def __init__(self, directory: str) -> None:
+        self.shelf = Shelf(directory)
+        self.addresses = Addresses()
 
     def append(self, shingles: np.ndarray | None) -> int:
         """Store a set; None (not known) is stored as such and read back as None."""
-        from ..dedup.shingles import layout
+        return self.add(None if shingles is None else self.shelf.put(shingle_bytes(shingles)))
 
-        if shingles is None:
-            self._missing.add(len(self._offsets) - 1)
-            shingles = np.empty(0, dtype=np.uint32)
-        hashes = np.asarray(shingles, dtype="<u4")
-        lines = layout(shingles)
-        if lines is None:
-            lines = np.full(len(hashes), -1, dtype="<i4")
-        self._write.write(hashes.tobytes())
-        self._write.write(np.asarray(lines, dtype="<i4").tobytes())
-        self._offsets.append(self._offsets[-1] + len(hashes))
-        return len(self._offsets) - 2
+    def add(self, address: Shelved | None) -> int:
+        return self.addresses.append(address)
 
     def __len__(self) -> int:
-        return len(self._offsets) - 1
+        return len(self.addresses)
 
     def __getitem__(self, position: int) -> np.ndarray | None:
-        from ..dedup.shingles import ShingleSet
-
-        if position in self._missing:
-            return None
-        if self._read is None:
-            self._write.flush()
-            self._read = _open_for_reads(self.path)
-        start, end = self._offsets[position], self._offsets[position + 1]
-        n = end - start
-        # verification reads sets at random, hundreds of thousands of times at
-        # 100k documents; each shingle: 4 bytes of hash, 4 of line
-        data = _read_at(self._read, 8 * start, 8 * n)
-        # views of the bytes read (read-only), not copies, on a little-endian machine
-        hashes = np.frombuffer(data, dtype="<u4", count=n).astype(np.uint32, copy=False)
-        lines = np.frombuffer(data, dtype="<i4", offset=4 * n, count=n).astype(np.int32, copy=False)
-        return hashes if n and lines[0] < 0 else ShingleSet(hashes, lines)
+        address = self.addresses[position]
+        # verification reads sets at random, hundreds of thousands of times at 100k documents
+        return None if address is None else shingles_from_bytes(read(address))
 
     def close(self) -> None:
-        self._write.close()
-        if self._read is not None:
-            self._read.close()
+        self.shelf.close()
+
+
+def shingle_bytes(shingles: np.ndarray) -> bytes:
+    """A shingle set as stored: each shingle's 4 bytes of hash, then each one's
+    4 bytes of line (-1 for a set without a layout)."""
+    from ..dedup.shingles import layout
+
+    hashes = np.asarray(shingles, dtype="<u4")
+    lines = layout(shingles)
+    if lines is None:
+        lines = np.full(len(hashes), -1, dtype="<i4")
+    return hashes.tobytes() + np.asarray(lines, dtype="<i4").tobytes()
+
+
+def shingles_from_bytes(data: bytes) -> np.ndarray:
+    """The set :func:`shingle_bytes` stored (views of ``data``, read-only, not copies)."""
+    from ..dedup.shingles import ShingleSet
+
+    n = len(data) // 8
+    hashes = np.frombuffer(data, dtype="<u4", count=n).astype(np.uint32, copy=False)
+    lines = np.frombuffer(data, dtype="<i4", offset=4 * n, count=n).astype(np.int32, copy=False)
+    return hashes if n and lines[0] < 0 else ShingleSet(hashes, lines)

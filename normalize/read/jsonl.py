@@ -26,7 +26,9 @@ _CHUNK = 1 << 20
 def open_jsonl(path: Path) -> BinaryIO:
     """A binary stream of the decompressed bytes of ``path``."""
     name = path.name.lower()
-    raw = open(path, "rb")
+    # a large buffer: records are a few kilobytes, and with the default one
+    # most lines would cost a read of their own
+    raw = open(path, "rb", buffering=_CHUNK)
     if name.endswith(".gz"):
         return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
     if name.endswith(".zst") or name.endswith(".zstd"):
