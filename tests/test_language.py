@@ -402,6 +402,40 @@ def test_remembered_lines_give_the_same_sums():
     assert np.array_equal(mixed.loglik, alone.loglik) and np.array_equal(mixed.grams, alone.grams)
 
 
+def test_remembered_lines_give_the_same_figures_while_the_memory_forgets(monkeypatch):
+    """Lines remembered and new in one text, with a memory so small that every
+    text makes it forget and renumber what it holds: each text scores as it
+    does with nothing remembered."""
+    from normalize.detect.langid import scorer
+    from normalize.detect.langid.memo import LineMemo
+
+    pool = ARTICLE + [GERMAN_QUOTE, SAMPLES["uk"], SAMPLES["ja"], SAMPLES["fr"], " ".join(ARTICLE[2:5]) * 6, ""]
+    rng = np.random.default_rng(11)
+    texts = ["\n".join(pool[k] for k in rng.integers(0, len(pool), size=int(rng.integers(2, 9)))) for _ in range(40)]
+    monkeypatch.setattr(scorer, "MEMO", LineMemo(limit=8))
+    remembered = [score_lines(t, 600) for t in texts]
+    for text, got in zip(texts, remembered):
+        monkeypatch.setattr(scorer, "MEMO", LineMemo(limit=8))
+        fresh = score_lines(text, 600)
+        assert np.array_equal(got.loglik, fresh.loglik) and np.array_equal(got.grams, fresh.grams)
+        assert np.array_equal(got.scripts, fresh.scripts) and got.scripts.dtype == fresh.scripts.dtype
+
+
+def test_line_lengths_are_those_of_the_prepared_text():
+    """Caps and keys are worked out from each line's length once URLs and
+    addresses are spaces and Vietnamese accents composed: line by line, the
+    lengths the whole prepared text has."""
+    from normalize.detect.langid import scorer, tables
+
+    vi = "Tie\u0302\u0301ng Vie\u0323\u0302t co\u0301 da\u0302\u0301u"  # letters + combining accents
+    lines = ["Read https://example.com/a?b=c&d=e now", "mail me: someone.else@example.org", vi, "",
+             "plain line", "an @ alone, and http:// alone", SAMPLES["uk"]]
+    text = "\n".join(lines)
+    prepared = tables.from_codepoints(scorer.prepare(text)).split("\n")
+    assert [len(line) for line in prepared] != [len(line) for line in lines]  # (the lines do change)
+    assert scorer._prepared_lengths(text, lines).tolist() == [len(line) for line in prepared]
+
+
 def test_memory_is_bounded():
     from normalize.detect.langid.memo import LineMemo
 

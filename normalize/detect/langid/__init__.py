@@ -23,7 +23,7 @@ Modules, in the order a text meets them:
 * :mod:`.features` - the n-grams of a text as integer keys;
 * :mod:`.gramtable` - a vectorised hash table from those keys to matrix rows;
 * :mod:`.scorer` - a text in, per-line log-likelihoods and script counts out;
-* :mod:`.memo` - the sums of lines seen before (news lines repeat), bounded;
+* :mod:`.memo` - the sums and script counts of lines seen before (news lines repeat), bounded;
 * :mod:`.script_langs` - what a line's script says about its language;
 * :mod:`.evidence` - the per-line facts the decisions are made from;
 * :mod:`.judge` - the document's languages and each line's language (a

@@ -1,12 +1,13 @@
-"""The n-gram sums of lines seen before.
+"""The n-gram sums and script counts of lines seen before.
 
 News lines repeat: a site's chrome ("Home", "Subscribe to our newsletter") is on
 every page of the site, and a story is reprinted with its paragraphs intact.
 The sums of a line's n-grams depend on the line alone (the n-grams never reach
 across a line break, and each line's sums start from zero and add its n-grams
-in text order), so a line met again need not be scored again: its row of sums
-is remembered under the line's text, or the text and how many characters were
-read of it when it was cut (see :func:`~.scorer.line_caps`).
+in text order), and so do its letters by script, so a line met again need not
+be read again: its row (the sums, then the letters by script) is remembered
+under the line's text, or the text and how many characters were read of it
+when it was cut (see :func:`~.scorer.line_caps`).
 
 The rows live in one matrix and the keys map to their row numbers, so that a
 page's remembered lines are put back with one array operation, not one per line.
@@ -20,7 +21,7 @@ from typing import Optional
 
 import numpy as np
 
-LIMIT = 32768  # lines (a row of 56 floats and the line's text each: ~20 MB at most)
+LIMIT = 32768  # lines (a row of some 90 floats and the line's text each: ~25 MB at most)
 
 
 class LineMemo:

@@ -17,9 +17,10 @@ The steps mirror langdetect's ``Detector.append`` / ``cleaning_text`` /
    rows of log-probabilities are summed per line. One look-up per character
    (:attr:`~.profiles.Profiles.codes`) gives its script, its normalised form
    as a small id, and whether that is upper case.
-4. A line already scored (the same text, cut the same way) is not scored
-   again: its sums are remembered (:mod:`.memo`). Pages share their chrome,
-   and reprints their paragraphs.
+4. A line already scored (the same text, cut the same way) is not read
+   again: its sums and its letters by script are remembered (:mod:`.memo`),
+   and only the new lines of a text go through steps 1-3. Pages share their
+   chrome, and reprints their paragraphs.
 
 Nothing is random, so the same text always gets the same numbers. Like
 langdetect, which reads only the first 10,000 characters, a long text can be
@@ -33,6 +34,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterator
 
 try:  # the compressed-row kernel behind scipy.sparse's matrix product
     from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
@@ -205,29 +207,6 @@ def score_documents(texts: list[str], budget: int | None = None) -> list[LineSco
     return out
 
 
-class _Recall:
-    """The lines of a text met before (:data:`~.memo.MEMO`): their characters are
-    left out of the scoring, and their remembered sums put in its place."""
-
-    def __init__(self, text: str, lengths: np.ndarray | None, caps: np.ndarray | None) -> None:
-        # a line's key: its text, or its text and the characters read when it is cut
-        lines = text.split("\n")
-        if caps is not None:
-            lines = [line if n <= cap else (line, cap)
-                     for line, n, cap in zip(lines, lengths.tolist(), caps.tolist())]
-        self.keys = lines
-        self.found = MEMO.get(lines)
-        self.hit = [i for i, row in enumerate(self.found) if row is not None]
-
-    def fill(self, sums: np.ndarray) -> None:
-        """Put the remembered rows in ``sums`` and remember the new lines' (not
-        the empty lines: nothing to remember)."""
-        if self.hit:
-            sums[self.hit] = MEMO.take(list(map(self.found.__getitem__, self.hit)))
-        new = [i for i, row in enumerate(self.found) if row is None and self.keys[i]]
-        MEMO.put([self.keys[i] for i in new], sums[new])
-
-
 def _known_rows(profiles, codes: np.ndarray, breaks: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """The profile rows of the known n-grams of ``codes`` in text order, and where
     each line's begin (``breaks``: where the line breaks are; None: one line)."""
@@ -293,37 +272,94 @@ def score_lines(text: str, budget: int | None = None, parts: list[int] | None = 
     among a hundred or more.) ``parts``: when ``text`` is several documents
     joined by line breaks, how many lines each has; the budget is then each
     document's (see :func:`score_documents`).
-    """
-    profiles = load_profiles()
-    n_langs = profiles.n_langs
-    cps = prepare(text)
-    chars = (_Characters if kernels is None else _CharactersC)(cps, codes_of(cps, tables.beyond_bmp(cps)),
-                                                                 text.count("\n") + 1)
-    scripts = chars.scripts
-    n_lines = len(scripts)
-    scripts[:, 0] = 0  # Common: not letters
-    letters = scripts.sum(axis=1)
-    latin_letters = scripts[:, _latin_id()]
-    drop = latin_letters < LATIN_KEEP_RATIO * (letters - latin_letters)
 
-    scale = lengths = caps = None
+    A line met before (the same text, cut the same way) is not read again:
+    its sums and its letters by script are remembered (:mod:`.memo`), and
+    only the new lines go through the per-character steps, as one text.
+    """
+    n_langs = load_profiles().n_langs
+    lines = text.split("\n")
+    lengths = _prepared_lengths(text, lines)
+    caps = scale = None
     if budget is not None and len(text) > budget:
-        lengths = chars.lengths()
-        caps = _caps(lengths, budget, parts or [n_lines])
+        caps = _caps(lengths, budget, parts or [len(lines)])
         if caps is not None:
             # a cut line's sums stand for the whole line: scaled up by its length
             # over the cap, so that in a block of lines (judge) a long paragraph
             # read in part still outweighs a short line next to it, as it would whole
             scale = np.maximum(lengths / caps, 1.0)
-    recall = _Recall(text, lengths, caps) if n_lines > 1 else None
-    codes, breaks = chars.kept(drop if drop.any() else None, caps, recall.hit if recall else [])
-    rows, bounds = (_known_rows if kernels is None else _known_rows_c)(profiles, codes, breaks)
-    sums = _line_sums(profiles.logp, rows, bounds)
-    if recall is not None:
-        recall.fill(sums)
+    if len(lines) == 1:
+        sums, scripts = _score(text, caps)
+    else:
+        sums, scripts = _score_remembered(lines, lengths, caps, n_langs + 1)
     if scale is not None:
         sums *= scale[:, None]
     return LineScores(loglik=sums[:, :n_langs], grams=sums[:, n_langs], scripts=scripts)
+
+
+def _score_remembered(lines: list[str], lengths: np.ndarray, caps: np.ndarray | None,
+                      width: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_score` of the lines, the remembered ones taken from :data:`~.memo.MEMO`
+    (a row: the sums, then the letters by script), the new ones scored
+    together and remembered (not the empty lines: nothing to remember)."""
+    keys: list = lines
+    if caps is not None:  # a line's key: its text, or its text and the characters read when it is cut
+        keys = [line if n <= cap else (line, cap) for line, n, cap in zip(lines, lengths.tolist(), caps.tolist())]
+    found = MEMO.get(keys)
+    rows = np.empty((len(lines), width + len(tables.script_names())), dtype=np.float32)
+    new = [i for i, row in enumerate(found) if row is None]
+    if len(new) < len(lines):  # (taken before anything is put, which may renumber the rows)
+        hit = [i for i, row in enumerate(found) if row is not None]
+        rows[hit] = MEMO.take([found[i] for i in hit])
+    if new:
+        sums, scripts = _score("\n".join([lines[i] for i in new]), None if caps is None else caps[new])
+        rows[new, :width] = sums
+        rows[new, width:] = scripts
+        kept = [i for i in new if keys[i]]
+        MEMO.put([keys[i] for i in kept], rows[kept])
+    # (the same arrays, laid out the same way, whichever lines were remembered)
+    return np.ascontiguousarray(rows[:, :width]), rows[:, width:].astype(np.int64)
+
+
+def _score(text: str, caps: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Each line's sums of n-gram log-probabilities (float32, one column per
+    language, then the known n-grams) and letters by script (int64; Common
+    not counted), reading at most ``caps[i]`` characters of line ``i``."""
+    profiles = load_profiles()
+    cps = prepare(text)
+    chars = (_Characters if kernels is None else _CharactersC)(cps, codes_of(cps, tables.beyond_bmp(cps)),
+                                                                 text.count("\n") + 1)
+    scripts = chars.scripts
+    scripts[:, 0] = 0  # Common: not letters
+    letters = scripts.sum(axis=1)
+    latin_letters = scripts[:, _latin_id()]
+    drop = latin_letters < LATIN_KEEP_RATIO * (letters - latin_letters)
+    codes, breaks = chars.kept(drop if drop.any() else None, caps, [])
+    rows, bounds = (_known_rows if kernels is None else _known_rows_c)(profiles, codes, breaks)
+    return _line_sums(profiles.logp, rows, bounds), scripts
+
+
+def _prepared_lengths(text: str, lines: list[str]) -> np.ndarray:
+    """The code points of each line once :func:`prepare` has made it over (URLs
+    and e-mail addresses put as one space, Vietnamese accents composed): its
+    length, but for the few lines holding one of those. (Each is made over
+    within its line, so a line is prepared alone as it would be in the text.)"""
+    lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+    found = list(_positions(text, "@")) + [at for at in _positions(text, ":") if text.startswith("//", at + 1)]
+    if _COMBINING_ACCENT.search(text):
+        found += [m.start() for m in _COMBINING_ACCENT.finditer(text)]
+    if found:  # the lines they are on, by where the lines start
+        starts = np.cumsum(lengths + 1) - (lengths + 1)
+        for i in np.unique(np.searchsorted(starts, found, side="right") - 1).tolist():
+            lengths[i] = prepare(lines[i]).size
+    return lengths
+
+
+def _positions(text: str, needle: str) -> Iterator[int]:
+    at = text.find(needle)
+    while at >= 0:
+        yield at
+        at = text.find(needle, at + 1)
 
 
 class _Characters:
