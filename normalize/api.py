@@ -91,12 +91,12 @@ def _run(inputs: Iterable[str], outdir: str | Path, settings: Settings, command:
         if settings.output_format == "parquet":
             documents = ParquetWriter(out.temp("documents.parquet"))
         elif settings.output_format == "jsonl":
-            documents = JsonlWriter(out.open_text("documents.jsonl"))
+            documents = JsonlWriter(out.open_binary("documents.jsonl"))
             pipeline.json_lines = True
         else:
             raise RunError(f"unknown output format {settings.output_format!r} (jsonl or parquet)")
-        rejected = JsonlWriter(out.open_text("rejected.jsonl"))
-        clusters = JsonlWriter(out.open_text("clusters.jsonl"))
+        rejected = JsonlWriter(out.open_binary("rejected.jsonl"))
+        clusters = JsonlWriter(out.open_binary("clusters.jsonl"))
         for kind, payload in pipeline.events(read_inputs(inputs, settings.read_options, stdin)):
             if kind == "document":
                 documents.write(payload)
@@ -132,7 +132,7 @@ def stream(
     with fewer_collections():
         for kind, payload in pipeline.events(read_inputs(inputs, settings.read_options, stdin)):
             if kind == "document":
-                output.write(payload + "\n")
+                output.write((payload.decode("utf-8") if isinstance(payload, bytes) else payload) + "\n")
             elif kind == "rejected" and on_reject:
                 on_reject(payload)
     output.flush()

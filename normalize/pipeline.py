@@ -27,7 +27,7 @@ from .detect.translation import revise
 from .document import Document
 from .engine.local import LocalEngine
 from .engine.packed import unpack
-from .engine.shelf import Addresses, Shelf, Shelved, read
+from .engine.shelf import Addresses, Shelf, read
 from .engine.spool import DocumentSpool, ShingleStore, TextStore, encode_text, shingle_bytes
 from .errors import Rejection, StrictModeStop
 from .read.records import record_to_document
@@ -38,7 +38,8 @@ from .write.records import output_record, record_head, translation_value, with_c
 from .write.summary import Tally, facts
 
 Item = Union[Document, Rejection]
-# ("document", record, or its JSON line if Pipeline.json_lines) | ("rejected", Rejection) | ("cluster", dict)
+# ("document", record, or its JSON line if Pipeline.json_lines: text, or UTF-8 bytes)
+# | ("rejected", Rejection) | ("cluster", dict)
 Event = tuple[str, Any]
 
 COMMANDS = ("run", "clean", "lang", "dedup")
@@ -146,8 +147,9 @@ class Pipeline:
         record = output_record(doc, self.command, self.settings.text_field)
         return ("document", dumps(record) if self.json_lines else record)
 
-    def _emit_written(self, head: str, found: tuple, cluster: Any) -> Event:
-        """A document whose line a worker wrote up to its cluster fields, with
+    def _emit_written(self, head: bytes, found: tuple, cluster: Any) -> Event:
+        """A document whose line a worker wrote up to its cluster fields (as
+        UTF-8 bytes, and so it is completed and written on), with
         the :func:`~.write.summary.facts` the tally counts, and its cluster
         (an :class:`~.dedup.Assignment`)."""
         self.tally.add(found, cluster.duplicate_of is not None, self.command)
@@ -160,7 +162,7 @@ class Pipeline:
         (A record read back from its JSON is equal to the one written, and so
         is written again to the same bytes.)"""
         head_at, (lang, encoding, reasons, kinds, _), translation = written
-        record = json.loads(with_cluster(read_text(head_at), cluster))
+        record = json.loads(with_cluster(read(head_at), cluster))
         revised = revise(translation, found_late)
         record["artefacts"] = record["artefacts"] + [a.as_dict() for a in found_late]
         record["translation"] = translation_value(revised)
@@ -239,7 +241,7 @@ class Pipeline:
             a = result.assignment(position)
             found_late = extra.get(position)
             if written is not None and not found_late:  # the line a worker wrote, completed
-                yield self._emit_written(read_text(written[0]), written[1], a)
+                yield self._emit_written(read(written[0]), written[1], a)
                 continue
             if data is None:  # the line a worker wrote, with findings made here (rare)
                 yield self._emit_revised(written, a, found_late)
@@ -341,11 +343,8 @@ class TakeForClustering:
         doc.work.clear()
         written = None
         if self.written is not None:
-            written = (put(encode_text(record_head(doc, *self.written))), facts(doc), doc.translation)
+            # (strict UTF-8, as the output file is written)
+            written = (put(record_head(doc, *self.written).encode("utf-8")), facts(doc), doc.translation)
         return (doc.id, fingerprint, len(doc.text), put(encode_text(doc.text)),
                 None if shingles is None else put(shingle_bytes(shingles)),
                 len(doc.artefacts), mentions, written)
-
-
-def read_text(address: Shelved) -> str:
-    return read(address).decode("utf-8", "surrogatepass")

@@ -42,3 +42,41 @@ def test_values_only_json_writes_alike_go_to_json():
     for odd in (1e-05, 1e16, math.nan, math.inf, (1, 2), {1: "a"}, b"x"):
         assert not outputs._plain({"a": [odd]}), odd
     assert outputs.dumps({"a": 1e-05, "b": 2 ** 70}) == '{"a":1e-05,"b":1180591620717411303424}'
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.none(), st.text(), st.sampled_from(["lone \ud800 surrogate", "日本/copy2"])),
+       st.integers(min_value=1, max_value=2 ** 70),
+       st.one_of(st.none(), st.text()),
+       st.one_of(st.none(), st.floats(min_value=0.0, max_value=1.0),
+                 st.sampled_from([0.0, 1.0, 0.0001, 0.00005, 1e-05, 0.9999, 0.5])))
+def test_cluster_fields_are_written_as_json_writes_them(cluster_id, size, duplicate_of, similarity):
+    """The cluster fields that complete a line take a short way to JSON; it
+    must give the bytes json gives, and refuse what json refuses."""
+    from types import SimpleNamespace
+
+    from normalize.write.records import with_cluster
+
+    cluster = SimpleNamespace(cluster_id=cluster_id, cluster_size=size, duplicate_of=duplicate_of,
+                              similarity=similarity)
+    rounded = None if similarity is None else round(float(similarity), 4)
+    expected = ',"cluster_id":' + _json(cluster_id) + ',"cluster_size":' + _json(size) + \
+        ',"duplicate_of":' + _json(duplicate_of) + ',"similarity":' + _json(rounded) + "}"
+    assert with_cluster('{"id":"x"', cluster) == '{"id":"x"' + expected
+    try:
+        as_bytes = expected.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no UTF-8 line holds it
+        with pytest.raises(UnicodeEncodeError):
+            with_cluster(b'{"id":"x"', cluster)
+        return
+    assert with_cluster(b'{"id":"x"', cluster) == b'{"id":"x"' + as_bytes
+
+
+def test_lines_go_into_the_file_as_utf8_whatever_form_they_come_in(tmp_path):
+    path = tmp_path / "out.jsonl"
+    with open(path, "wb") as fh:
+        writer = outputs.JsonlWriter(fh)
+        writer.write({"a": "ż", "b": 1e-05})
+        writer.write('{"c":"é"}')
+        writer.write('{"d":"日本"}'.encode("utf-8"))
+    assert path.read_bytes().decode("utf-8").splitlines() == ['{"a":"ż","b":1e-05}', '{"c":"é"}', '{"d":"日本"}']

@@ -95,6 +95,11 @@ class OutputDir:
     def open_text(self, name: str) -> IO[str]:
         return open(self.temp(name), "w", encoding="utf-8", newline="\n")
 
+    def open_binary(self, name: str) -> IO[bytes]:
+        # a large buffer: a document's line is several kilobytes, and each
+        # would otherwise be a system call of its own
+        return open(self.temp(name), "wb", buffering=1 << 20)
+
     def commit(self) -> None:
         """Move every temporary file to its final name."""
         for name, tmp in self._pending.items():
@@ -111,13 +116,18 @@ class OutputDir:
 
 
 class JsonlWriter:
-    def __init__(self, fh: IO[str]):
+    """JSON lines into a binary file (``OutputDir.open_binary``), UTF-8."""
+
+    def __init__(self, fh: IO[bytes]):
         self.fh = fh
 
-    def write(self, record: dict | str) -> None:
-        """Write a record, or its line (:func:`dumps`) made already."""
-        self.fh.write(record if isinstance(record, str) else dumps(record))
-        self.fh.write("\n")
+    def write(self, record: dict | str | bytes) -> None:
+        """Write a record, or its line (:func:`dumps`) made already, as text
+        or as its UTF-8 bytes (a line a worker wrote: written as it is)."""
+        if not isinstance(record, bytes):
+            record = (record if isinstance(record, str) else dumps(record)).encode("utf-8")
+        self.fh.write(record)
+        self.fh.write(b"\n")
 
     def close(self) -> None:
         self.fh.close()

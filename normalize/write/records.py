@@ -7,10 +7,10 @@ under ``input_<name>`` rather than silently overwritten.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, AnyStr
 
 from ..document import Document
-from .outputs import dumps
+from .outputs import _orjson, dumps
 
 LANG_FIELDS = ("lang", "lang_score", "lang_top")
 CLEAN_FIELDS = ("removed", "artefacts", "translation")
@@ -81,8 +81,27 @@ def record_head(doc: Document, command: str, text_field: str = "text") -> str:
 _BUILT = frozenset(("source", "removed", "artefacts"))
 
 
-def with_cluster(head: str, cluster: Any) -> str:
+def with_cluster(head: AnyStr, cluster: Any) -> AnyStr:
     """:func:`record_head` completed with the cluster fields of ``cluster`` (a
     document, or its :class:`~normalize.dedup.Assignment`): the same line as
-    ``dumps(output_record(doc, ...))``, since an object's JSON is its fields' in order."""
-    return head + "," + dumps({name: _value(cluster, name) for name in CLUSTER_FIELDS})[1:]
+    ``dumps(output_record(doc, ...))``, since an object's JSON is its fields' in order.
+    A head given as UTF-8 bytes is completed as bytes."""
+    tail = _cluster_json(cluster)
+    if isinstance(head, bytes):
+        return head + b"," + tail[1:].encode("utf-8")
+    return head + "," + tail[1:]
+
+
+def _cluster_json(cluster: Any) -> str:
+    """``dumps`` of the cluster fields. Their values are known (ids or None, a
+    size, a similarity rounded to 4 places, which both encoders write alike
+    once it is 0 or at least 1e-4): orjson takes them at once, without
+    :func:`~.outputs.dumps` looking into each; the rest goes the long way."""
+    values = {name: _value(cluster, name) for name in CLUSTER_FIELDS}
+    similarity = values["similarity"]
+    if _orjson is not None and (similarity is None or similarity == 0.0 or 1e-4 <= abs(similarity) < 1e16):
+        try:
+            return _orjson.dumps(values).decode("utf-8")
+        except TypeError:  # (an id that is not plain text: a lone surrogate)
+            pass
+    return dumps(values)
