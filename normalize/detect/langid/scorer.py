@@ -304,21 +304,25 @@ def _score_remembered(lines: list[str], lengths: np.ndarray, caps: np.ndarray | 
     together and remembered (not the empty lines: nothing to remember)."""
     keys: list = lines
     if caps is not None:  # a line's key: its text, or its text and the characters read when it is cut
-        keys = [line if n <= cap else (line, cap) for line, n, cap in zip(lines, lengths.tolist(), caps.tolist())]
+        keys = list(lines)
+        for i in np.flatnonzero(lengths > caps).tolist():
+            keys[i] = (lines[i], int(caps[i]))
     found = MEMO.get(keys)
-    rows = np.empty((len(lines), width + len(tables.script_names())), dtype=np.float32)
+    sums = np.empty((len(lines), width), dtype=np.float32)
+    scripts = np.empty((len(lines), len(tables.script_names())), dtype=np.int64)
     new = [i for i, row in enumerate(found) if row is None]
     if len(new) < len(lines):  # (taken before anything is put, which may renumber the rows)
         hit = [i for i, row in enumerate(found) if row is not None]
-        rows[hit] = MEMO.take([found[i] for i in hit])
+        rows = MEMO.take([found[i] for i in hit])
+        sums[hit] = rows[:, :width]
+        scripts[hit] = rows[:, width:]
     if new:
-        sums, scripts = _score("\n".join([lines[i] for i in new]), None if caps is None else caps[new])
-        rows[new, :width] = sums
-        rows[new, width:] = scripts
-        kept = [i for i in new if keys[i]]
-        MEMO.put([keys[i] for i in kept], rows[kept])
-    # (the same arrays, laid out the same way, whichever lines were remembered)
-    return np.ascontiguousarray(rows[:, :width]), rows[:, width:].astype(np.int64)
+        new_sums, new_scripts = _score("\n".join([lines[i] for i in new]), None if caps is None else caps[new])
+        sums[new] = new_sums
+        scripts[new] = new_scripts
+        kept = [k for k, i in enumerate(new) if keys[i]]
+        MEMO.put([keys[new[k]] for k in kept], np.concatenate([new_sums[kept], new_scripts[kept]], axis=1))
+    return sums, scripts
 
 
 def _score(text: str, caps: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
