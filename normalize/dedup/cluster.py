@@ -88,6 +88,17 @@ def cluster_id_for(kept_id: str) -> str:
     return "dup-" + xxhash.xxh3_64_hexdigest(kept_id.encode("utf-8"))
 
 
+def _halves(items: list[tuple[int, list[int]]]) -> list[list[tuple[int, list[int]]]]:
+    """Clusters (kept node, members) in two lists with about as many members each."""
+    halves: list[list] = [[], []]
+    loads = [0, 0]
+    for item in items:
+        lighter = int(loads[1] < loads[0])
+        halves[lighter].append(item)
+        loads[lighter] += 1 + len(item[1])
+    return halves
+
+
 class ClusterResult:
     """Per-document assignments (by add position) and per-cluster reports.
 
@@ -525,22 +536,29 @@ class _Batch:
             for v in mem:
                 assignments[v - self.m] = Assignment(cid, size, kid, round(float(sim_of[v]), 4))
 
-        def reports() -> tuple[list[dict], list[dict]]:
+        def reports(part: list[tuple[int, list[int]]]) -> tuple[list[dict], list[dict]]:
             clusters, oversized = [], []
-            for k, mem in members.items():
+            for k, mem in part:
                 entry, note = cluster_entry(self.node_id(k), self.member_reports(k, mem, sim_of), k < self.m,
                                             self.s.max_cluster_size)
                 clusters.append(entry)
                 if note:
                     oversized.append(note)
-            clusters.sort(key=lambda c: c["id"])
-            oversized.sort(key=lambda c: c["id"])
             return clusters, oversized
 
+        def in_order(parts: list[tuple[list[dict], list[dict]]]) -> tuple[list[dict], list[dict]]:
+            clusters = sorted((c for part in parts for c in part[0]), key=lambda c: c["id"])
+            oversized = sorted((c for part in parts for c in part[1]), key=lambda c: c["id"])
+            return clusters, oversized
+
+        items = list(members.items())
         if self.c.reports_aside and sum(map(len, members.values())) >= _ASIDE_MIN_MEMBERS:
-            return ClusterResult(assignments, later=run_aside(reports))
-        clusters, oversized = reports()
-        return ClusterResult(assignments, clusters, oversized)
+            # in two forked processes, half the members each: on two cores the
+            # main process goes on meanwhile (names, writing), and with one
+            # process making them all it would wait for the reports at the end
+            waits = [run_aside(lambda half=half: reports(half)) for half in _halves(items)]
+            return ClusterResult(assignments, later=lambda: in_order([wait() for wait in waits]))
+        return ClusterResult(assignments, *in_order([reports(items)]))
 
     def member_reports(self, kept: int, members: list[int], sim_of) -> list[dict]:
         """See :func:`member_entries`; an index document's text is not kept, only its shingles."""
