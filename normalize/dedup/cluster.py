@@ -150,7 +150,7 @@ class Clusterer:
 
     def __init__(self, settings: DedupSettings | None = None, index_path: str | None = None,
                  reports_aside: bool = False):
-        """``reports_aside``: make the cluster reports in a forked process, while
+        """``reports_aside``: make the cluster reports in forked processes, while
         the caller goes on with the assignments (see :mod:`normalize.engine.aside`)."""
         self.settings = settings or DedupSettings()
         self.reports_aside = reports_aside

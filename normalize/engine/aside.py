@@ -5,8 +5,10 @@ the run ends: write each cluster's report (which lines its copies share), judge
 name variants across the clusters, and write every document. The first is
 needed only by the last lines written (``clusters.jsonl``), and the other two do
 not need it at all. On two cores with the workers done, one core would sit idle
-through all three; so the reports are made by a forked copy of the main
-process, which holds everything they read, and collected when they are needed.
+through all three; so the reports are made by forked copies of the main
+process (two, half the clusters each: one alone finished well after the
+main process at 100k documents), which hold everything they read, and
+collected when they are needed.
 
 Only where ``fork`` exists (a forked child shares the parent's memory, so
 nothing is pickled on the way in); elsewhere, and whenever the child fails,
