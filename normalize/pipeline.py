@@ -218,7 +218,8 @@ class Pipeline:
             from .detect.names import NameVotes
 
             names, votes = DocumentSpool(tmp, "names.pickle"), NameVotes()
-        take = TakeForClustering(shelf, (self.command, self.settings.text_field) if self.json_lines else None)
+        take = TakeForClustering(shelf, (self.command, self.settings.text_field) if self.json_lines else None,
+                                 shingles=shingles is not None)
         for item in self.engine.map(stages, docs, take=take):
             yield from self._drain()
             if isinstance(item, Rejection):
@@ -329,10 +330,11 @@ class TakeForClustering:
     main process needs of the document, so it is not kept
     (``keeps_document``, see :mod:`.engine.packed`)."""
 
-    def __init__(self, shelf: Shelf, written: Optional[tuple[str, str]] = None) -> None:
+    def __init__(self, shelf: Shelf, written: Optional[tuple[str, str]] = None, shingles: bool = True) -> None:
         self.shelf = shelf
         self.written = written
         self.keeps_document = written is None
+        self.shingles = shingles  # (False: the engine clusters on its own and shingles the texts itself)
 
     def __call__(self, doc: Document) -> tuple:
         put = self.shelf.put
@@ -346,5 +348,5 @@ class TakeForClustering:
             # (strict UTF-8, as the output file is written)
             written = (put(record_head(doc, *self.written).encode("utf-8")), facts(doc), doc.translation)
         return (doc.id, fingerprint, len(doc.text), put(encode_text(doc.text)),
-                None if shingles is None else put(shingle_bytes(shingles)),
+                None if shingles is None or not self.shingles else put(shingle_bytes(shingles)),
                 len(doc.artefacts), mentions, written)
