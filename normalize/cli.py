@@ -7,6 +7,7 @@ rejected.jsonl), 1 a run-level error (one plain sentence, no traceback unless
 """
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -71,6 +72,15 @@ def guarded(func: Callable) -> Callable:
         except KeyboardInterrupt:
             click.echo("\nnormalize: interrupted; no output file was written under its final name", err=True)
             sys.exit(130)
+        except OSError as exc:
+            if exc.errno not in _DISK_FULL or debug:
+                raise
+            import tempfile
+
+            click.echo(f"normalize: error: no space left on a disk ({exc.strerror}); a run keeps about five times "
+                       f"its input in the temporary folder ({tempfile.gettempdir()}; set TMPDIR to move it) and "
+                       "writes its outputs to OUTDIR; no output file was written under its final name", err=True)
+            sys.exit(1)
         finally:
             signal.signal(signal.SIGTERM, previous)
 
@@ -78,6 +88,7 @@ def guarded(func: Callable) -> Callable:
 
 
 _handler_pid = 0
+_DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
 def _terminate(signum: int, frame: Any) -> None:

@@ -126,3 +126,22 @@ def test_no_input_makes_the_tool_touch_the_network(tmp_path, monkeypatch):
     src.write_text(json.dumps({"id": "u", "url": "http://example.com/", "text": hostile}) + "\n")
     result = invoke("run", src, "-o", tmp_path / "out", "--workers", 1)
     assert result.exit_code == 0, result.output
+
+
+def test_a_full_disk_exits_1_with_one_line_saying_where_room_is_needed(tmp_path, monkeypatch):
+    """A full temporary folder (the workers' shelves, the spools) stops the run
+    with one line naming the folder and how to move it, not a traceback."""
+    import errno
+
+    from normalize.engine import shelf
+
+    def full(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(shelf.Shelf, "put", full)
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "text": "Hello there, this is a fine sentence."}\n')
+    result = invoke("run", src, "-o", tmp_path / "out", "--workers", 1, "--no-report")
+    assert result.exit_code == 1
+    assert "no space left" in result.output and "TMPDIR" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out" / "documents.jsonl").exists()
