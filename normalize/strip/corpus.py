@@ -62,6 +62,10 @@ def line_hash(text: str) -> int:
     key = match_key(text)
     if key.isascii():  # the same bytes, without a regex match per word gap
         return xxhash.xxh64_intdigest(key.encode("ascii").translate(None, _ASCII_NOT_WORD))
+    # The spaces and ASCII punctuation go first, as bytes (an ASCII byte is never
+    # part of another character in UTF-8); the regex then meets only the few
+    # other gaps (curly quotes, dashes), not one match per word.
+    key = key.encode("utf-8", "surrogatepass").translate(None, _ASCII_NOT_WORD).decode("utf-8", "surrogatepass")
     return xxhash.xxh64_intdigest(_NOT_WORD.sub("", key).encode("utf-8"))
 
 
