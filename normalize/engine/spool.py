@@ -71,15 +71,12 @@ class DocumentSpool:
 
 
 class TextStore:
-    """Texts on a :class:`~.shelf.Shelf`, read back by position: appended here,
-    or put on a worker's shelf and added by address (:meth:`add`)."""
+    """Texts put on a :class:`~.shelf.Shelf` (:func:`encode_text`), added by
+    address (:meth:`add`) and read back by position."""
 
     def __init__(self, directory: str) -> None:
         self.shelf = Shelf(directory)
         self.addresses = Addresses()
-
-    def append(self, text: str) -> int:
-        return self.addresses.append(self.shelf.put(encode_text(text)))
 
     def add(self, address: Shelved) -> int:
         return self.addresses.append(address)
@@ -89,9 +86,6 @@ class TextStore:
 
     def __getitem__(self, position: int) -> str:
         return read(self.addresses[position]).decode("utf-8", "surrogatepass")
-
-    def close(self) -> None:
-        self.shelf.close()
 
 
 def encode_text(text: str) -> bytes:
@@ -124,6 +118,7 @@ class ShingleStore:
         return None if address is None else shingles_from_bytes(read(address))
 
     def close(self) -> None:
+        """Close this process's files of the directory (the shelf's, see :meth:`.shelf.Shelf.close`)."""
         self.shelf.close()
 
 

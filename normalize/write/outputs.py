@@ -51,7 +51,7 @@ def _plain(value: Any) -> bool:
     if kind in _SCALARS:
         return True
     if kind is float:
-        return value == 0.0 or 1e-4 <= abs(value) < 1e16  # (NaN fails both)
+        return float_written_alike(value)
     if kind is dict:
         # the types of a dict's keys and values are taken in at once, and only
         # a dict holding more than scalars is looked into (a record's lists of
@@ -64,6 +64,11 @@ def _plain(value: Any) -> bool:
     else:
         return False
     return _SCALARS.issuperset(map(type, items)) or all(map(_plain, items))
+
+
+def float_written_alike(value: float) -> bool:
+    """Do orjson and the json module write this float the same (see :func:`dumps`)?"""
+    return value == 0.0 or 1e-4 <= abs(value) < 1e16  # (NaN fails both)
 
 
 _SCALARS = frozenset((str, int, bool, type(None)))

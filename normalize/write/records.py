@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, AnyStr
 
 from ..document import Document
-from .outputs import _orjson, dumps
+from .outputs import _orjson, dumps, float_written_alike
 
 LANG_FIELDS = ("lang", "lang_score", "lang_top")
 CLEAN_FIELDS = ("removed", "artefacts", "translation")
@@ -99,7 +99,7 @@ def _cluster_json(cluster: Any) -> str:
     :func:`~.outputs.dumps` looking into each; the rest goes the long way."""
     values = {name: _value(cluster, name) for name in CLUSTER_FIELDS}
     similarity = values["similarity"]
-    if _orjson is not None and (similarity is None or similarity == 0.0 or 1e-4 <= abs(similarity) < 1e16):
+    if _orjson is not None and (similarity is None or float_written_alike(similarity)):
         try:
             return _orjson.dumps(values).decode("utf-8")
         except TypeError:  # (an id that is not plain text: a lone surrogate)

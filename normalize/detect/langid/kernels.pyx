@@ -129,15 +129,14 @@ def line_scripts(const uint32_t[::1] cps, const uint32_t[::1] codes, int shift,
 
 
 def kept_codes(const uint32_t[::1] cps, const uint32_t[::1] codes, const uint8_t[::1] drop,
-               const int64_t[::1] caps, const uint8_t[::1] skip, uint32_t[::1] out, int64_t[::1] breaks):
+               const int64_t[::1] caps, uint32_t[::1] out, int64_t[::1] breaks):
     """The ``codes`` of the characters the n-grams are read from, into ``out``;
     returns how many. Per line (empty arrays: none applies): ``drop`` leaves out
     the code points 'A'..'z' (langdetect's cleaning of a line in another
-    script), ``caps`` the characters past the first ``caps[line]``, ``skip``
-    every character. Line breaks are always kept: ``breaks`` gets where they are
-    in ``out``."""
+    script), ``caps`` the characters past the first ``caps[line]``. Line breaks
+    are always kept: ``breaks`` gets where they are in ``out``."""
     cdef Py_ssize_t n = cps.shape[0], i, line = 0, start = 0, count = 0
-    cdef bint has_drop = drop.shape[0] > 0, has_caps = caps.shape[0] > 0, has_skip = skip.shape[0] > 0
+    cdef bint has_drop = drop.shape[0] > 0, has_caps = caps.shape[0] > 0
     cdef uint32_t cp
     with nogil:
         for i in range(n):
@@ -152,8 +151,6 @@ def kept_codes(const uint32_t[::1] cps, const uint32_t[::1] codes, const uint8_t
             if has_drop and drop[line] and 0x41 <= cp <= 0x7A:
                 continue
             if has_caps and i - start >= caps[line]:
-                continue
-            if has_skip and skip[line]:
                 continue
             out[count] = codes[i]
             count += 1

@@ -338,7 +338,7 @@ def _score(text: str, caps: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     letters = scripts.sum(axis=1)
     latin_letters = scripts[:, _latin_id()]
     drop = latin_letters < LATIN_KEEP_RATIO * (letters - latin_letters)
-    codes, breaks = chars.kept(drop if drop.any() else None, caps, [])
+    codes, breaks = chars.kept(drop if drop.any() else None, caps)
     rows, bounds = (_known_rows if kernels is None else _known_rows_c)(profiles, codes, breaks)
     return _line_sums(profiles.logp, rows, bounds), scripts
 
@@ -396,13 +396,10 @@ class _Characters:
         lengths[1:] -= 1
         return lengths
 
-    def kept(self, drop: np.ndarray | None, caps: np.ndarray | None,
-             skip: list[int]) -> tuple[np.ndarray, np.ndarray | None]:
+    def kept(self, drop: np.ndarray | None, caps: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
         """The codes whose n-grams are read, and where the line breaks are among
         them (None: one line). Per line: ``drop`` leaves out the code points
-        'A'..'z', ``caps`` the characters past the cap; the lines numbered in
-        ``skip`` are left out whole, but for their line breaks, which stay so
-        that every line keeps its place."""
+        'A'..'z', ``caps`` the characters past the cap; line breaks always stay."""
         cps, line_of = self.cps, self.line_of
         keep = None
         if drop is not None:
@@ -420,13 +417,6 @@ class _Characters:
             else:
                 within = np.arange(cps.size) < caps[0]
             keep = within if keep is None else keep & within
-        if skip:
-            gone = np.zeros(len(self.scripts), dtype=bool)
-            gone[skip] = True
-            gone = gone[line_of]
-            gone[self.breaks] = False
-            np.logical_not(gone, out=gone)
-            keep = gone if keep is None else keep & gone
         if keep is None:
             return self.codes, self.breaks
         breaks = self.breaks
@@ -446,17 +436,14 @@ class _CharactersC(_Characters):
             raise ValueError("line breaks or scripts out of step with the text")
         self.breaks = breaks if n_lines > 1 else None
 
-    def kept(self, drop: np.ndarray | None, caps: np.ndarray | None,
-             skip: list[int]) -> tuple[np.ndarray, np.ndarray | None]:
+    def kept(self, drop: np.ndarray | None, caps: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
         n_lines = len(self.scripts)
-        if drop is None and caps is None and not skip:
+        if drop is None and caps is None:
             return self.codes, self.breaks
-        gone = np.zeros(n_lines if skip else 0, dtype=np.uint8)
-        gone[skip] = 1
         out = np.empty(self.cps.size, dtype=np.uint32)
         breaks = np.empty(n_lines - 1, dtype=np.int64)
         count = kernels.kept_codes(self.cps, self.codes, _NOTHING_U8 if drop is None else drop.view(np.uint8),
-                                   _NOTHING_I64 if caps is None else caps.astype(np.int64, copy=False), gone,
+                                   _NOTHING_I64 if caps is None else caps.astype(np.int64, copy=False),
                                    out, breaks)
         return out[:count], breaks if n_lines > 1 else None
 
