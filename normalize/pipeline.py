@@ -25,7 +25,7 @@ from typing import Any, Iterable, Iterator, Optional, Union
 from . import __version__
 from .detect.translation import revise
 from .document import Document
-from .engine.local import LocalEngine
+from .engine.local import LocalEngine, warm_up
 from .engine.packed import unpack
 from .engine.shelf import Addresses, Shelf, read
 from .engine.spool import DocumentSpool, ShingleStore, TextStore, encode_text, shingle_bytes
@@ -272,7 +272,7 @@ class Pipeline:
         for position, item in enumerate(self.engine.map(first, docs, take=TakeCorpusSummary(Shelf(tmp)))):
             yield from self._drain()
             if position == 1:
-                _import_ahead()
+                self._prepare_second_pass()
             if isinstance(item, Rejection):
                 yield from self._reject(item)
                 continue
@@ -282,6 +282,16 @@ class Pipeline:
         yield from self._drain()
         self._corpus_stage = corpus.finish() if corpus is not None else None
         return iter(waiting)
+
+    def _prepare_second_pass(self) -> None:
+        """While the workers are busy with the first pass: import what the
+        corpus-level steps need, and with a pool, load the second pass's tables
+        (language profiles, dedup key tables: a tenth of a second) in this
+        process. The pool warms its stages up before it forks its workers; done
+        then, between the passes, both cores would wait for it."""
+        _import_ahead()
+        if getattr(self.engine, "workers", 1) > 1:
+            warm_up(stages_for(self.command, self.settings)[-1])
 
     def _name_variants(self, result: Any, votes: Any, names: DocumentSpool) -> dict[int, list]:
         """Name spellings that differ from the majority in their cluster or the corpus.
