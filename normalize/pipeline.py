@@ -205,8 +205,9 @@ class Pipeline:
         if own_clusterer is not None:
             clusterer = own_clusterer(dedup_settings(self.settings), index_path=self.settings.index)
         else:  # with workers (two cores or more), the reports are made beside the rest
+            workers = getattr(self.engine, "workers", 1)
             clusterer = Clusterer(dedup_settings(self.settings), index_path=self.settings.index,
-                                  reports_aside=getattr(self.engine, "workers", 1) > 1)
+                                  reports_aside=workers > 1, helpers=workers)
         texts = TextStore(tmp)
         shingles = ShingleStore(tmp) if own_clusterer is None else None
         spool = DocumentSpool(tmp, "pass2.pickle")

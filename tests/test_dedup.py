@@ -68,9 +68,9 @@ def edit(paras: list[str], rate: float, seed: int) -> list[str]:
 
 
 def cluster(texts: list[str], ids: list[str] | None = None, settings: DedupSettings = SETTINGS,
-            index_path: str | None = None, reports_aside: bool = False):
+            index_path: str | None = None, reports_aside: bool = False, helpers: int = 1):
     ids = ids or [f"d{i}" for i in range(len(texts))]
-    c = Clusterer(settings, index_path=index_path, reports_aside=reports_aside)
+    c = Clusterer(settings, index_path=index_path, reports_aside=reports_aside, helpers=helpers)
     for doc_id, t in zip(ids, texts):
         c.add(doc_id, fingerprint_text(t, settings), length=len(t))
     return c.finish(lambda pos: texts[pos])
@@ -379,6 +379,17 @@ def test_verifying_on_demand_chooses_the_kept_copies_that_verifying_every_pair_d
         assert all(kept[v] in (-1, v) for v in np.flatnonzero(~taken).tolist())
         assert checked == len(asked) == len(set(asked)) <= len(pairs)
 
+        # asking about many nodes ahead (as helper processes do) changes nothing
+        needed = set(asked)
+        for ahead in (1, 2, 7, 64, 1000):
+            asked.clear()
+            many_kept, many_sim = np.full(n, -1, dtype=np.int64), np.full(n, np.nan)
+            many_checked = greedy_verified(order, Candidates(pairs, n), None, many_kept, many_sim,
+                                           first_new=first_new, ahead=ahead,
+                                           verify_many=lambda jobs: [verify(u, vs) for u, vs in jobs])
+            assert np.array_equal(many_kept, kept) and np.array_equal(many_sim, sim, equal_nan=True), (trial, ahead)
+            assert many_checked == checked and needed <= set(asked), (trial, ahead)
+
 
 def test_copies_of_one_story_cost_one_check_each_not_one_per_pair():
     story = text(article(90, 10), "One story, many reprints")
@@ -610,6 +621,70 @@ def test_the_set_cache_holds_a_byte_budget_and_drops_the_oldest_first():
     cache.trim()
     assert len(cache) == 1 and 3 in cache  # over budget on its own, but the newest is kept
     assert cache.get(3) is not None and cache.get(1) is None
+
+
+# -- work lent to forked processes ----------------------------------------------
+
+
+def test_pairs_verified_by_helper_processes_give_the_clusters_verified_here(monkeypatch):
+    from normalize.dedup import cluster as cluster_module
+
+    monkeypatch.setattr(cluster_module, "_HELPED_MIN_PAIRS", 1)
+    texts = []
+    for story in range(6):
+        paras = article(400 + story, 8)
+        # copies, some edited past the threshold (asked about again by the next kept copies)
+        texts += [text(edit(paras, 0.02 if seed % 3 else 0.3, seed), f"Story {story}") for seed in range(8)]
+    here, helped = cluster(texts), cluster(texts, helpers=2)
+    assert [helped.assignment(i) for i in range(len(texts))] == [here.assignment(i) for i in range(len(texts))]
+    assert helped.clusters == here.clusters and len(here.clusters) >= 6
+
+
+def test_spread_splits_a_node_with_many_candidates_and_joins_the_answers_in_order():
+    from normalize.dedup.cluster import _spread
+    from normalize.engine.aside import Helpers
+
+    def verify(jobs):  # a "similarity" that tells the pair
+        return [(u * 1000 + vs).astype(float) for u, vs in jobs]
+
+    def run_sizes(jobs):  # each pair answered with the number of jobs in its run
+        return [np.full(len(vs), float(len(jobs))) for _, vs in jobs]
+
+    asked = [(1, np.arange(10, 15)), (2, np.arange(20, 21)), (3, np.arange(30, 60))]
+    with Helpers(verify, 2) as helpers:
+        answers = _spread(helpers, 2, asked)
+        assert _spread(helpers, 2, []) == []
+    assert [a.tolist() for a in answers] == [(u * 1000 + vs).astype(float).tolist() for u, vs in asked]
+    # 36 pairs, 18 a run: node 3's first 12 candidates go with nodes 1 and 2, the last 18 alone
+    with Helpers(run_sizes, 2) as helpers:
+        answers = _spread(helpers, 2, asked)
+    assert [a.tolist() for a in answers] == [[3.0] * 5, [3.0], [3.0] * 12 + [1.0] * 18]
+
+
+def test_helpers_work_in_other_processes_and_fall_back_here():
+    import os
+
+    from normalize.engine.aside import Helpers
+
+    here = os.getpid()
+    with Helpers(lambda x: (x, os.getpid()), 2) as helpers:
+        got = helpers.map(list(range(8)))
+    assert [x for x, _ in got] == list(range(8)) and here not in {pid for _, pid in got}
+
+    def dies_away(x):
+        if os.getpid() != here:
+            os._exit(3)  # killed, as by the out-of-memory killer
+        return x * 2
+
+    with Helpers(dies_away, 2) as helpers:
+        assert helpers.map([1, 2, 3]) == [2, 4, 6]
+        assert helpers.pool is None  # no helper is asked again
+
+    def fails(x):
+        raise KeyError("no such set")
+
+    with Helpers(fails, 2) as helpers, pytest.raises(KeyError, match="no such set"):
+        helpers.map([1])
 
 
 # -- reports made in a forked process ------------------------------------------

@@ -10,6 +10,10 @@ process (two, half the clusters each: one alone finished well after the
 main process at 100k documents), which hold everything they read, and
 collected when they are needed.
 
+The clustering itself can lend work out the same way: :class:`Helpers` are
+forked copies that run one function over many arguments, side by side, while
+the main process waits (see :func:`normalize.dedup.cluster.greedy_verified`).
+
 Only where ``fork`` exists (a forked child shares the parent's memory, so
 nothing is pickled on the way in); elsewhere, and whenever the child fails,
 the work is done in the main process, with the same result.
@@ -17,7 +21,11 @@ the work is done in the main process, with the same result.
 from __future__ import annotations
 
 import multiprocessing
-from typing import Callable, TypeVar
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Callable, Optional, Sequence, TypeVar
+
+from .local import _result
 
 T = TypeVar("T")
 
@@ -61,3 +69,55 @@ def _send(make: Callable[[], T], send) -> None:
         result = (False, None)
     send.send(result)
     send.close()
+
+
+class Helpers:
+    """``processes`` forked copies of this process, each able to call
+    ``function`` (any callable: it is inherited, not pickled); only the
+    arguments and the results cross. :meth:`map` gives the results in order.
+    Without ``fork``, or once a helper has failed, the calls are made here."""
+
+    def __init__(self, function: Callable[[Any], Any], processes: int) -> None:
+        self.function = function
+        self.pool: Optional[ProcessPoolExecutor] = None
+        if processes > 1 and "fork" in multiprocessing.get_all_start_methods():
+            self.pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
+                                            initializer=_adopt, initargs=(function,))
+
+    def map(self, arguments: Sequence[Any]) -> list[Any]:
+        if self.pool is None:
+            return [self.function(a) for a in arguments]
+        futures = [self.pool.submit(_call, a) for a in arguments]
+        try:
+            return [_result(f, self.pool) for f in futures]
+        except Exception:  # a helper died or failed: the work is done here, and a failure raised as itself
+            self.close()
+            return [self.function(a) for a in arguments]
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def __enter__(self) -> "Helpers":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_function: Optional[Callable[[Any], Any]] = None
+
+
+def _adopt(function: Callable[[Any], Any]) -> None:
+    global _function
+    _function = function
+    # as the pool's workers do (see local._init): Ctrl-C is the main process's
+    # to handle, and the CLI's SIGTERM handler is not a helper's
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _call(argument: Any) -> Any:
+    assert _function is not None
+    return _function(argument)
