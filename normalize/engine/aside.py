@@ -20,6 +20,7 @@ the work is done in the main process, with the same result.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import signal
 from concurrent.futures import ProcessPoolExecutor
@@ -112,6 +113,9 @@ _function: Optional[Callable[[Any], Any]] = None
 def _adopt(function: Callable[[Any], Any]) -> None:
     global _function
     _function = function
+    # the collector would otherwise go through every object inherited from the
+    # main process, and copy each page it writes to (see local._init)
+    gc.freeze()
     # as the pool's workers do (see local._init): Ctrl-C is the main process's
     # to handle, and the CLI's SIGTERM handler is not a helper's
     signal.signal(signal.SIGINT, signal.SIG_IGN)
