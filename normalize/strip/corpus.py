@@ -298,6 +298,7 @@ class StripCorpusRepeats:
             return doc
         removed = {r.line - 1: r.reason for r in doc.removed}
         prose = None
+        ours: dict[int, bool] = {}  # id of a home -> is it this document's story
         changed = False
         candidates = doc.work.get("corpus_lines")  # the first pass's (summarise_lines)
         if candidates is None:  # lines that are never candidates need no hash
@@ -308,9 +309,13 @@ class StripCorpusRepeats:
                 continue
             text = doc.lines[i]
             if home:
-                if prose is None:  # the first pass left it in work; else work it out
-                    prose = set(doc.work.get("corpus_prose") or CorpusRepeats.summarise(doc).prose)
-                if _same_prose(prose, home):
+                # the lines of one story share one home (see finish): asked once a document
+                mine = ours.get(id(home))
+                if mine is None:
+                    if prose is None:  # the first pass left it in work; else work it out
+                        prose = set(doc.work.get("corpus_prose") or CorpusRepeats.summarise(doc).prose)
+                    mine = ours[id(home)] = _same_prose(prose, home)
+                if mine:
                     continue
             removed[i] = "corpus-repeat"
             doc.removed.append(Removal(line=i + 1, text=text, reason="corpus-repeat"))
