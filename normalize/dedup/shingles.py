@@ -195,7 +195,10 @@ def _shingle_items(items: np.ndarray, line: np.ndarray, owner: np.ndarray, n_doc
         hashes, owners, lines = np.concatenate(extra_h), np.concatenate(extra_o), np.concatenate(extra_l)
     # number lines from each document's first line: every line of a key has an
     # item, so a document's first item (``owner`` is sorted) sits on its first line
-    lines = lines - line[np.searchsorted(owner, owners)]
+    # (looked up per document, not per shingle: a few dozen searches, not thousands)
+    if len(line):
+        first_item = np.minimum(np.searchsorted(owner, np.arange(n_docs)), len(line) - 1)
+        lines = lines - line[first_item][owners]
     with np.errstate(over="ignore"):
         return fmix64(hashes), owners, lines
 
