@@ -77,7 +77,7 @@ _ASIDE_MIN_MEMBERS = 500
 # (54k candidate pairs, 21k verified) one process took 0.20 s and two helpers
 # 0.35 s: they start with empty caches, and wait for each other after every
 # round. At 100k (4.2 million candidates, 1.5 million verified) one
-# process took 12.5 s and two helpers about 7.6 s.
+# process took 12.5 s and two helpers 7.5 s.
 _HELPED_MIN_PAIRS = 500_000
 _SHARED_LINES = 5
 _LINE_CAP = 200
