@@ -356,8 +356,7 @@ class TakeForClustering:
         doc.work.clear()
         written = None
         if self.written is not None:
-            # (strict UTF-8, as the output file is written)
-            written = (put(record_head(doc, *self.written).encode("utf-8")), facts(doc), doc.translation)
+            written = (put(record_head(doc, *self.written)), facts(doc), doc.translation)
         return (doc.id, fingerprint, len(doc.text), put(encode_text(doc.text)),
                 None if shingles is None or not self.shingles else put(shingle_bytes(shingles)),
                 len(doc.artefacts), mentions, written)

@@ -37,6 +37,22 @@ def test_a_line_is_what_json_writes_or_the_same_refusal(record):
     assert outputs.dumps(record) == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), _VALUES, max_size=6),
+       st.one_of(st.text(), st.sampled_from(["lone \ud800 surrogate", "日本語 · ż"])))
+def test_a_line_as_utf8_is_what_json_writes_encoded_or_the_same_refusal(record, text):
+    """Heads of lines are written as UTF-8 bytes straight away; the bytes must be
+    json's line encoded, and a text no UTF-8 line can hold must be refused."""
+    record["text"] = text
+    try:
+        expected = _json(record).encode("utf-8")
+    except ValueError as refused:  # NaN or an infinity; a lone surrogate (UnicodeEncodeError)
+        with pytest.raises(type(refused)):
+            outputs.dumps_utf8(record)
+        return
+    assert outputs.dumps_utf8(record) == expected
+
+
 def test_values_only_json_writes_alike_go_to_json():
     assert outputs._plain({"a": [1, "x", None, True, 0.25, {"b": 1e15}]})
     for odd in (1e-05, 1e16, math.nan, math.inf, (1, 2), {1: "a"}, b"x"):

@@ -35,13 +35,30 @@ def dumps(record: Any, built: frozenset = frozenset()) -> str:
     ``built``: fields of the record (a dict) known to hold only strings and
     integers, as the lists of removed lines and artefacts do: not looked into.
     """
-    plain = all(_plain(v) for k, v in record.items() if k not in built) if built else _plain(record)
-    if plain and _orjson is not None:
+    if _orjson is not None and _orjson_writes(record, built):
         try:
             return _orjson.dumps(record).decode("utf-8")
         except TypeError:
             pass
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def dumps_utf8(record: Any, built: frozenset = frozenset()) -> bytes:
+    """``dumps(record, built).encode("utf-8")`` (strict: a lone surrogate raises,
+    as writing it to a file would), without the trip through a str when orjson
+    writes the line: it writes UTF-8 bytes, and a page's worth of text decoded
+    and encoded again costs more than encoding it."""
+    if _orjson is not None and _orjson_writes(record, built):
+        try:
+            return _orjson.dumps(record)
+        except TypeError:
+            pass
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def _orjson_writes(record: Any, built: frozenset) -> bool:
+    """May orjson write ``record`` (see :func:`dumps`)?"""
+    return all(_plain(v) for k, v in record.items() if k not in built) if built else _plain(record)
 
 
 def _plain(value: Any) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, AnyStr
 
 from ..document import Document
-from .outputs import _orjson, dumps, float_written_alike
+from .outputs import _orjson, dumps, dumps_utf8, float_written_alike
 
 LANG_FIELDS = ("lang", "lang_score", "lang_top")
 CLEAN_FIELDS = ("removed", "artefacts", "translation")
@@ -67,14 +67,19 @@ def output_record(doc: Document, command: str, text_field: str = "text") -> dict
     return record
 
 
-def record_head(doc: Document, command: str, text_field: str = "text") -> str:
+def record_head(doc: Document, command: str, text_field: str = "text") -> bytes:
     """The JSON line of ``doc``'s record (:func:`.outputs.dumps`) up to its cluster
-    fields, which come last: a worker writes this much before the clusters are
-    known, and :func:`with_cluster` completes it."""
+    fields, which come last, as UTF-8 bytes (strict, as the output file is
+    written): a worker writes this much before the clusters are known, and
+    :func:`with_cluster` completes it."""
+    return dumps_utf8(_head_record(doc, command, text_field), _BUILT)[:-1]  # without its closing brace
+
+
+def _head_record(doc: Document, command: str, text_field: str) -> dict:
     record = output_record(doc, command, text_field)
-    for name in CLUSTER_FIELDS:
+    for name in CLUSTER_FIELDS:  # (never all: "id" comes first, so a head is never empty)
         del record[name]
-    return dumps(record, _BUILT)[:-1]  # without its closing brace; never empty: "id" comes first
+    return record
 
 
 # fields this tool fills with strings and integers only (see Source, Removal, Artefact)
