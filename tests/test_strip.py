@@ -394,6 +394,23 @@ def test_corpus_story_lead_shown_as_teaser_elsewhere_stays_in_its_story():
     assert all(lead not in texts[f"o{n}"] for n in range(4))
 
 
+def test_corpus_page_keeps_its_own_lead_and_loses_another_storys_teaser():
+    # each document asks once per story whether a recurring line is its own:
+    # here one page holds a line of each kind, its own lead first
+    lead50, lead60 = (_story(n, SHARED).split("\n\n")[0] for n in (50, 60))
+    docs = [Document(id=f"x{n}", text=_story(50, lead60), source=Source("c", n), fields={"source": "example.com"})
+            for n in range(3)]
+    docs += [Document(id=f"y{n}", text=_story(60, SHARED), source=Source("c", 10 + n),
+                      fields={"source": "example.com"}) for n in range(4)]
+    docs += [Document(id=f"o{n}", text=_story(n, lead50 if n < 2 else lead60), source=Source("c", 20 + n),
+                      fields={"source": "example.com"}) for n in range(4)]
+    texts = _run_corpus(docs)
+    for n in range(3):
+        assert texts[f"x{n}"].startswith(lead50) and lead60 not in texts[f"x{n}"]
+    assert all(texts[f"y{n}"].startswith(lead60) for n in range(4))
+    assert not any(lead50 in texts[f"o{n}"] or lead60 in texts[f"o{n}"] for n in range(4))
+
+
 def test_label_fused_with_its_link_text():
     fused = ["Читайте також: Зеленський провів нараду з військовими",
              "Read also: How the war changed Europe", "Lesen Sie auch: Wie geht es weiter"]

@@ -72,14 +72,10 @@ def record_head(doc: Document, command: str, text_field: str = "text") -> bytes:
     fields, which come last, as UTF-8 bytes (strict, as the output file is
     written): a worker writes this much before the clusters are known, and
     :func:`with_cluster` completes it."""
-    return dumps_utf8(_head_record(doc, command, text_field), _BUILT)[:-1]  # without its closing brace
-
-
-def _head_record(doc: Document, command: str, text_field: str) -> dict:
     record = output_record(doc, command, text_field)
-    for name in CLUSTER_FIELDS:  # (never all: "id" comes first, so a head is never empty)
+    for name in CLUSTER_FIELDS:
         del record[name]
-    return record
+    return dumps_utf8(record, _BUILT)[:-1]  # without its closing brace; never empty: "id" comes first
 
 
 # fields this tool fills with strings and integers only (see Source, Removal, Artefact)
