@@ -35,12 +35,8 @@ def dumps(record: Any, built: frozenset = frozenset()) -> str:
     ``built``: fields of the record (a dict) known to hold only strings and
     integers, as the lists of removed lines and artefacts do: not looked into.
     """
-    if _orjson is not None and _orjson_writes(record, built):
-        try:
-            return _orjson.dumps(record).decode("utf-8")
-        except TypeError:
-            pass
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    line = _orjson_line(record, built)
+    return line.decode("utf-8") if line is not None else _json_line(record)
 
 
 def dumps_utf8(record: Any, built: frozenset = frozenset()) -> bytes:
@@ -48,17 +44,24 @@ def dumps_utf8(record: Any, built: frozenset = frozenset()) -> bytes:
     as writing it to a file would), without the trip through a str when orjson
     writes the line: it writes UTF-8 bytes, and a page's worth of text decoded
     and encoded again costs more than encoding it."""
-    if _orjson is not None and _orjson_writes(record, built):
-        try:
-            return _orjson.dumps(record)
-        except TypeError:
-            pass
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    line = _orjson_line(record, built)
+    return line if line is not None else _json_line(record).encode("utf-8")
 
 
-def _orjson_writes(record: Any, built: frozenset) -> bool:
-    """May orjson write ``record`` (see :func:`dumps`)?"""
-    return all(_plain(v) for k, v in record.items() if k not in built) if built else _plain(record)
+def _orjson_line(record: Any, built: frozenset) -> Optional[bytes]:
+    """orjson's line for ``record``, or None where it could differ from json's or refuses."""
+    if _orjson is None:
+        return None
+    if not (all(_plain(v) for k, v in record.items() if k not in built) if built else _plain(record)):
+        return None
+    try:
+        return _orjson.dumps(record)
+    except TypeError:  # (an integer past 64 bits, a lone surrogate)
+        return None
+
+
+def _json_line(record: Any) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def _plain(value: Any) -> bool:
