@@ -317,6 +317,33 @@ def test_truncated_copy_clusters():
     assert all(len(line) <= 200 for line in member["shared_lines"])
 
 
+def test_line_key_is_the_words_of_the_match_key():
+    # the report's line key, made without a regex over every gap, against its definition
+    import re
+    from normalize.dedup.cluster import _line_key
+    from normalize.normalise import match_key
+
+    lines = ["  Breaking:   the PM's “plan” — in full ", "snake_case_name and__more", "ＦＵＬＬ ｗｉｄｔｈ ﬁnance",
+             "Straße, STRASSE; straße!", "Ⅻ ① ㎏ ½", "\x1c sep\x1fx", "«Москва» — столица", "本文 바로가기",
+             "", "   ", "—…—", "tab\there\u00a0nbsp\u2009thin", "Ǆemal İstanbul", "١٢٣ عربى"]
+    for line in lines:
+        assert _line_key.__wrapped__(line) == re.sub(r"[\W_]+", " ", match_key(line)).strip(), line
+
+
+def test_shared_lines_match_as_they_are_and_as_typographic_variants():
+    from normalize.dedup.cluster import member_entries
+
+    kept = "Home\nNews\nThe minister’s plan — in full\n\nA second paragraph here."
+    empty = np.zeros(0, dtype=np.uint64)
+    as_is, variant, neither = member_entries(kept, empty, [
+        ("a", "Home\nNews\n\nUnrelated line", empty, 0.9),
+        ("b", "THE MINISTER'S PLAN - IN FULL\nNews", empty, 0.8),
+        ("c", "Nothing shared\n...", empty, 0.7)])
+    assert as_is["shared_lines"] == ["Home", "News"]
+    assert variant["shared_lines"] == ["THE MINISTER'S PLAN - IN FULL", "News"]
+    assert neither["shared_lines"] == []
+
+
 def test_lightly_edited_retitled_reprint_clusters():
     paras = article(31, 10)
     original = text(paras, "Council approves budget")
