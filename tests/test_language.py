@@ -178,6 +178,32 @@ def test_stage_uses_cleaned_text_for_document_and_lines_for_lines():
     assert doc.work["line_langs"][0] in {"ru", "uk", "bg", "mk"}
 
 
+def test_stage_on_a_batch_judges_as_each_text_alone():
+    # blank lines, lines of spaces, a line holding a line break, a page of blank
+    # lines only and one without lines, in one batch: each gets what its whole
+    # text gets alone (the stage leaves empty lines out of its scoring)
+    pages = [["본문 바로가기", "", "", SAMPLES["en"], "   ", "", GERMAN_QUOTE, ""],
+             ["", "Главная", "Новости", ""] + ARTICLE,
+             ["", "", ""],
+             [SAMPLES["en"] + "\n" + SAMPLES["fr"], "", "\u3000", SAMPLES["fr"]],
+             []]
+    docs = [Document(id=str(i), text="\n".join(lines), source=Source("t", i + 1), lines=lines)
+            for i, lines in enumerate(pages)]
+    DetectLanguage().batch(docs)
+    for doc, lines in zip(docs, pages):
+        text = "\n".join(line.replace("\n", " ") for line in lines)
+        alone = detect_language(doc.text)
+        assert (doc.lang, doc.lang_top) == (alone.lang, list(alone.top)), doc.id
+        assert doc.lang_score == pytest.approx(alone.score, abs=1e-9)
+        expected = [code if line.strip() else "" for line, code in zip(lines, line_languages(text, doc.lang))]
+        assert doc.work["line_langs"] == expected, doc.id
+    assert docs[0].work["line_langs"][:4] == ["ko", "", "", "en"] and docs[0].work["line_langs"][6] == "de"
+    assert docs[2].work["line_langs"] == ["", "", ""] and docs[4].work["line_langs"] == []
+    blank_only = [Document(id="b", text="\n\n", source=Source("t", 1), lines=["", "", ""])]
+    DetectLanguage().batch(blank_only)  # a batch with nothing to score
+    assert blank_only[0].work["line_langs"] == ["", "", ""] and blank_only[0].lang == "und"
+
+
 def test_stage_reuses_line_scores_for_the_kept_lines():
     chrome = ["Главная", "Новости", "Войти"]
     doc = _doc("\n".join(chrome + ARTICLE + [GERMAN_QUOTE]))

@@ -31,7 +31,8 @@ covers and no language owns.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import compress
+from typing import Iterator
+from itertools import accumulate, compress
 
 import numpy as np
 
@@ -106,62 +107,80 @@ class DetectLanguage:
 
     def batch(self, docs) -> None:
         """The same for several documents, their lines scored in one pass and
-        judged together (each pass has a fixed cost in array operations)."""
-        lines = [_lines(doc) for doc in docs]
-        scored = [i for i, (raw, _) in enumerate(lines) if raw]
+        judged together (each pass has a fixed cost in array operations).
+
+        Empty lines are left out of the scoring: about half of a page's lines
+        are the empty ones between its paragraphs, and each line costs its row
+        in every array step. An empty line has no letters and no n-grams (no
+        n-gram reaches across a line break), so it is no evidence either way,
+        and its code is "" whatever the scores say."""
+        pages = [_Page(doc) for doc in docs]
+        scored = [page for page in pages if page.filled]
         if not scored:
-            for doc in docs:
+            for doc, page in zip(docs, pages):
                 _set(doc, detect_language(doc.text))
-                doc.work["line_langs"] = []
+                doc.work["line_langs"] = page.stripped  # all "", if any
             return
-        evidence = batch_evidence([lines[i][1] for i in scored], SAMPLE_CHARS)
-        offset = dict(zip(scored, np.cumsum([0] + [len(lines[i][0]) for i in scored]).tolist()))
+        evidence = batch_evidence(["\n".join(page.filled) for page in scored], SAMPLE_CHARS)
+        start = 0
+        for page in scored:
+            page.start, start = start, start + len(page.filled)
         judged = {}  # document -> the rows of the evidence it is judged by
-        for i, doc in enumerate(docs):
-            raw = lines[i][0]
-            filled = list(map(str.strip, raw))  # "" for a blank line
-            doc.work["line_langs"] = filled  # the blank lines' "" now, the codes below
-            rows = _judged_rows(doc, raw, filled, offset.get(i))
+        for i, (doc, page) in enumerate(zip(docs, pages)):
+            doc.work["line_langs"] = page.stripped  # the blank lines' "" now, the codes below
+            rows = page.judged_rows(doc)
             if rows is not None:
                 judged[i] = rows
             else:  # the text is not just the lines scored
                 _set(doc, detect_language(doc.text) if doc.text.strip() else UNDETERMINED)
         for i, top in zip(judged, documents_top(evidence, list(judged.values()))):
             _set(docs[i], _result(top))
-        doc_ids = []  # per scored line: its document's language (index into the codes)
-        for i, doc in enumerate(docs):
-            if lines[i][0]:
-                doc_ids.append(np.full(len(lines[i][0]), code_id(doc.lang)))
         # every line of the batch at once, each nudged towards its own document's language
-        codes = line_codes(evidence, np.concatenate(doc_ids))
-        for i in scored:
-            start, filled = offset[i], docs[i].work["line_langs"]
-            docs[i].work["line_langs"] = [code if line else "" for line, code in
-                                          zip(filled, codes[start:start + len(filled)])]
+        codes = iter(line_codes(evidence, np.concatenate(
+            [np.full(len(page.filled), code_id(page.doc.lang)) for page in scored])))
+        for page in scored:
+            page.doc.work["line_langs"] = page.codes(codes)
 
 
-def _judged_rows(doc, raw: list[str], filled: list[str], start: int | None) -> list[int] | None:
-    """The rows of the batch's evidence the document's language is judged by:
-    those of its kept lines (its own start at ``start``); None when its text is
-    not just those lines, or is blank (then it is judged apart)."""
-    kept = _kept(doc, raw, filled) if start is not None else None
-    if kept is None or not doc.text.strip():
-        return None
-    return [start + k for k in kept]
+class _Page:
+    """A document's lines as the stage reads them: ``raw`` (none holding a line
+    break), each ``stripped`` ("" for a blank line), and the ``filled`` ones,
+    those not empty, which are scored from row ``start`` of the batch's
+    evidence on."""
+
+    def __init__(self, doc) -> None:
+        self.doc = doc
+        raw = list(doc.lines)
+        if "\n".join(raw).count("\n") != len(raw) - 1:  # a line holding a line break
+            raw = [line.replace("\n", " ") for line in raw]
+        self.raw = raw
+        self.stripped = list(map(str.strip, raw))
+        self.filled = list(filter(None, raw))
+        self.start = 0
+
+    def codes(self, codes: Iterator[str]) -> list[str]:
+        """Each line's code, the filled lines' taken in turn from ``codes``;
+        "" for a blank line (a line of spaces included, though it was scored)."""
+        out = [next(codes) if line else "" for line in self.raw]
+        if len(self.filled) != len(list(filter(None, self.stripped))):  # a line of spaces
+            out = [code if stripped else "" for code, stripped in zip(out, self.stripped)]
+        return out
+
+    def judged_rows(self, doc) -> list[int] | None:
+        """The rows of the batch's evidence the document's language is judged by:
+        those of its kept lines; None when its text is not just those lines, or
+        is blank, or it has no line to score (then it is judged apart)."""
+        if not self.filled or not doc.text.strip():
+            return None
+        kept = _kept(doc, self.raw, self.stripped)
+        if kept is None:
+            return None
+        row_of = list(accumulate(map(bool, self.raw), initial=self.start - 1))  # a filled line's row, at k + 1
+        return [row_of[k + 1] for k in kept]
 
 
 def _set(doc, result: LangResult) -> None:
     doc.lang, doc.lang_score, doc.lang_top = result.lang, result.score, list(result.top)
-
-
-def _lines(doc) -> tuple[list[str], str]:
-    """The document's lines, none holding a line break, and their text."""
-    raw = list(doc.lines)
-    text = "\n".join(raw)
-    if text.count("\n") != len(raw) - 1:  # a line holding a line break
-        raw = [line.replace("\n", " ") for line in raw]
-        text = "\n".join(raw)
-    return raw, text
 
 
 def _kept(doc, raw: list[str], filled: list[str]) -> list[int] | None:
