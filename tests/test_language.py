@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import subprocess
 import sys
 from collections import Counter
@@ -198,10 +199,34 @@ def test_stage_on_a_batch_judges_as_each_text_alone():
         expected = [code if line.strip() else "" for line, code in zip(lines, line_languages(text, doc.lang))]
         assert doc.work["line_langs"] == expected, doc.id
     assert docs[0].work["line_langs"][:4] == ["ko", "", "", "en"] and docs[0].work["line_langs"][6] == "de"
+    assert pickle.loads(pickle.dumps(docs[0].work["line_langs"])) == docs[0].work["line_langs"]
     assert docs[2].work["line_langs"] == ["", "", ""] and docs[4].work["line_langs"] == []
     blank_only = [Document(id="b", text="\n\n", source=Source("t", 1), lines=["", "", ""])]
     DetectLanguage().batch(blank_only)  # a batch with nothing to score
     assert blank_only[0].work["line_langs"] == ["", "", ""] and blank_only[0].lang == "und"
+
+
+def test_stage_on_a_long_page_judges_removed_and_cut_lines_as_the_whole_text_does():
+    # past SAMPLE_CHARS the long lines are read in part; the lines the stripper
+    # removed are scored only when asked for, cut as they would be in the whole text
+    paragraph = " ".join([SAMPLES["en"], SAMPLES["de"], SAMPLES["fr"]] * 6)
+    read_in_part = " ".join([SAMPLES["fr"]] * 5 + [SAMPLES["en"]] * 30)  # French as far as its cap
+    lines = ["Главная", "Новости", "https://example.com/x " + SAMPLES["de"], read_in_part, ""]
+    for k in range(6):
+        lines += [f"{k}. " + paragraph, "", SAMPLES["fr"] if k % 2 else SAMPLES["de"], ""]
+    lines += ["Войти", "본문 바로가기"]
+    doc = _doc("\n".join(lines))
+    chrome = [0, 1, 2, 3, len(lines) - 2, len(lines) - 1]
+    doc.removed = [Removal(i + 1, lines[i], "nav") for i in chrome]
+    doc.text = "\n".join(line for i, line in enumerate(lines) if i not in chrome)
+    assert len(doc.text) > 3000 and max(map(len, lines)) > 1000
+    DetectLanguage().batch([doc])
+    alone = detect_language(doc.text)  # (its long lines cut by the text's own budget, not the page's)
+    assert doc.lang == alone.lang == "en" and doc.lang_score == pytest.approx(alone.score, abs=1e-3)
+    expected = [code if line.strip() else "" for line, code in zip(lines, line_languages("\n".join(lines), doc.lang))]
+    asked = [doc.work["line_langs"][i] for i in reversed(range(len(lines)))][::-1]  # in any order
+    assert asked == expected and asked[-1] == "ko" and asked[0] in {"ru", "uk", "bg", "mk"}
+    assert asked[3] == "fr" and line_languages(read_in_part, "en") == ["en"]
 
 
 def test_stage_reuses_line_scores_for_the_kept_lines():

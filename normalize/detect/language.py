@@ -31,15 +31,16 @@ covers and no language owns.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from collections.abc import Sequence
+from functools import lru_cache
 from itertools import accumulate, compress
 
 import numpy as np
 
-from normalize.detect.langid.evidence import batch_evidence, line_evidence
+from normalize.detect.langid.evidence import cut_evidence, line_evidence
 from normalize.detect.langid.judge import (
     UND, code_id, document_top, documents_top, line_codes, line_langs, one_line_top)
-from normalize.detect.langid.scorer import score_lines
+from normalize.detect.langid.scorer import CutLines, score_lines
 
 
 @dataclass(frozen=True)
@@ -109,44 +110,96 @@ class DetectLanguage:
         """The same for several documents, their lines scored in one pass and
         judged together (each pass has a fixed cost in array operations).
 
-        Empty lines are left out of the scoring: about half of a page's lines
-        are the empty ones between its paragraphs, and each line costs its row
-        in every array step. An empty line has no letters and no n-grams (no
-        n-gram reaches across a line break), so it is no evidence either way,
-        and its code is "" whatever the scores say."""
+        Only the lines a document is judged by are scored here: its kept lines.
+        The others (the chrome the stripper removed: near half of a page's
+        lines that are not empty) are scored when their language is asked for,
+        which the pipeline does only for a line holding foreign letters
+        (:class:`LineLanguages`). Empty lines (the other half of a page's lines)
+        are no evidence either way: no letters, and no n-gram reaches across a
+        line break."""
         pages = [_Page(doc) for doc in docs]
-        scored = [page for page in pages if page.filled]
-        if not scored:
-            for doc, page in zip(docs, pages):
-                _set(doc, detect_language(doc.text))
-                doc.work["line_langs"] = page.stripped  # all "", if any
-            return
-        evidence = batch_evidence(["\n".join(page.filled) for page in scored], SAMPLE_CHARS)
+        filled = [page for page in pages if page.filled]
+        # every line not empty, measured and cut as its document's budget says
+        cut = CutLines.of("\n".join("\n".join(page.filled) for page in filled), SAMPLE_CHARS,
+                          [len(page.filled) for page in filled]) if filled else None
         start = 0
-        for page in scored:
+        for page in filled:
             page.start, start = start, start + len(page.filled)
-        judged = {}  # document -> the rows of the evidence it is judged by
+        judged = {}  # document -> the rows of ``cut`` it is judged by
         for i, (doc, page) in enumerate(zip(docs, pages)):
-            doc.work["line_langs"] = page.stripped  # the blank lines' "" now, the codes below
             rows = page.judged_rows(doc)
             if rows is not None:
                 judged[i] = rows
             else:  # the text is not just the lines scored
                 _set(doc, detect_language(doc.text) if doc.text.strip() else UNDETERMINED)
-        for i, top in zip(judged, documents_top(evidence, list(judged.values()))):
-            _set(docs[i], _result(top))
-        # every line of the batch at once, each nudged towards its own document's language
-        codes = iter(line_codes(evidence, np.concatenate(
-            [np.full(len(page.filled), code_id(page.doc.lang)) for page in scored])))
-        for page in scored:
-            page.doc.work["line_langs"] = page.codes(codes)
+        if judged:
+            assert cut is not None
+            evidence = cut_evidence(cut.select([row for rows in judged.values() for row in rows]))
+            ends = np.cumsum([len(rows) for rows in judged.values()]).tolist()
+            documents = [list(range(end - len(rows), end)) for end, rows in zip(ends, judged.values())]
+            for i, top in zip(judged, documents_top(evidence, documents)):
+                _set(docs[i], _result(top))
+        for doc, page in zip(docs, pages):
+            doc.work["line_langs"] = LineLanguages(page, cut, doc.lang) if page.filled else page.stripped
+
+
+class LineLanguages(Sequence):
+    """``doc.work["line_langs"]``: the language code of each line of ``doc.lines``
+    ("" for a blank line), each worked out when first asked for.
+
+    A line is judged as it would be among all the lines of its document: by
+    its n-grams as far as its cap (see :class:`~.langid.scorer.CutLines`),
+    nudged towards the document's language. Pickled, it is the list of codes.
+    """
+
+    def __init__(self, page: "_Page", cut: CutLines, lang: str) -> None:
+        self._page, self._cut, self._lang = page, cut, lang
+        self._known: dict[int, str] = {}
+        self._rows: list[int] | None = None
+
+    def __len__(self) -> int:
+        return len(self._page.raw)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not self._page.stripped[index]:  # (raises IndexError past the end)
+            return ""
+        code = self._known.get(index)
+        if code is None:
+            if self._rows is None:  # a filled line's row in the cut lines, at index + 1
+                self._rows = list(accumulate(map(bool, self._page.raw), initial=self._page.start - 1))
+            row, cut = self._rows[index + 1], self._cut
+            length = int(cut.lengths[row])
+            cap = int(cut.caps[row]) if cut.caps is not None and cut.caps[row] < length else None
+            code = self._known[index] = _line_code(cut.lines[row], length, cap, self._lang)
+        return code
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, (list, tuple, Sequence)) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"LineLanguages({list(self)!r})"
+
+    def __reduce__(self):
+        return list, (list(self),)
+
+
+@lru_cache(maxsize=4096)
+def _line_code(line: str, length: int, cap: int | None, lang: str) -> str:
+    """The code of one line (``length``: once prepared; ``cap``: the characters
+    read, None for all) in a document in ``lang``. Cached: the lines asked
+    about are a site's foreign chrome ("본문 바로가기"), on page after page."""
+    cut = CutLines([line], np.array([length]), None if cap is None else np.array([cap]))
+    return line_codes(cut_evidence(cut), np.array([code_id(lang)]))[0]
 
 
 class _Page:
     """A document's lines as the stage reads them: ``raw`` (none holding a line
     break), each ``stripped`` ("" for a blank line), and the ``filled`` ones,
-    those not empty, which are scored from row ``start`` of the batch's
-    evidence on."""
+    those not empty, which are rows ``start`` on of the batch's cut lines."""
 
     def __init__(self, doc) -> None:
         self.doc = doc
@@ -158,16 +211,8 @@ class _Page:
         self.filled = list(filter(None, raw))
         self.start = 0
 
-    def codes(self, codes: Iterator[str]) -> list[str]:
-        """Each line's code, the filled lines' taken in turn from ``codes``;
-        "" for a blank line (a line of spaces included, though it was scored)."""
-        out = [next(codes) if line else "" for line in self.raw]
-        if len(self.filled) != len(list(filter(None, self.stripped))):  # a line of spaces
-            out = [code if stripped else "" for code, stripped in zip(out, self.stripped)]
-        return out
-
     def judged_rows(self, doc) -> list[int] | None:
-        """The rows of the batch's evidence the document's language is judged by:
+        """The rows of the batch's cut lines the document's language is judged by:
         those of its kept lines; None when its text is not just those lines, or
         is blank, or it has no line to score (then it is judged apart)."""
         if not self.filled or not doc.text.strip():

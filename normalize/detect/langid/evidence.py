@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from normalize.detect.langid.scorer import LineScores, score_documents, score_lines
+from normalize.detect.langid.scorer import CutLines, LineScores, score_cut, score_documents, score_lines
 from normalize.detect.langid.script_langs import dominant, script_langs
 
 # Letters a line needs before its n-grams outvote its script. Two-word
@@ -78,6 +78,11 @@ def batch_evidence(texts: list[str], budget: int | None = None) -> LineEvidence:
     one pass (each text keeps its own ``budget``)."""
     parts = [text.count("\n") + 1 for text in texts]
     return _evidence(score_lines("\n".join(texts), budget, parts))
+
+
+def cut_evidence(cut: CutLines) -> LineEvidence:
+    """The evidence of lines already measured and cut (see :class:`~.scorer.CutLines`)."""
+    return _evidence(score_cut(cut))
 
 
 def _evidence(scores: LineScores) -> LineEvidence:

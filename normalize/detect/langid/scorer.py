@@ -277,19 +277,47 @@ def score_lines(text: str, budget: int | None = None, parts: list[int] | None = 
     its sums and its letters by script are remembered (:mod:`.memo`), and
     only the new lines go through the per-character steps, as one text.
     """
+    return score_cut(CutLines.of(text, budget, parts))
+
+
+@dataclass(frozen=True)
+class CutLines:
+    """The lines of a text, each with its length once prepared and the
+    characters of it that are read (see :func:`score_lines`)."""
+
+    lines: list[str]
+    lengths: np.ndarray  # int64: code points of each line once prepared (see _prepared_lengths)
+    caps: np.ndarray | None  # int64: characters read of each line; None: all of every line
+
+    @classmethod
+    def of(cls, text: str, budget: int | None = None, parts: list[int] | None = None) -> "CutLines":
+        lines = text.split("\n")
+        lengths = _prepared_lengths(text, lines)
+        caps = None
+        if budget is not None and len(text) > budget:
+            caps = _caps(lengths, budget, parts or [len(lines)])
+        return cls(lines, lengths, caps)
+
+    def select(self, rows: list[int]) -> "CutLines":
+        """Some of the lines, cut as they are here: a line's scores depend on
+        its text and its cap alone, so they may be scored without the others."""
+        at = np.asarray(rows, dtype=np.intp)
+        return CutLines([self.lines[i] for i in rows], self.lengths[at],
+                        None if self.caps is None else self.caps[at])
+
+
+def score_cut(cut: CutLines) -> LineScores:
+    """:func:`score_lines` of lines already measured and cut (:class:`CutLines`)."""
     n_langs = load_profiles().n_langs
-    lines = text.split("\n")
-    lengths = _prepared_lengths(text, lines)
-    caps = scale = None
-    if budget is not None and len(text) > budget:
-        caps = _caps(lengths, budget, parts or [len(lines)])
-        if caps is not None:
-            # a cut line's sums stand for the whole line: scaled up by its length
-            # over the cap, so that in a block of lines (judge) a long paragraph
-            # read in part still outweighs a short line next to it, as it would whole
-            scale = np.maximum(lengths / caps, 1.0)
+    lines, lengths, caps = cut.lines, cut.lengths, cut.caps
+    scale = None
+    if caps is not None:
+        # a cut line's sums stand for the whole line: scaled up by its length
+        # over the cap, so that in a block of lines (judge) a long paragraph
+        # read in part still outweighs a short line next to it, as it would whole
+        scale = np.maximum(lengths / caps, 1.0)
     if len(lines) == 1:
-        sums, scripts = _score(text, caps)
+        sums, scripts = _score(lines[0], caps)
     else:
         sums, scripts = _score_remembered(lines, lengths, caps, n_langs + 1)
     if scale is not None:
