@@ -18,6 +18,7 @@ one document or rejection event, and the counts are checked at the end.
 from __future__ import annotations
 
 import json
+import pickle
 import tempfile
 from collections import deque
 from typing import Any, Iterable, Iterator, Optional, Union
@@ -234,7 +235,10 @@ class Pipeline:
             if names is not None and mentions:
                 votes.add(position, mentions)
                 names.write(mentions)
-            spool.write((item.data, written))
+            if isinstance(written, bytes):  # the spool's item, pickled in the worker
+                spool.write_pickled(written)
+            else:
+                spool.write((item.data, written))
         yield from self._drain()
 
         result = clusterer.finish(texts.__getitem__, shingles_of=shingles.__getitem__ if shingles is not None else None)
@@ -339,7 +343,10 @@ class TakeForClustering:
     writing, and workers do it side by side where the main process would do it
     alone, after the clusters. That, the facts and the verdict are all the
     main process needs of the document, so it is not kept
-    (``keeps_document``, see :mod:`.engine.packed`)."""
+    (``keeps_document``, see :mod:`.engine.packed`). They wait in the main
+    process's spool until the clusters are known, as the spool keeps them:
+    pickled here, so the main process stores the bytes as they come instead of
+    unpickling them on arrival and pickling them again for the spool."""
 
     def __init__(self, shelf: Shelf, written: Optional[tuple[str, str]] = None, shingles: bool = True) -> None:
         self.shelf = shelf
@@ -355,8 +362,9 @@ class TakeForClustering:
         mentions = tuple(map(tuple, doc.work.pop("names", None) or ()))
         doc.work.clear()
         written = None
-        if self.written is not None:
-            written = (put(record_head(doc, *self.written)), facts(doc), doc.translation)
+        if self.written is not None:  # (the spool's item: the document, not kept, and what was written)
+            written = pickle.dumps((None, (put(record_head(doc, *self.written)), facts(doc), doc.translation)),
+                                   protocol=pickle.HIGHEST_PROTOCOL)
         return (doc.id, fingerprint, len(doc.text), put(encode_text(doc.text)),
                 None if shingles is None or not self.shingles else put(shingle_bytes(shingles)),
                 len(doc.artefacts), mentions, written)

@@ -161,6 +161,20 @@ def _put_in_child(shelf, seen):
     assert address.offset == 0 and os.path.basename(address.path) == f"shelf-{os.getpid()}.bin"
 
 
+def test_a_spool_keeps_items_pickled_here_and_elsewhere_in_order(tmp_path):
+    import pickle
+
+    from normalize.engine.spool import DocumentSpool
+
+    spool = DocumentSpool(str(tmp_path), "items.pickle")
+    items = [(None, ("head", ("en", None, ("nav",), (), False), {"suspected": False})), b"bytes", ("x", None)]
+    spool.write(items[0])
+    spool.write_pickled(pickle.dumps(items[1], protocol=pickle.HIGHEST_PROTOCOL))
+    spool.write(items[2])
+    assert spool.count == 3 and list(spool) == items and list(spool) == items  # read as often as needed
+    assert [spool.at(k) for k in (2, 0, 1)] == [items[2], items[0], items[1]]
+
+
 def test_a_failing_batch_falls_back_to_documents_one_by_one():
     out = list(LocalEngine(1).map([BatchLength()], docs(["ok", "BAD", "fine"])))
     assert [d.work["length"] for d in out] == [2, 3, 4]

@@ -37,8 +37,11 @@ class DocumentSpool:
         return len(self._offsets) - 1
 
     def write(self, doc: Document | bytes | tuple) -> None:
+        self.write_pickled(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def write_pickled(self, data: bytes) -> None:
+        """Append an item pickled already (elsewhere: a worker)."""
         assert self._fh is not None
-        data = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
         self._fh.write(data)
         self._offsets.append(self._offsets[-1] + len(data))  # (a tell() would be a system call)
 
