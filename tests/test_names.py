@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 
 from normalize.detect.artefacts import FindArtefacts, find_artefacts
 from normalize.detect.names import (
+    NameRecord,
     NameVariants,
+    compact_records,
     data_rows,
     difference,
     find_mentions,
@@ -324,9 +326,12 @@ def test_a_spool_reads_any_item_back():
 
 def test_stage_hands_mentions_to_the_cluster_stage(seed_texts):
     text = next(t for s, t in seed_texts.items() if s.startswith("004"))
-    found = mentions(text)
+    found = list(map(NameRecord._make, mentions(text)))
     assert {"Kim Jong-un", "Kim Yo-jong", "Sergei Shoigu"} <= {m.text for m in found}
     assert all(m.key and m.line > 0 and isinstance(m.flagged, bool) for m in found)
+    # the records as the cluster stage holds them: the same fields, flags kept
+    flagged = mentions(f"{BODY} Kim Jong-un met Kim Jong-un's aides.\nKim Jong UN said he had met Kim Jong-un before.")
+    assert any(r[3] for r in flagged) and compact_records(flagged) == tuple(map(NameRecord._make, flagged))
 
 
 # -- the tables --------------------------------------------------------------

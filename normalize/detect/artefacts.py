@@ -92,8 +92,7 @@ class FindArtefacts:
         findings.sort(key=lambda f: (f.line, f.kind, f.evidence))
         doc.artefacts.extend(f.artefact() for f in findings)
         doc.translation = verdict(findings)
-        removed = set(map(attrgetter("line"), doc.removed)) if mentions else set()
-        doc.work["names"] = mention_records(mentions, flagged, removed)
+        doc.work["names"] = mention_records(mentions, flagged)
         return doc
 
 

@@ -595,11 +595,13 @@ class NameRecord(NamedTuple):
     flagged: bool = False  # already flagged by the per-document checks
 
 
-def mention_records(mentions: list[Mention], flagged: set, removed: set) -> list[NameRecord]:
-    """What the cluster-level stage needs of a document's mentions (plain, picklable)."""
+def mention_records(mentions: list[Mention], flagged: set) -> list[tuple]:
+    """What the cluster-level stage needs of a document's mentions: the fields
+    of a :class:`NameRecord` as a plain tuple each, which crosses to the main
+    process and waits on disk for the clusters as cheaply as anything does."""
     if not flagged:  # the usual case, made in C: a page has dozens of mentions
-        return list(map(_mention, repeat(NameRecord), map(add, mentions, repeat((False,)))))
-    return [NameRecord(m.text, m.line, m.key, (m.line, m.text) in flagged) for m in mentions]
+        return list(map(add, mentions, repeat((False,))))
+    return [(m.text, m.line, m.key, (m.line, m.text) in flagged) for m in mentions]
 
 
 def compact_records(records) -> tuple[NameRecord, ...]:
@@ -612,8 +614,8 @@ def compact_records(records) -> tuple[NameRecord, ...]:
     for r in records or ():
         if isinstance(r, dict):
             r = NameRecord(r["text"], r["line"], r.get("key") or name_key(r["text"]), bool(r.get("flagged")))
-        elif not isinstance(r, NameRecord):  # a (text, line) pair
-            r = NameRecord(r[0], r[1], name_key(r[0]), False)
+        elif not isinstance(r, NameRecord):  # its fields (mention_records), or a (text, line) pair
+            r = NameRecord(*r) if len(r) == 4 else NameRecord(r[0], r[1], name_key(r[0]), False)
         out.append(NameRecord(sys.intern(r.text), r.line, sys.intern(r.key), r.flagged))
     return tuple(out)
 
