@@ -332,9 +332,8 @@ def _score_remembered(lines: list[str], lengths: np.ndarray, caps: np.ndarray | 
     together and remembered (not the empty lines: nothing to remember)."""
     keys: list = lines
     if caps is not None:  # a line's key: its text, or its text and the characters read when it is cut
-        keys = list(lines)
-        for i in np.flatnonzero(lengths > caps).tolist():
-            keys[i] = (lines[i], int(caps[i]))
+        keys = [(line, cap) if cut else line
+                for line, cut, cap in zip(lines, (lengths > caps).tolist(), caps.tolist())]
     found = MEMO.get(keys)
     sums = np.empty((len(lines), width), dtype=np.float32)
     scripts = np.empty((len(lines), len(tables.script_names())), dtype=np.int64)
