@@ -20,12 +20,15 @@ from __future__ import annotations
 import json
 import pickle
 import tempfile
+from array import array
 from collections import deque
-from typing import Any, Iterable, Iterator, Optional, Union
+from functools import partial
+from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
 from . import __version__
 from .detect.translation import revise
 from .document import Document
+from .engine.aside import run_aside
 from .engine.local import LocalEngine, warm_up
 from .engine.packed import unpack
 from .engine.shelf import Addresses, Shelf, read
@@ -213,13 +216,11 @@ class Pipeline:
         shingles = ShingleStore(tmp) if own_clusterer is None else None
         spool = DocumentSpool(tmp, "pass2.pickle")
         shelf = Shelf(tmp)
-        # name mentions wait on disk for the clusters too, their votes counted
-        # as they come (see _name_variants)
-        names = votes = None
+        # name mentions wait on disk for the clusters too, as the workers pickled
+        # them; their votes are counted while the clusters are made (see _name_variants)
+        names = named_at = None
         if self.command == "run":
-            from .detect.names import NameVotes
-
-            names, votes = DocumentSpool(tmp, "names.pickle"), NameVotes()
+            names, named_at = DocumentSpool(tmp, "names.pickle"), array("q")
         take = TakeForClustering(shelf, (self.command, self.settings.text_field) if self.json_lines else None,
                                  shingles=shingles is not None)
         for item in self.engine.map(stages, docs, take=take):
@@ -232,17 +233,18 @@ class Pipeline:
             position = texts.add(text_at)
             if shingles is not None:
                 shingles.add(shingles_at)
-            if names is not None and mentions:
-                votes.add(position, mentions)
-                names.write(mentions)
+            if names is not None and mentions is not None:
+                names.write_pickled(mentions)
+                named_at.append(position)
             if isinstance(written, bytes):  # the spool's item, pickled in the worker
                 spool.write_pickled(written)
             else:
                 spool.write((item.data, written))
         yield from self._drain()
 
+        votes = self._count_votes(names, named_at) if names is not None else None
         result = clusterer.finish(texts.__getitem__, shingles_of=shingles.__getitem__ if shingles is not None else None)
-        extra = self._name_variants(result, votes, names) if votes is not None else {}
+        extra = self._name_variants(result, votes(), names) if votes is not None else {}
         for position, (data, written) in enumerate(spool):
             a = result.assignment(position)
             found_late = extra.get(position)
@@ -298,13 +300,31 @@ class Pipeline:
         if getattr(self.engine, "workers", 1) > 1:
             warm_up(stages_for(self.command, self.settings)[-1])
 
+    def _count_votes(self, names: DocumentSpool, positions: array) -> Callable[[], Any]:
+        """Start counting the corpus's votes on name spellings; returns the
+        function that waits for them (a :class:`~.detect.names.NameVotes`).
+
+        The mentions of every document are read back from their spool and
+        counted in a forked process, while this one makes the clusters: with
+        workers, every core was busy while the documents came, and the
+        clustering leaves one idle. (With one process, counted here and now.)"""
+        from .detect.names import NameVotes
+
+        names.close()  # (before the fork: what is written reaches the file once)
+        count = partial(NameVotes.counted, names, positions)
+        if getattr(self.engine, "workers", 1) > 1:
+            return run_aside(count)
+        votes = count()
+        return lambda: votes
+
     def _name_variants(self, result: Any, votes: Any, names: DocumentSpool) -> dict[int, list]:
         """Name spellings that differ from the majority in their cluster or the corpus.
 
-        The corpus's votes were counted as the documents came; the mentions of
-        the few documents naming a name spelt more than one way are read back
-        from their spool (twice: their clusters' votes, then the verdicts), so
-        memory holds the vote tables, not every mention of the corpus."""
+        The corpus's votes were counted while the clusters were made (see
+        :meth:`_count_votes`); the mentions of the few documents naming a name
+        spelt more than one way are read back from their spool (twice: their
+        clusters' votes, then the verdicts), so memory holds the vote tables,
+        not every mention of the corpus."""
         return votes.judge(lambda position: result.assignment(position).cluster_id, names.at)
 
 
@@ -358,8 +378,9 @@ class TakeForClustering:
         put = self.shelf.put
         fingerprint = doc.work.pop("fingerprint")
         shingles, fingerprint.shingles = fingerprint.shingles, None
-        # plain tuples: they wait on disk until the clusters are known, and read back faster
-        mentions = tuple(map(tuple, doc.work.pop("names", None) or ()))
+        # plain tuples, pickled: they wait on disk until the clusters are known
+        records = doc.work.pop("names", None)
+        mentions = pickle.dumps(tuple(map(tuple, records)), protocol=pickle.HIGHEST_PROTOCOL) if records else None
         doc.work.clear()
         written = None
         if self.written is not None:  # (the spool's item: the document, not kept, and what was written)

@@ -1,6 +1,7 @@
 """Name variants: wrong transliterations, casing artefacts, and variants across documents."""
 from __future__ import annotations
 
+import pickle
 import random
 
 import pytest
@@ -281,20 +282,26 @@ def _random_corpus(seed: int) -> list[tuple[int, object, tuple]]:
 
 
 @pytest.mark.parametrize("seed", range(25))
-def test_votes_counted_as_they_come_give_the_verdicts_of_the_two_readings(tmp_path, seed):
-    """A run counts the corpus's votes as documents come (NameVotes) and reads
-    back only those naming a name spelt two ways: the verdicts are those of
-    NameVariants.judge reading every document twice."""
+def test_votes_counted_from_the_spool_give_the_verdicts_of_the_two_readings(tmp_path, seed):
+    """A run counts the corpus's votes (NameVotes) from the mentions the
+    documents left in a spool, and reads back only those naming a name spelt
+    two ways: the verdicts are those of NameVariants.judge reading every
+    document twice."""
     from normalize.detect.names import NameVotes, compact_records
     from normalize.engine.spool import DocumentSpool
 
     rows = [(p, cid, tuple(map(tuple, compact_records(records)))) for p, cid, records in _random_corpus(seed)]
     expected = NameVariants().judge(lambda: ((p, cid, records) for p, cid, records in rows if records))
-    votes, spool, read = NameVotes(), DocumentSpool(str(tmp_path), "names.pickle"), []
+    as_they_come, spool, read, positions = NameVotes(), DocumentSpool(str(tmp_path), "names.pickle"), [], []
     for p, _, records in rows:
         if records:
-            votes.add(p, records)
-            spool.write(records)
+            as_they_come.add(p, records)
+            spool.write_pickled(pickle.dumps(records))  # (as the workers pickle them)
+            positions.append(p)
+    spool.close()
+    votes = NameVotes.counted(spool, positions)  # (as a run counts them: from the spool, at the end)
+    for table in ("spelt", "used", "named", "positions", "_key_ids", "_keys", "_ends"):
+        assert getattr(votes, table) == getattr(as_they_come, table), table
     cluster_of = {p: cid for p, cid, _ in rows}
 
     def records_at(k):

@@ -785,6 +785,16 @@ class NameVotes:
         self._ends.append(len(self._keys))
         return pairs, keys
 
+    @classmethod
+    def counted(cls, records: Iterable[Sequence], positions: Sequence[int]) -> "NameVotes":
+        """The votes of ``records`` (the k-th: the mention records of the
+        document at ``positions[k]``), as adding them one by one in that order
+        counts them."""
+        votes = cls()
+        for position, found in zip(positions, records):
+            votes.add(position, found)
+        return votes
+
     def varied(self) -> set:
         """The names spelt more than one way across the corpus."""
         return {key for key, n in Counter(map(itemgetter(0), self.used)).items() if n > 1}
