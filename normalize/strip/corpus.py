@@ -318,7 +318,7 @@ class StripCorpusRepeats:
                 if mine:
                     continue
             removed[i] = "corpus-repeat"
-            doc.removed.append(Removal(line=i + 1, text=text, reason="corpus-repeat"))
+            doc.removed.append(Removal(i + 1, text, "corpus-repeat"))
             changed = True
         if changed:
             doc.removed.sort(key=lambda r: r.line)
