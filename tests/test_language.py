@@ -204,6 +204,17 @@ def test_stage_on_a_batch_judges_as_each_text_alone():
     blank_only = [Document(id="b", text="\n\n", source=Source("t", 1), lines=["", "", ""])]
     DetectLanguage().batch(blank_only)  # a batch with nothing to score
     assert blank_only[0].work["line_langs"] == ["", "", ""] and blank_only[0].lang == "und"
+    # the codes hold no reference back to their document: it goes when its last reference does
+    import gc
+    import weakref
+
+    gone = weakref.ref(docs[1])
+    gc.disable()
+    try:
+        docs.clear()
+        assert gone() is None
+    finally:
+        gc.enable()
 
 
 def test_stage_on_a_long_page_judges_removed_and_cut_lines_as_the_whole_text_does():

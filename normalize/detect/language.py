@@ -153,24 +153,26 @@ class LineLanguages(Sequence):
     """
 
     def __init__(self, page: "_Page", cut: CutLines, lang: str) -> None:
-        self._page, self._cut, self._lang = page, cut, lang
+        # the page's lines, not the page: it holds the document, which will hold this
+        self._raw, self._stripped, self._start = page.raw, page.stripped, page.start
+        self._cut, self._lang = cut, lang
         self._known: dict[int, str] = {}
         self._rows: list[int] | None = None
 
     def __len__(self) -> int:
-        return len(self._page.raw)
+        return len(self._raw)
 
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         if index < 0:
             index += len(self)
-        if not self._page.stripped[index]:  # (raises IndexError past the end)
+        if not self._stripped[index]:  # (raises IndexError past the end)
             return ""
         code = self._known.get(index)
         if code is None:
             if self._rows is None:  # a filled line's row in the cut lines, at index + 1
-                self._rows = list(accumulate(map(bool, self._page.raw), initial=self._page.start - 1))
+                self._rows = list(accumulate(map(bool, self._raw), initial=self._start - 1))
             row, cut = self._rows[index + 1], self._cut
             length = int(cut.lengths[row])
             cap = int(cut.caps[row]) if cut.caps is not None and cut.caps[row] < length else None
@@ -202,7 +204,6 @@ class _Page:
     those not empty, which are rows ``start`` on of the batch's cut lines."""
 
     def __init__(self, doc) -> None:
-        self.doc = doc
         raw = list(doc.lines)
         if "\n".join(raw).count("\n") != len(raw) - 1:  # a line holding a line break
             raw = [line.replace("\n", " ") for line in raw]
