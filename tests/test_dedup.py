@@ -334,11 +334,11 @@ def test_shared_lines_match_as_they_are_and_as_typographic_variants():
     from normalize.dedup.cluster import member_entries
 
     kept = "Home\nNews\nThe minister’s plan — in full\n\nA second paragraph here."
-    empty = np.zeros(0, dtype=np.uint64)
-    as_is, variant, neither = member_entries(kept, empty, [
-        ("a", "Home\nNews\n\nUnrelated line", empty, 0.9),
-        ("b", "THE MINISTER'S PLAN - IN FULL\nNews", empty, 0.8),
-        ("c", "Nothing shared\n...", empty, 0.7)])
+    as_is, variant, neither = member_entries(kept, [
+        ("a", "Home\nNews\n\nUnrelated line", 0.5, 0.9),
+        ("b", "THE MINISTER'S PLAN - IN FULL\nNews", 2 / 3, 0.8),
+        ("c", "Nothing shared\n...", 0.0, 0.7)])
+    assert [e["shared_fraction"] for e in (as_is, variant, neither)] == [0.5, 0.6667, 0.0]
     assert as_is["shared_lines"] == ["Home", "News"]
     assert variant["shared_lines"] == ["THE MINISTER'S PLAN - IN FULL", "News"]
     assert neither["shared_lines"] == []
@@ -416,6 +416,24 @@ def test_verifying_on_demand_chooses_the_kept_copies_that_verifying_every_pair_d
                                            verify_many=lambda jobs: [verify(u, vs) for u, vs in jobs])
             assert np.array_equal(many_kept, kept) and np.array_equal(many_sim, sim, equal_nan=True), (trial, ahead)
             assert many_checked == checked and needed <= set(asked), (trial, ahead)
+
+        # with shares (the share of a candidate's shingles the visiting node has),
+        # each node taken gets its share of the node that took it, whichever way
+        def share(u, v):
+            return (u * 131 + v * 7) % 97 / 97
+
+        def verify_shares(u, vs):
+            return np.column_stack((verify(u, vs), [share(u, v) for v in vs.tolist()]))
+
+        for ahead in (None, 3, 64):
+            shared_kept, shared_sim, share_of = np.full(n, -1, dtype=np.int64), np.full(n, np.nan), np.full(n, np.nan)
+            greedy_verified(order, Candidates(pairs, n), verify_shares, shared_kept, shared_sim, first_new=first_new,
+                            verify_many=None if ahead is None else (lambda jobs: [verify_shares(u, vs) for u, vs in jobs]),
+                            ahead=ahead or 64, share_of=share_of)
+            assert np.array_equal(shared_kept, kept) and np.array_equal(shared_sim, sim, equal_nan=True), (trial, ahead)
+            members = [v for v in range(n) if kept[v] >= 0 and kept[v] != v]
+            assert [share_of[v] for v in members] == [share(kept[v], v) for v in members], (trial, ahead)
+            assert np.isnan(np.delete(share_of, members)).all(), (trial, ahead)
 
 
 def test_copies_of_one_story_cost_one_check_each_not_one_per_pair():

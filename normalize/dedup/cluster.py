@@ -266,7 +266,7 @@ class Candidates:
 def greedy_verified(order: np.ndarray, candidates: Candidates, verify: Callable[[int, np.ndarray], np.ndarray],
                     kept_of: np.ndarray, sim_of: np.ndarray, first_new: int = 0,
                     verify_many: Optional[Callable[[list[tuple[int, np.ndarray]]], list[np.ndarray]]] = None,
-                    ahead: int = 64) -> int:
+                    ahead: int = 64, share_of: Optional[np.ndarray] = None) -> int:
     """:func:`greedy_kept` over candidate pairs, verifying only the pairs it asks
     about: ``verify(u, vs)`` gives the similarity of ``u`` to each of ``vs`` (NaN:
     not a copy). Every node visited is its own kept copy from then on (one with
@@ -281,6 +281,11 @@ def greedy_verified(order: np.ndarray, candidates: Candidates, verify: Callable[
     taken by the nodes before it), and a node taken meanwhile is not visited.
     The similarities of those extra pairs are dropped; each pair's figure
     depends on the pair alone, so the outcome is the one of the plain loop.
+
+    With ``share_of``, ``verify`` gives two columns: the similarity, and the
+    share of the candidate's shingles that ``u`` has; a node taken gets its
+    share in ``share_of`` (the cluster report shows it, and need not read the
+    two sets again to work it out).
     """
     visits = order[np.isin(order, candidates.nodes)].tolist()
 
@@ -288,11 +293,14 @@ def greedy_verified(order: np.ndarray, candidates: Candidates, verify: Callable[
         vs = candidates.of(u)
         return vs[(kept_of[vs] < 0) & (vs >= first_new)].astype(np.int64)
 
-    def visit(u: int, vs: np.ndarray, sims: np.ndarray) -> int:
+    def visit(u: int, vs: np.ndarray, found: np.ndarray) -> int:
         kept_of[u], sim_of[u] = u, 1.0
         if len(vs):
+            sims = found if share_of is None else found[:, 0]
             ok = ~np.isnan(sims)
             kept_of[vs[ok]], sim_of[vs[ok]] = u, sims[ok]
+            if share_of is not None:
+                share_of[vs[ok]] = found[ok, 1]
         return len(vs)
 
     checked = 0
@@ -371,23 +379,26 @@ def _line_key(line: str) -> str:
     return " ".join(_WORD.findall(unicodedata.normalize("NFKC", line).casefold()))
 
 
-def member_entries(kept_text: Optional[str], kept_set: np.ndarray, members: list[tuple[str, str, np.ndarray, float]]
-                   ) -> list[dict]:
+def member_entries(kept_text: Optional[str], members: list[tuple[str, str, float, float]]) -> list[dict]:
     """The report of each member of one cluster, sorted by id.
 
-    members: (id, text, shingle set, similarity to the kept copy). Per member:
-    the similarity, the share of its shingles the kept copy has, and up to five
-    of its lines found in the kept copy (none when the kept copy's text is not
-    known: an index document keeps only its shingles).
+    members: (id, text, :func:`shingle_share`, similarity to the kept copy).
+    Per member: the similarity, the share of its shingles the kept copy has,
+    and up to five of its lines found in the kept copy (none when the kept
+    copy's text is not known: an index document keeps only its shingles).
     """
     kept = _KeptLines(kept_text) if kept_text is not None else None
     out = []
-    for member_id, text, mine, sim in members:
+    for member_id, text, share, sim in members:
         shared = _shared_lines(text, kept) if kept is not None else []
         out.append({"id": member_id, "similarity": round(float(sim), 4), "kept": False,
-                    "shared_lines": shared,
-                    "shared_fraction": round(overlap(mine, kept_set) / len(mine), 4) if len(mine) else 1.0})
+                    "shared_lines": shared, "shared_fraction": round(float(share), 4)})
     return sorted(out, key=lambda r: r["id"])
+
+
+def shingle_share(mine: np.ndarray, kept_set: np.ndarray) -> float:
+    """The share of a member's shingles (``mine``) that the kept copy has; 1.0 if it has none."""
+    return overlap(mine, kept_set) / len(mine) if len(mine) else 1.0
 
 
 class _KeptLines:
@@ -581,8 +592,8 @@ class _Batch:
         # 3. verification and 4. kept-copy clusters, together
         candidates = Candidates(pairs, self.m + self.n)
         del pairs
-        kept_of, sim_of = self.assign(order, rep, candidates)
-        result = self.report(kept_of, sim_of)
+        kept_of, sim_of, share_of = self.assign(order, rep, candidates)
+        result = self.report(kept_of, sim_of, share_of)
         if self.c.index is not None:
             self.save(kept_of)
         return result
@@ -607,13 +618,17 @@ class _Batch:
         return out
 
     def verify(self, u: int, vs: np.ndarray) -> np.ndarray:
-        """Similarity of node ``u`` to each of ``vs`` (NaN: not a copy)."""
+        """Per node of ``vs``: its similarity to node ``u`` (NaN: not a copy), and
+        the share of its shingles ``u`` has (:func:`shingle_share`)."""
         self.prefetch([u, *vs.tolist()])
         mine = self.shingles(u)
         theirs = [self.shingles(v) for v in vs.tolist()]
-        sims = [similarity_given(mine, other, int(inter), self.s)
-                for other, inter in zip(theirs, overlaps(mine, theirs))]
-        return np.array([np.nan if sim is None else sim for sim in sims])
+        sims, shares = [], []
+        for other, inter in zip(theirs, overlaps(mine, theirs).tolist()):
+            sim = similarity_given(mine, other, inter, self.s)
+            sims.append(np.nan if sim is None else sim)
+            shares.append(inter / len(other) if len(other) else 1.0)
+        return np.column_stack((sims, shares)) if sims else np.zeros((0, 2))
 
     def verify_part(self, asked: list[tuple[int, np.ndarray]]) -> list[np.ndarray]:
         return [self.verify(u, vs) for u, vs in asked]
@@ -623,26 +638,30 @@ class _Batch:
         total = self.m + self.n
         kept_of = np.full(total, -1, dtype=np.int64)
         sim_of = np.full(total, np.nan)
+        share_of = np.full(total, np.nan)  # of a node taken: the share of its shingles its kept copy has
         # candidates join representatives only
         helpers = self.c.helpers if candidates.pairs >= _HELPED_MIN_PAIRS else 1
         # each helper's own cache is larger (this process's stays empty meanwhile)
         self._sets.budget = _HELPER_CACHE_BYTES if helpers > 1 else _CACHE_BYTES
         with Helpers(self.verify_part, helpers) as spread:
             self.verified = greedy_verified(order, candidates, self.verify, kept_of, sim_of, first_new=self.m,
-                                            verify_many=None if helpers == 1 else partial(_spread, spread, helpers))
+                                            verify_many=None if helpers == 1 else partial(_spread, spread, helpers),
+                                            share_of=share_of)
         self._sets.budget = _CACHE_BYTES
         self._sets.trim()  # (had a helper failed, its work was done here)
         loners = np.flatnonzero((kept_of < 0) & (rep == np.arange(total)))
         kept_of[loners], sim_of[loners] = loners, 1.0
         # exact copies follow their representative: into its cluster, at its similarity
         # (1.0 if the representative is the kept copy itself)
+        # (and an exact copy's shingles are its representative's: the same share)
         copies = np.flatnonzero(rep != np.arange(total))
         r = rep[copies]
         kept_of[copies] = kept_of[r]
         sim_of[copies] = np.where(kept_of[r] == r, 1.0, sim_of[r])
-        return kept_of, sim_of
+        share_of[copies] = np.where(kept_of[r] == r, 1.0, share_of[r])
+        return kept_of, sim_of, share_of
 
-    def report(self, kept_of, sim_of) -> ClusterResult:
+    def report(self, kept_of, sim_of, share_of) -> ClusterResult:
         members: dict[int, list[int]] = {}
         for pos in range(self.n):
             node = pos + self.m
@@ -662,8 +681,8 @@ class _Batch:
         def reports(part: list[tuple[int, list[int]]]) -> tuple[list[dict], list[dict]]:
             clusters, oversized = [], []
             for k, mem in part:
-                entry, note = cluster_entry(self.node_id(k), self.member_reports(k, mem, sim_of), k < self.m,
-                                            self.s.max_cluster_size)
+                entry, note = cluster_entry(self.node_id(k), self.member_reports(k, mem, sim_of, share_of),
+                                            k < self.m, self.s.max_cluster_size)
                 clusters.append(entry)
                 if note:
                     oversized.append(note)
@@ -683,12 +702,18 @@ class _Batch:
             return ClusterResult(assignments, later=lambda: in_order([wait() for wait in waits]))
         return ClusterResult(assignments, *in_order([reports(items)]))
 
-    def member_reports(self, kept: int, members: list[int], sim_of) -> list[dict]:
-        """See :func:`member_entries`; an index document's text is not kept, only its shingles."""
-        self.prefetch(members + [kept])
+    def member_reports(self, kept: int, members: list[int], sim_of, share_of) -> list[dict]:
+        """See :func:`member_entries`; an index document's text is not kept, only its
+        shingles. The shares are those the verification found (the shingle sets are
+        read again only for a member it has none for)."""
+        unknown = [v for v in members if np.isnan(share_of[v])]
+        if unknown:
+            self.prefetch(unknown + [kept])
+            for v in unknown:
+                share_of[v] = shingle_share(self.shingles(v), self.shingles(kept))
         kept_text = self.text_of(kept - self.m) if kept >= self.m else None
-        rows = [(self.node_id(v), self.text_of(v - self.m), self.shingles(v), sim_of[v]) for v in members]
-        return member_entries(kept_text, self.shingles(kept), rows)
+        rows = [(self.node_id(v), self.text_of(v - self.m), share_of[v], sim_of[v]) for v in members]
+        return member_entries(kept_text, rows)
 
     def save(self, kept_of) -> None:
         """Append this batch to the index: signatures and bands block by block,

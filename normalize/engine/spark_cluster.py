@@ -45,7 +45,8 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 
 import numpy as np
 
-from ..dedup.cluster import Assignment, ClusterResult, Links, cluster_entry, greedy_kept, member_entries
+from ..dedup.cluster import (Assignment, ClusterResult, Links, cluster_entry, greedy_kept, member_entries,
+                             shingle_share)
 from ..dedup.fingerprint import Fingerprint
 from ..dedup.lsh import hash_band
 from ..dedup.settings import DedupSettings
@@ -217,7 +218,8 @@ def _cluster_report(settings: DedupSettings):
         kept = next(r for r in rows if r.is_kept)
         members = sorted((r for r in rows if not r.is_kept), key=lambda r: r.pos)
         sets = shingle_sets([kept.text] + [r.text for r in members], settings.word_ngram, settings.char_ngram, settings.seed)
-        entries = member_entries(kept.text, sets[0], [(r.id, r.text, s, r.sim) for r, s in zip(members, sets[1:])])
+        entries = member_entries(kept.text, [(r.id, r.text, shingle_share(s, sets[0]), r.sim)
+                                             for r, s in zip(members, sets[1:])])
         entry, note = cluster_entry(kept.id, entries, False, settings.max_cluster_size)
         size = entry["size"]
         assigned = [(kept.pos, (entry["id"], size, None, 1.0))]
