@@ -279,6 +279,22 @@ def _run_corpus(docs: list[Document], staged: bool = False) -> dict[str, str]:
     return {doc.id: doc.text for doc in docs}
 
 
+def test_line_hash_is_the_hash_of_the_words_of_the_match_key():
+    # what the corpus pass compares lines by, made without squeezing spaces that go anyway
+    import re
+
+    import xxhash
+
+    from normalize.normalise import match_key
+    from normalize.strip.corpus import line_hash
+
+    lines = ["  Breaking:   the PM's “plan” — in full ", "snake_case and__more", "ＦＵＬＬ ｗｉｄｔｈ ﬁnance",
+             "Straße, STRASSE", "Ⅻ ① ㎏", "\x1c sep\x1fx\u00a0nbsp", "«Москва» — столица", "本文 바로가기", "", "—…"]
+    for line in lines:
+        words = re.sub(r"[\W_]+", "", match_key(line))
+        assert line_hash.__wrapped__(line) == xxhash.xxh64_intdigest(words.encode("utf-8")), line
+
+
 def test_corpus_chrome_removed_but_story_copies_kept():
     docs = _corpus()
     texts = _run_corpus(docs)

@@ -16,6 +16,7 @@ in the main process; :meth:`CorpusRepeats.finish` decides and returns
 from __future__ import annotations
 
 import re
+import unicodedata
 from array import array
 from collections import defaultdict
 from dataclasses import dataclass
@@ -26,7 +27,6 @@ import numpy as np
 import xxhash
 
 from normalize.document import Document, Removal
-from normalize.normalise import match_key
 
 SOURCE_FIELDS = ("source", "domain", "site", "host", "url")
 MAX_WORDS = 80  # longer lines are article paragraphs, never site chrome
@@ -58,8 +58,11 @@ def line_hash(text: str) -> int:
     spacing or case (typography variants of one story) hash the same.
 
     Cached: both passes hash the same lines, and site chrome repeats across
-    documents, while the matching key (NFKC, casefold) is the costly part."""
-    key = match_key(text)
+    documents, while the matching key (NFKC, casefold) is the costly part.
+
+    The words are those of :func:`~normalize.normalise.match_key`, which also
+    squeezes and strips the spaces: not needed here, where every space goes."""
+    key = (text if text.isascii() else unicodedata.normalize("NFKC", text)).casefold()
     if key.isascii():  # the same bytes, without a regex match per word gap
         return xxhash.xxh64_intdigest(key.encode("ascii").translate(None, _ASCII_NOT_WORD))
     # The spaces and ASCII punctuation go first, as bytes (an ASCII byte is never
