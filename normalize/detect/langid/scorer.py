@@ -376,7 +376,7 @@ def _prepared_lengths(text: str, lines: list[str]) -> np.ndarray:
     length, but for the few lines holding one of those. (Each is made over
     within its line, so a line is prepared alone as it would be in the text.)"""
     lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
-    found = list(_positions(text, "@")) + [at for at in _positions(text, ":") if text.startswith("//", at + 1)]
+    found = list(_positions(text, "@")) + list(_positions(text, "://"))
     if _COMBINING_ACCENT.search(text):
         found += [m.start() for m in _COMBINING_ACCENT.finditer(text)]
     if found:  # the lines they are on, by where the lines start
