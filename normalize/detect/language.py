@@ -18,9 +18,10 @@ lines, weighted by length), so one foreign quote neither flips an article nor
 sinks its score; lines too short for n-grams go by script. The rules are in
 :mod:`normalize.detect.langid.judge`.
 
-Every line is judged, but a long text is read in part: past ``SAMPLE_CHARS``
-characters the longest lines are read by their first sentences (at least
-``MIN_LINE_SAMPLE`` characters each), like langdetect, which stops at 10,000.
+Every line can be judged, but a long text is read in part: past
+``SAMPLE_CHARS`` characters the longest lines are read by their first
+sentences (at least ``MIN_LINE_SAMPLE`` characters each), like langdetect,
+which stops at 10,000.
 
 Codes are langdetect's: ISO 639-1, with ``zh-cn`` / ``zh-tw`` for simplified /
 traditional Chinese. Scripts no profile covers give their language's ISO 639-1
@@ -93,12 +94,12 @@ def line_language(line: str, doc_lang: str | None = None) -> str:
 class DetectLanguage:
     """Stage: set ``doc.lang``, ``doc.lang_score``, ``doc.lang_top`` from the cleaned
     text, and ``doc.work["line_langs"]``: one code per line of ``doc.lines``
-    ("" for a blank line).
+    ("" for a blank line), each worked out when asked for (:class:`LineLanguages`).
 
-    The lines are scored once. When the cleaned text is exactly the lines the
-    stripper kept (the usual case), the document is judged from those lines'
-    evidence instead of scoring the text a second time. A line met on an
-    earlier page (a site's chrome, a reprinted paragraph) is not scored again
+    When the cleaned text is exactly the lines the stripper kept (the usual
+    case), the document is judged from those lines' evidence, each line cut
+    as it would be in the whole page. A line met on an earlier page (a site's
+    chrome, a reprinted paragraph) is not scored again
     (:mod:`normalize.detect.langid.memo`).
     """
 
@@ -229,14 +230,14 @@ def _set(doc, result: LangResult) -> None:
     doc.lang, doc.lang_score, doc.lang_top = result.lang, result.score, list(result.top)
 
 
-def _kept(doc, raw: list[str], filled: list[str]) -> list[int] | None:
+def _kept(doc, raw: list[str], stripped: list[str]) -> list[int] | None:
     """Indices of the lines that make up ``doc.text``, if it is just those lines
-    (``filled``: each line stripped, "" when blank).
+    (``stripped``: each line stripped, "" when blank).
 
     Blank lines are left out of the comparison (the stripper collapses runs of
     them): they hold no letters, so no evidence.
     """
-    kept = list(compress(range(len(raw)), filled))
+    kept = list(compress(range(len(raw)), stripped))
     if doc.removed:
         removed = {r.line - 1 for r in doc.removed}
         kept = [i for i in kept if i not in removed]

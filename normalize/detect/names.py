@@ -656,8 +656,8 @@ class NameVariants:
         ``documents`` yields (position, cluster id, mention records) in the same
         order both times. What is held in memory is one vote table per name (and
         per name in each cluster), not every mention of every document. (A run
-        counts the corpus's votes as the documents come, and reads back only the
-        few documents it has to judge: see :class:`NameVotes`.)
+        counts the corpus's votes before the clusters are known, and reads back
+        only the few documents it has to judge: see :class:`NameVotes`.)
         """
         votes = NameVotes()
         cluster_sizes: Counter = Counter()
@@ -751,8 +751,9 @@ def _count_in_cluster(cid: str, pairs: set, keys: set, used_in: Counter, named_i
 
 
 class NameVotes:
-    """The corpus's votes on spellings, counted as the documents come, before the
-    clusters are known; then the verdicts (:meth:`judge`), once they are.
+    """The corpus's votes on spellings, counted before the clusters are known
+    (a run counts them from the mentions' spool while it makes the clusters:
+    :meth:`counted`); then the verdicts (:meth:`judge`), once they are.
 
     Only a name spelt more than one way across the corpus can be flagged, and
     such names are few (three of some 7,700 names in the 10k benchmark corpus),
