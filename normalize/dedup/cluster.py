@@ -405,8 +405,8 @@ class _KeptLines:
     """The kept copy's lines, to ask whether it has a line "as the report compares
     it" (:func:`_line_key`).
 
-    Keying a line costs microseconds (NFKC, casefold, a regex over every word
-    gap), and a member's first lines are mostly the kept copy's very lines:
+    Keying a line costs microseconds (NFKC, casefold, its words found), and a
+    member's first lines are mostly the kept copy's very lines:
     a line found as it is has the same key, so the keys of all the kept
     copy's lines are worked out only when a member has a line that is not
     there as it is (a typographic variant may still share its key)."""
@@ -634,7 +634,8 @@ class _Batch:
         return [self.verify(u, vs) for u, vs in asked]
 
     def assign(self, order, rep, candidates: Candidates):
-        """kept_of[node] = kept node (itself if kept); sim_of[node] = similarity to it."""
+        """kept_of[node] = kept node (itself if kept); sim_of[node] = similarity to it;
+        share_of[node] = the share of its shingles the kept copy has (NaN if none was found)."""
         total = self.m + self.n
         kept_of = np.full(total, -1, dtype=np.int64)
         sim_of = np.full(total, np.nan)
