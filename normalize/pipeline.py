@@ -242,7 +242,7 @@ class Pipeline:
                 spool.write((item.data, written))
         yield from self._drain()
 
-        votes = self._count_votes(names, named_at) if names is not None else None
+        votes = self._count_votes(names, named_at, aside=own_clusterer is None) if names is not None else None
         result = clusterer.finish(texts.__getitem__, shingles_of=shingles.__getitem__ if shingles is not None else None)
         extra = self._name_variants(result, votes(), names) if votes is not None else {}
         for position, (data, written) in enumerate(spool):
@@ -300,19 +300,21 @@ class Pipeline:
         if getattr(self.engine, "workers", 1) > 1:
             warm_up(stages_for(self.command, self.settings)[-1])
 
-    def _count_votes(self, names: DocumentSpool, positions: array) -> Callable[[], Any]:
+    def _count_votes(self, names: DocumentSpool, positions: array, aside: bool) -> Callable[[], Any]:
         """Start counting the corpus's votes on name spellings; returns the
         function that waits for them (a :class:`~.detect.names.NameVotes`).
 
         The mentions of every document are read back from their spool and
         counted in a forked process, while this one makes the clusters: with
         workers, every core was busy while the documents came, and the
-        clustering leaves one idle. (With one process, counted here and now.)"""
+        clustering leaves one idle. (With one process, or ``aside`` False, as
+        with an engine that clusters on its own, e.g. Spark's driver, which is
+        not to be forked: counted here and now.)"""
         from .detect.names import NameVotes
 
         names.close()  # (before the fork: what is written reaches the file once)
         count = partial(NameVotes.counted, names, positions)
-        if getattr(self.engine, "workers", 1) > 1:
+        if aside and getattr(self.engine, "workers", 1) > 1:
             return run_aside(count)
         votes = count()
         return lambda: votes
