@@ -19,6 +19,7 @@ from normalize.detect.langid.scorer import MIN_LINE_SAMPLE, line_caps, prepare
 from normalize.detect.language import (
     DetectLanguage,
     LangResult,
+    LineLanguages,
     detect_language,
     line_language,
     line_languages,
@@ -238,6 +239,25 @@ def test_stage_on_a_long_page_judges_removed_and_cut_lines_as_the_whole_text_doe
     asked = [doc.work["line_langs"][i] for i in reversed(range(len(lines)))][::-1]  # in any order
     assert asked == expected and asked[-1] == "ko" and asked[0] in {"ru", "uk", "bg", "mk"}
     assert asked[3] == "fr" and line_languages(read_in_part, "en") == ["en"]
+
+
+def test_line_languages_cross_processes_unjudged(monkeypatch):
+    # a document going back from a worker carries its line codes still to be
+    # worked out: pickling them judges no line, and the copy judges them as here
+    from normalize.detect import language
+
+    lines = ["본문 바로가기", "", "Главная"] + ARTICLE + [GERMAN_QUOTE]
+    doc, other = _doc("\n".join(lines)), _doc("Zzyzx is a line of another page in the batch.")
+    DetectLanguage().batch([other, doc])
+    asked = []
+    judge = language._line_code
+    monkeypatch.setattr(language, "_line_code", lambda *a: asked.append(a) or judge(*a))
+    data = pickle.dumps(doc)
+    assert asked == []
+    back = pickle.loads(data).work["line_langs"]
+    assert type(back) is LineLanguages and back[0] == "ko" and back[1] == "" and back[-1] == "de"
+    assert b"Zzyzx" not in pickle.dumps(doc.work["line_langs"])  # the page's own lines, not its batch's
+    assert list(back) == list(doc.work["line_langs"]) and len(asked) == 2 * (len(lines) - ARTICLE.count("") - 1)
 
 
 def test_stage_reuses_line_scores_for_the_kept_lines():

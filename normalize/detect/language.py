@@ -150,12 +150,14 @@ class LineLanguages(Sequence):
 
     A line is judged as it would be among all the lines of its document: by
     its n-grams as far as its cap (see :class:`~.langid.scorer.CutLines`),
-    nudged towards the document's language. Pickled, it is the list of codes.
+    nudged towards the document's language. Pickled (a document going back
+    from a worker), it stays as it is: with its own lines and their caps,
+    and no code worked out on the way that nobody may ask for.
     """
 
     def __init__(self, page: "_Page", cut: CutLines, lang: str) -> None:
         # the page's lines, not the page: it holds the document, which will hold this
-        self._raw, self._stripped, self._start = page.raw, page.stripped, page.start
+        self._raw, self._stripped, self._start, self._filled = page.raw, page.stripped, page.start, len(page.filled)
         self._cut, self._lang = cut, lang
         self._known: dict[int, str] = {}
         self._rows: list[int] | None = None
@@ -187,7 +189,20 @@ class LineLanguages(Sequence):
         return f"LineLanguages({list(self)!r})"
 
     def __reduce__(self):
-        return list, (list(self),)
+        start, end = self._start, self._start + self._filled
+        cut = self._cut  # (the batch's: only this page's rows go)
+        own = CutLines(cut.lines[start:end], cut.lengths[start:end].copy(),
+                       None if cut.caps is None else cut.caps[start:end].copy())
+        return _line_languages, (self._raw, self._stripped, self._filled, own, self._lang, self._known)
+
+
+def _line_languages(raw: list[str], stripped: list[str], filled: int, cut: CutLines, lang: str,
+                    known: dict[int, str]) -> LineLanguages:
+    """Unpickle a :class:`LineLanguages` (its page's rows start at 0 of ``cut``)."""
+    codes = LineLanguages.__new__(LineLanguages)
+    codes._raw, codes._stripped, codes._start, codes._filled = raw, stripped, 0, filled
+    codes._cut, codes._lang, codes._known, codes._rows = cut, lang, known, None
+    return codes
 
 
 @lru_cache(maxsize=4096)
