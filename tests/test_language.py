@@ -544,10 +544,12 @@ def test_memory_gives_back_the_rows_put_whatever_it_forgot():
 
 
 def _judged_together_and_alone(texts: list[str], keep) -> None:
-    from normalize.detect.langid.evidence import batch_evidence
+    from normalize.detect.langid.evidence import cut_evidence
     from normalize.detect.langid.judge import document_top, documents_top
+    from normalize.detect.langid.scorer import CutLines
 
-    evidence = batch_evidence(texts, 3000)
+    # the lines of several texts, scored together, each text with its own budget
+    evidence = cut_evidence(CutLines.of("\n".join(texts), 3000, [text.count("\n") + 1 for text in texts]))
     start, documents = 0, []
     for text in texts:
         n = text.count("\n") + 1

@@ -174,8 +174,8 @@ class LineLanguages(Sequence):
             return ""
         code = self._known.get(index)
         if code is None:
-            if self._rows is None:  # a filled line's row in the cut lines, at index + 1
-                self._rows = list(accumulate(map(bool, self._raw), initial=self._start - 1))
+            if self._rows is None:
+                self._rows = _filled_rows(self._raw, self._start)
             row, cut = self._rows[index + 1], self._cut
             length = int(cut.lengths[row])
             cap = int(cut.caps[row]) if cut.caps is not None and cut.caps[row] < length else None
@@ -237,8 +237,15 @@ class _Page:
         kept = _kept(doc, self.raw, self.stripped)
         if kept is None:
             return None
-        row_of = list(accumulate(map(bool, self.raw), initial=self.start - 1))  # a filled line's row, at k + 1
+        row_of = _filled_rows(self.raw, self.start)
         return [row_of[k + 1] for k in kept]
+
+
+def _filled_rows(raw: list[str], start: int) -> list[int]:
+    """Where each filled line of ``raw`` is among the cut lines, its page's
+    starting at row ``start``: the row of line ``k`` (if it is not empty) is
+    item ``k + 1``."""
+    return list(accumulate(map(bool, raw), initial=start - 1))
 
 
 def _set(doc, result: LangResult) -> None:

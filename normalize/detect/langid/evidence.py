@@ -73,13 +73,6 @@ def documents_evidence(texts: list[str], budget: int | None = None) -> list[Line
     return [_evidence(scores) for scores in score_documents(texts, budget)]
 
 
-def batch_evidence(texts: list[str], budget: int | None = None) -> LineEvidence:
-    """The evidence of all lines of several texts, one after another, scored in
-    one pass (each text keeps its own ``budget``)."""
-    parts = [text.count("\n") + 1 for text in texts]
-    return _evidence(score_lines("\n".join(texts), budget, parts))
-
-
 def cut_evidence(cut: CutLines) -> LineEvidence:
     """The evidence of lines already measured and cut (see :class:`~.scorer.CutLines`)."""
     return _evidence(score_cut(cut))
