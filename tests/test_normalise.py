@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from normalize.document import Document, Source
-from normalize.normalise import Normalise, match_key, normalise_text
+import normalize.normalise as normalise_module
+from normalize.normalise import Normalise, _whole_text, match_key, normalise_lines, normalise_text
 from normalize.normalise.repair import CONFIG, _suspect_lines, may_need_repair, needs_repair, repair
 
 # Clean text in many scripts, with the typography ftfy's defaults would change:
@@ -169,6 +170,51 @@ def test_one_scan_finds_every_line_ftfy_would_change(lines):
 def test_idempotent(text):
     once = normalise_text(text)
     assert normalise_text(once) == once
+
+
+# Pieces of lines whose tidying or repair reaches the line's ends or draws new
+# lines: spaces of every kind, joiners, controls, escaped and mojibake newlines.
+_LINE_PIECES = st.sampled_from(
+    [" ", "  ", "\t", "\xa0", "\u3000", "\u200d", "\u200b", "\x0c", "\x1b", "\r", "\u2028", "&#10;", "&#13;",
+     "&amp;", "<b>", "â€¨", "Ã©", "Â", "e\u0301", "ok", "Привет", "日本"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(_LINE_PIECES, max_size=5).map("".join) | st.text(_MOJIBAKE_ALPHABET, max_size=20)
+                | st.text(max_size=20), max_size=8))
+def test_lines_normalised_apart_as_in_the_whole_text(lines):
+    # normalise_lines looks each line up, or normalises the new ones together,
+    # and must give what normalising the whole text gives, whatever it has seen
+    text = "\n".join(lines)
+    expected = _whole_text(text)
+    for forget in (True, False):  # every line new, then every line seen
+        if forget:
+            normalise_module._seen.clear()
+        assert normalise_text(text) == expected
+        assert normalise_lines(text) == expected.split("\n")
+
+
+def test_remembered_lines_are_bounded(monkeypatch):
+    monkeypatch.setattr(normalise_module, "LINE_LIMIT", 8)
+    normalise_module._seen.clear()
+    for n in range(20):
+        assert normalise_text(f"line {n}\n  line {n}  b\n") == f"line {n}\nline {n} b"
+        assert len(normalise_module._seen) <= 8
+    assert "line 19" in normalise_module._seen and "line 0" not in normalise_module._seen
+
+
+def test_line_break_made_by_repair():
+    # an escaped newline or carriage return, a mojibake line separator: repaired,
+    # they draw line breaks, and "\r" then "\n" is one break; the text is
+    # normalised whole, as if its lines had never been seen
+    for damaged, fixed in (("a&#10;b", "a\nb"), ("a â€¨ b", "a\nb"), ("a&#13;", "a")):
+        for seen in (False, True):
+            if not seen:
+                normalise_module._seen.clear()
+            text = f"  head  \n{damaged}\n\ntail "
+            assert normalise_text(text) == f"head\n{fixed}\n\ntail" == _whole_text(text)
+            assert normalise_lines(text) == ["head", *fixed.split("\n"), "", "tail"]
+            assert damaged not in normalise_module._seen
 
 
 def test_match_key_folds_for_matching_only():

@@ -16,12 +16,15 @@ else: a clean text comes back exactly as it went in.
 from __future__ import annotations
 
 import unicodedata
+from itertools import islice
 
 from normalize.document import Document
 from normalize.normalise.repair import repair
-from normalize.normalise.whitespace import normalise_whitespace, squeeze_spaces
+from normalize.normalise.whitespace import normalise_whitespace, squeeze_spaces, tidy_lines
 
-__all__ = ["normalise_text", "match_key", "Normalise"]
+__all__ = ["normalise_text", "normalise_lines", "match_key", "Normalise"]
+
+ROUNDS = 4  # at most: tidying may expose damage, which repairing may expose again
 
 
 def _normalise_once(text: str) -> str:
@@ -31,6 +34,16 @@ def _normalise_once(text: str) -> str:
     return normalise_whitespace(text)
 
 
+def _whole_text(text: str) -> str:
+    """Repair, compose and tidy ``text`` until it stops changing."""
+    current = _normalise_once(text)
+    for _ in range(ROUNDS - 1):
+        if current == text:
+            break
+        text, current = current, _normalise_once(current)
+    return current
+
+
 def normalise_text(text: str) -> str:
     """Repaired, NFC, whitespace-normalised text. Idempotent.
 
@@ -38,12 +51,89 @@ def normalise_text(text: str) -> str:
     becomes the space after a stray "Â"), so the steps repeat until the text
     stops changing; clean text goes through once.
     """
-    current = _normalise_once(text)
-    for _ in range(3):
+    return "\n".join(normalise_lines(text))
+
+
+# Every step acts on each line by itself: ftfy repairs line by line, NFC never
+# composes across a newline, and whitespace is tidied per line. So a line's
+# result depends on the line alone, and news lines recur (a site's chrome on
+# every page, a story's paragraphs in every reprint): in a crawl of near-
+# duplicate coverage most lines have been seen before, and looking them up
+# costs a fraction of normalising the text again. What a text does across its
+# lines (the newlines themselves, blank lines at its ends) stays with the text.
+#
+# Line breaks are the exception: "\r\n" is one break, not two, and a line
+# whose repair draws a new one ("&#13;", a mojibake U+2028) has it tidied
+# together with the next line's. A text that holds "\r", U+2028 or U+2029, or
+# one whose repair makes one, is normalised whole (both are rare).
+LINE_LIMIT = 1 << 16  # lines remembered; past that, the older half is forgotten
+_seen: dict[str, str] = {}  # line -> its normalised form
+_BREAKS = ("\r", "\u2028", "\u2029")
+
+
+class _NewLineBreak(Exception):
+    """Repair made a line break: the lines of the text are not normalised apart."""
+
+
+def normalise_lines(text: str) -> list[str]:
+    """The lines of :func:`normalise_text` of ``text``."""
+    if "\r" in text or "\u2028" in text or "\u2029" in text:
+        return _whole_text(text).split("\n")
+    lines = text.split("\n")
+    try:
+        out = list(map(_seen.__getitem__, lines))
+    except KeyError:
+        try:
+            out = _with_new_lines(lines)
+        except _NewLineBreak:
+            return _whole_text(text).split("\n")
+    # blank lines at the ends go, as strip("\n") of the joined text would drop them
+    start, end = 0, len(out)
+    while start < end and not out[start]:
+        start += 1
+    while end > start and not out[end - 1]:
+        end -= 1
+    if start == end:
+        return [""]
+    return out[start:end] if end - start < len(out) else out
+
+
+def _with_new_lines(lines: list[str]) -> list[str]:
+    """The normalised ``lines``: those not seen before are normalised now (all
+    together, as one text: the steps scan a text at C speed, where a call per
+    line would cost more) and remembered."""
+    out: list = list(map(_seen.get, lines))
+    new = list(dict.fromkeys([line for line, done in zip(lines, out) if done is None]))
+    learnt = dict(zip(new, _rounds("\n".join(new)).split("\n")))
+    out = [learnt[line] if done is None else done for line, done in zip(lines, out)]
+    if len(_seen) + len(learnt) > LINE_LIMIT:
+        kept = dict(islice(_seen.items(), len(_seen) // 2, None))
+        _seen.clear()
+        _seen.update(kept)
+    _seen.update(learnt)
+    return out
+
+
+def _rounds(text: str) -> str:
+    """:func:`_whole_text` of a text without line breaks but its newlines,
+    except that blank lines at the ends stay. Raises :class:`_NewLineBreak`
+    if repair makes a line break."""
+    current = _tidied_once(text)
+    for _ in range(ROUNDS - 1):
         if current == text:
             break
-        text, current = current, _normalise_once(current)
+        text, current = current, _tidied_once(current)
     return current
+
+
+def _tidied_once(text: str) -> str:
+    repaired = repair(text)
+    if repaired is not text and (repaired.count("\n") != text.count("\n")
+                                 or any(b in repaired for b in _BREAKS)):
+        raise _NewLineBreak
+    if not repaired.isascii():
+        repaired = unicodedata.normalize("NFC", repaired)
+    return tidy_lines(repaired)
 
 
 def match_key(text: str) -> str:
@@ -63,6 +153,6 @@ class Normalise:
     """Stage: ``doc.text`` becomes normalised text; ``doc.lines`` its lines."""
 
     def __call__(self, doc: Document) -> Document:
-        doc.text = normalise_text(doc.text)
-        doc.lines = doc.text.split("\n")
+        doc.lines = normalise_lines(doc.text)
+        doc.text = "\n".join(doc.lines)
         return doc

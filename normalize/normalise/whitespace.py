@@ -66,10 +66,18 @@ def _strip_plain_lines(text: str) -> str:
 
 
 def normalise_whitespace(text: str) -> str:
-    """Unify newlines, drop meaningless invisibles, tidy spaces. Idempotent."""
+    """Unify newlines, drop meaningless invisibles, tidy spaces; the text is
+    stripped of blank lines at its ends. Idempotent."""
+    return tidy_lines(text).strip("\n")
+
+
+def tidy_lines(text: str) -> str:
+    """:func:`normalise_whitespace`, but blank lines at the ends stay: each
+    line is tidied as it would be in any text (the lines of a text may be
+    tidied apart, and joined)."""
     if text.replace("\n", " ").isprintable():
         # Fast path: no controls, format characters or exotic spaces.
-        return _strip_plain_lines(_collapse_spaces(text)).strip("\n")
+        return _strip_plain_lines(_collapse_spaces(text))
     if "\r" in text or "\u2028" in text or "\u2029" in text:
         text = _NEWLINES.sub("\n", text)
     text = _INVISIBLE.sub("", text)
@@ -83,4 +91,4 @@ def normalise_whitespace(text: str) -> str:
             if tab in text:
                 text = text.replace(tab, " ")
         text = _strip_plain_lines(_collapse_spaces(text))
-    return text.strip("\n")
+    return text
