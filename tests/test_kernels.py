@@ -102,6 +102,25 @@ def test_intersection_sizes_are_those_of_numpy(mine, others):
         assert counts.tolist() == [len(np.intersect1d(mine, o)) for o in others]
 
 
+@built
+@settings(max_examples=300, deadline=None)
+@given(_SETS, st.lists(_SETS, max_size=6), st.sampled_from([0.5, 0.3, 0.9]), st.sampled_from([0.8, 0.5]),
+       st.sampled_from([20, 1, 500]))
+def test_intersection_sizes_reaching_are_exact_or_short_of_a_copy(mine, others, threshold, containment, least):
+    from normalize.dedup.settings import DedupSettings
+
+    dedup = DedupSettings(threshold=threshold, containment=containment, min_containment_shingles=least)
+    exact = [len(np.intersect1d(mine, o)) for o in others]
+    for count, true, other in zip(verify.overlaps_reaching(mine, others, dedup).tolist(), exact, others):
+        # exact where a copy is possible; -1 only where similarity_given could say no copy anyway
+        assert count == true or (count == -1 and true < verify.least_overlap(len(mine), len(other), dedup))
+        if count == -1:
+            assert verify.similarity_given(mine, other, true, dedup) is None
+    with pytest.MonkeyPatch.context() as mp:
+        _without(mp, verify)
+        assert verify.overlaps_reaching(mine, others, dedup).tolist() == exact
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=2 ** 40), max_size=300), st.sampled_from([1, 2 ** 24, 2 ** 56]))
 def test_first_occurrences_are_those_of_numpy_unique(values, scale):

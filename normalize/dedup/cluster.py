@@ -53,7 +53,7 @@ from .index import DedupIndex
 from .lsh import all_band_hashes, candidate_pairs, hash_band
 from .settings import DedupSettings
 from .shingles import ShingleSet, shingle_set, shingle_sets
-from .verify import overlap, overlaps, similarity_given
+from .verify import overlap, overlaps_reaching, similarity_given
 
 _BLOCK = 1 << 16
 # Bytes of shingle sets held at once while verifying. A kept copy's candidates
@@ -618,17 +618,20 @@ class _Batch:
         return out
 
     def verify(self, u: int, vs: np.ndarray) -> np.ndarray:
-        """Per node of ``vs``: its similarity to node ``u`` (NaN: not a copy), and
-        the share of its shingles ``u`` has (:func:`shingle_share`)."""
+        """Per node of ``vs``: its similarity to node ``u``, and the share of its
+        shingles ``u`` has (:func:`shingle_share`); both NaN if it is no copy."""
         self.prefetch([u, *vs.tolist()])
         mine = self.shingles(u)
         theirs = [self.shingles(v) for v in vs.tolist()]
-        sims, shares = [], []
-        for other, inter in zip(theirs, overlaps(mine, theirs).tolist()):
+        found = np.full((len(theirs), 2), np.nan)
+        # most candidates are no copies: their counts are not worked out to the end (-1)
+        inters = overlaps_reaching(mine, theirs, self.s)
+        for k in np.flatnonzero(inters >= 0).tolist():
+            other, inter = theirs[k], int(inters[k])
             sim = similarity_given(mine, other, inter, self.s)
-            sims.append(np.nan if sim is None else sim)
-            shares.append(inter / len(other) if len(other) else 1.0)
-        return np.column_stack((sims, shares)) if sims else np.zeros((0, 2))
+            if sim is not None:
+                found[k] = sim, inter / len(other) if len(other) else 1.0
+        return found
 
     def verify_part(self, asked: list[tuple[int, np.ndarray]]) -> list[np.ndarray]:
         return [self.verify(u, vs) for u, vs in asked]

@@ -21,7 +21,8 @@ the results must be equal to the last bit.
 * :func:`script_counts` counts what :func:`.shingles.unspaced_docs` decides on;
 * :func:`intersection_sizes` does :func:`.verify.overlaps` (no per-character
   loop, but the same kind: a pass over two sorted arrays, which numpy can only
-  do as a binary search per value).
+  do as a binary search per value), and :func:`intersection_sizes_reaching`
+  :func:`.verify.overlaps_reaching`.
 """
 from libc.stdint cimport int16_t, int64_t, uint32_t, uint64_t
 
@@ -196,6 +197,41 @@ def intersection_sizes(const uint32_t[::1] mine, list others, int64_t[::1] out):
                 i += a <= b
                 j += b <= a
         out[k] = count
+
+
+def intersection_sizes_reaching(const uint32_t[::1] mine, list others, double threshold, double containment,
+                                int64_t min_containment, int64_t[::1] out):
+    """:func:`intersection_sizes`, but a merge stops as soon as the values left
+    cannot bring the count up to what a copy needs (:func:`.verify.least_overlap`,
+    worked out here the same way): ``out[k]`` is then -1. Most candidate
+    pairs share few values, and early in the merge the count is out of reach."""
+    cdef Py_ssize_t k, i, j, n = mine.shape[0], m, small, big
+    cdef int64_t count, need
+    cdef double least
+    cdef uint32_t a, b
+    cdef const uint32_t[::1] other
+    for k in range(len(others)):
+        other = others[k]
+        m = other.shape[0]
+        small, big = (n, m) if n <= m else (m, n)
+        least = threshold * (small + big) / (1 + threshold)
+        if small >= min_containment and containment * small < least:
+            least = containment * small
+        need = <int64_t>least - 1
+        if need < 0:
+            need = 0
+        i = j = 0
+        count = 0
+        with nogil:
+            # the most still to be found is what is left of the shorter
+            # remainder: give up when even that falls short
+            while i < n and j < m and count + n - i >= need and count + m - j >= need:
+                a = mine[i]
+                b = other[j]
+                count += a == b
+                i += a <= b
+                j += b <= a
+        out[k] = count if count >= need else -1
 
 
 def script_counts(const uint32_t[::1] points, const int64_t[::1] doc_starts, const int16_t[::1] table,

@@ -120,6 +120,35 @@ def overlaps(mine: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
     return np.diff(np.searchsorted(found, ends), prepend=0)
 
 
+def overlaps_reaching(mine: np.ndarray, others: list[np.ndarray], settings: DedupSettings) -> np.ndarray:
+    """:func:`overlaps`, where a count below :func:`least_overlap` (of the two
+    sets' sizes) need not be exact: -1 may stand for it. Verification asks
+    this: of the pairs LSH proposes, most are no copies, and a merge of two
+    sorted sets can stop as soon as the values left cannot make up the
+    shortfall (:func:`.kernels.intersection_sizes_reaching`)."""
+    if kernels is not None and len(mine) and mine.dtype == np.uint32 and all(o.dtype == np.uint32 for o in others):
+        out = np.empty(len(others), dtype=np.int64)
+        kernels.intersection_sizes_reaching(np.ascontiguousarray(mine), [np.ascontiguousarray(o) for o in others],
+                                            settings.threshold, settings.containment,
+                                            settings.min_containment_shingles, out)
+        return out
+    return overlaps(mine, others)
+
+
+def least_overlap(a: int, b: int, settings: DedupSettings) -> int:
+    """A count of shared shingles under which sets of ``a`` and ``b`` shingles
+    are no copies, whatever the shingles: :func:`similarity_given` needs a
+    Jaccard similarity of ``threshold``, or a containment of ``containment``
+    of a smaller set of at least ``min_containment_shingles``. (One shingle
+    short of each bound, against rounding.)"""
+    small, big = min(a, b), max(a, b)
+    t = settings.threshold
+    least = t * (small + big) / (1 + t)
+    if small >= settings.min_containment_shingles:
+        least = min(least, settings.containment * small)
+    return max(0, int(least) - 1)
+
+
 _SIEVE_BITS = 18
 _SIEVE_MAX = 1 << (_SIEVE_BITS - 5)  # at most 1 value in 32 let through by chance
 

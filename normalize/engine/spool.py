@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 from array import array
 from typing import IO, Any, Iterator
 
@@ -137,11 +138,26 @@ def shingle_bytes(shingles: np.ndarray) -> bytes:
     return hashes.tobytes() + np.asarray(lines, dtype="<i4").tobytes()
 
 
+_LITTLE_ENDIAN = sys.byteorder == "little"
+_HASHES, _LINES = np.dtype("<u4"), np.dtype("<i4")
+
+
 def shingles_from_bytes(data: bytes) -> np.ndarray:
-    """The set :func:`shingle_bytes` stored (views of ``data``, read-only, not copies)."""
+    """The set :func:`shingle_bytes` stored (views of ``data``, read-only, not copies).
+
+    Verification reads hundreds of thousands of sets at 100k documents, and
+    this is written for it: positional arguments, no conversion where the
+    stored byte order is the machine's, and the set made as a view, without
+    ``ShingleSet``'s constructor (a third of the cost, all told)."""
     from ..dedup.shingles import ShingleSet
 
-    n = len(data) // 8
-    hashes = np.frombuffer(data, dtype="<u4", count=n).astype(np.uint32, copy=False)
-    lines = np.frombuffer(data, dtype="<i4", offset=4 * n, count=n).astype(np.int32, copy=False)
-    return hashes if n and lines[0] < 0 else ShingleSet(hashes, lines)
+    n = len(data) >> 3
+    hashes = np.frombuffer(data, _HASHES, n)
+    lines = np.frombuffer(data, _LINES, n, 4 * n)
+    if not _LITTLE_ENDIAN:
+        hashes, lines = hashes.astype(np.uint32), lines.astype(np.int32)
+    if n and lines[0] < 0:
+        return hashes
+    stored = hashes.view(ShingleSet)
+    stored.lines = lines
+    return stored
