@@ -96,12 +96,18 @@ class FindArtefacts:
         return doc
 
 
-@lru_cache(maxsize=LINE_CACHE)
+@lru_cache(maxsize=4 * LINE_CACHE)
 def line_facts(line: str) -> LineFacts:
     """What every rule needs to know about ``line``, looked up once per line
     (see :class:`~normalize.detect.artefact_page.LineFacts`). Made with the
     rules' own functions, not through their caches: the stage looks no line
-    up there, and the facts are kept once."""
+    up there, and the facts are kept once.
+
+    Every line of every page is looked up here, so this cache is four times
+    the others (some 60 MB when full): at 100k generated articles (190k
+    distinct lines, recurring across the corpus), the non-empty lines of a
+    worker's documents, played through such a cache, miss 229k times with
+    room for 65,536 lines, 357k times with room for 16,384."""
     return LineFacts(opens_menu.__wrapped__(line), line_wire.__wrapped__(line),
                      line_names.__wrapped__(line), line_scripts.__wrapped__(line))
 
