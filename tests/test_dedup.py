@@ -17,7 +17,7 @@ from normalize.dedup import (
     optimal_banding,
 )
 from normalize.dedup.fingerprint import fingerprint_texts
-from normalize.dedup.key import exact_hash, lined_key, normalise_key
+from normalize.dedup.key import batch_keys, exact_hash, exact_hashes, lined_key, normalise_key
 from normalize.dedup.minhash import estimate_jaccard, signature
 from normalize.dedup.shingles import ShingleSet, is_unspaced, shingle_set, shingle_sets, text_shingles, to_set
 from normalize.dedup.cluster import Candidates, Links, _Batch, greedy_kept, greedy_verified
@@ -784,3 +784,9 @@ def test_work_aside_is_done_here_where_no_process_can_be_started(monkeypatch):
 
     monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", refuse)
     assert run_aside(os.getpid)() == os.getpid()
+
+
+def test_exact_hashes_of_a_batch_are_those_of_each_text(seed_texts):
+    texts = list(seed_texts.values())[:20] + ["", "\n\n", "One line.", "Two\nlines."]
+    assert exact_hashes(batch_keys(texts)) == [exact_hash(t) for t in texts]
+    assert exact_hash("Two\nlines.") == exact_hash("two lines")  # a line break counts as a space

@@ -17,7 +17,7 @@ from typing import Optional
 
 import numpy as np
 
-from .key import batch_keys, exact_hash_points
+from .key import batch_keys, exact_hashes
 from .minhash import affine32_signature, oph_batch
 from .settings import DedupSettings
 from .shingles import ShingleSet, batch_shingles_lines, sets_with_lines, to_set
@@ -88,9 +88,8 @@ def fingerprint_texts(texts: list[str], settings: DedupSettings) -> list[Fingerp
             h = hashes[bounds[i] : bounds[i + 1]]
             sigs[i] = affine32_signature((h >> np.uint64(32)).astype(np.uint32), settings.num_perm, settings.seed)
             counts[i] = len(to_set(h))
-    return [Fingerprint(exact=exact_hash_points(keys.doc(i)), signature=sigs[i].copy(), n_shingles=int(counts[i]),
-                        shingles=sets[i])
-            for i in range(n)]
+    return [Fingerprint(exact=exact, signature=sigs[i].copy(), n_shingles=int(counts[i]), shingles=sets[i])
+            for i, exact in enumerate(exact_hashes(keys))]
 
 
 def fingerprint_text(text: str, settings: DedupSettings) -> Fingerprint:

@@ -243,6 +243,14 @@ def exact_hash_points(points: np.ndarray) -> int:
     return xxhash.xxh3_64_intdigest(flat.tobytes())
 
 
+def exact_hashes(batch: KeyBatch) -> list[int]:
+    """:func:`exact_hash_points` of each key of a batch: the line breaks made
+    spaces once for the batch, and each key hashed where it lies."""
+    flat = np.where(batch.points == _NL, np.uint32(_SPACE), batch.points).astype("<u4")
+    digest = xxhash.xxh3_64_intdigest
+    return [digest(flat[start:end]) for start, end in zip(batch.starts.tolist(), batch.ends.tolist())]
+
+
 def exact_hash(text: str) -> int:
     """The exact-pass hash of a text."""
     return exact_hash_points(key_points(text))
