@@ -483,6 +483,14 @@ def test_candidate_pairs_are_the_pairs_sharing_a_bucket_in_some_band():
     want = {(int(nodes[i]), int(nodes[j])) for col in columns for i in range(len(nodes))
             for j in range(i + 1, len(nodes)) if col[i] == col[j]}
     assert got == want and len(want) > 5000
+    # the bands paired apart (as helpers do) and their keys merged give the same pairs, in order
+    from normalize.dedup.lsh import candidate_keys, merge_keys, pairs_of_keys
+
+    column = lambda b: columns[b]  # noqa: E731
+    whole = candidate_keys(column, range(9), len(nodes))
+    parts = [candidate_keys(column, range(k, 9, 2), len(nodes)) for k in range(2)]
+    assert np.array_equal(merge_keys(parts), whole) and not np.array_equal(parts[0], whole)
+    assert pairs_of_keys(whole, nodes).tolist() == candidate_pairs(column, 9, nodes).tolist()
 
 
 def test_deterministic_and_invariant_to_input_order():
@@ -675,6 +683,7 @@ def test_pairs_verified_by_helper_processes_give_the_clusters_verified_here(monk
     from normalize.dedup import cluster as cluster_module
 
     monkeypatch.setattr(cluster_module, "_HELPED_MIN_PAIRS", 1)
+    monkeypatch.setattr(cluster_module, "_HELPED_MIN_NODES", 1)  # the LSH bands too
     texts = []
     for story in range(6):
         paras = article(400 + story, 8)

@@ -73,17 +73,29 @@ def candidate_pairs(band_column, n_bands: int, nodes: np.ndarray, max_bucket: in
     band_column(b): the hashes of band b for every row (rows are ``nodes``, sorted
     ascending); one band is in memory at a time. skip: optional boolean per row;
     pairs of two skipped rows are dropped (documents compared in an earlier batch).
-    Pairs are kept as one int64 each (i * n + j), so memory follows the number
-    of distinct pairs, not pairs times bands. Copies share most of their bands,
-    so most of a band's pairs were found before: those are looked up in the
-    sorted pairs so far, and only the new ones wait to be merged in, which
-    re-sorts the whole set a few times in a run rather than once a band.
     """
-    n = len(nodes)
+    return pairs_of_keys(candidate_keys(band_column, range(n_bands), len(nodes), max_bucket, skip), nodes)
+
+
+def candidate_keys(band_column, bands, n: int, max_bucket: int = 1000,
+                   skip: np.ndarray | None = None) -> np.ndarray:
+    """The pairs of rows (of ``n``) that share a bucket in one of ``bands``, as
+    sorted distinct keys ``i * n + j`` (i < j): see :func:`candidate_pairs`.
+    The keys of all the bands are the union of those of any split of them, so
+    parts of the bands may be paired apart (in other processes) and their keys
+    merged (:func:`merge_keys`).
+
+    Pairs are kept as one int64 each, so memory follows the number of distinct
+    pairs, not pairs times bands. Copies share most of their bands, so most of
+    a band's pairs were found before: those are looked up in the sorted pairs
+    so far, and only the new ones wait to be merged in, which re-sorts the
+    whole set a few times in a run rather than once a band.
+    """
+    bands = list(bands)
     seen = np.empty(0, dtype=np.int64)
     waiting: list[np.ndarray] = []
     n_waiting = 0
-    for b in range(n_bands):
+    for at, b in enumerate(bands):
         keys = band_column(b)
         order = np.argsort(keys, kind="stable")
         k = keys[order]
@@ -95,11 +107,22 @@ def candidate_pairs(band_column, n_bands: int, nodes: np.ndarray, max_bucket: in
             lo, hi = pairs.min(axis=1), pairs.max(axis=1)
             keys = sorted_unique(lo * n + hi)
             if len(seen):
-                at = np.minimum(np.searchsorted(seen, keys), len(seen) - 1)
-                keys = keys[seen[at] != keys]
+                found = np.minimum(np.searchsorted(seen, keys), len(seen) - 1)
+                keys = keys[seen[found] != keys]
             waiting.append(keys)
             n_waiting += len(keys)
-        if waiting and (4 * n_waiting > len(seen) or b == n_bands - 1):
+        if waiting and (4 * n_waiting > len(seen) or at == len(bands) - 1):
             seen = sorted_unique(np.concatenate([seen, *waiting]))
             waiting, n_waiting = [], 0
-    return np.stack([nodes[seen // n], nodes[seen % n]], axis=1) if len(seen) else np.empty((0, 2), np.int64)
+    return seen
+
+
+def merge_keys(parts: list[np.ndarray]) -> np.ndarray:
+    """The sorted distinct keys of several :func:`candidate_keys` results."""
+    return sorted_unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+
+
+def pairs_of_keys(keys: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """(node, node) of each pair key of :func:`candidate_keys` (rows are ``nodes``)."""
+    n = len(nodes)
+    return np.stack([nodes[keys // n], nodes[keys % n]], axis=1) if len(keys) else np.empty((0, 2), np.int64)
