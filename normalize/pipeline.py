@@ -31,7 +31,7 @@ from .document import Document
 from .engine.aside import run_aside
 from .engine.local import LocalEngine, warm_up
 from .engine.packed import unpack
-from .engine.shelf import Addresses, Shelf, read
+from .engine.shelf import Addresses, Shelf, Unlinking, read, shelf_files
 from .engine.spool import DocumentSpool, ShingleStore, TextStore, encode_text, shingle_bytes
 from .errors import Rejection, StrictModeStop
 from .read.records import record_to_document
@@ -186,9 +186,11 @@ class Pipeline:
 
     def _clustered(self, docs: Iterator[Document]) -> Iterator[Event]:
         with tempfile.TemporaryDirectory(prefix="normalize-") as tmp:
+            self._unlinking = Unlinking()  # files no longer needed, unlinked meanwhile
             try:
                 yield from self._clustered_in(docs, tmp)
             finally:
+                self._unlinking.wait()
                 Shelf(tmp).close()  # this process's files there, written and read
 
     def _clustered_in(self, docs: Iterator[Document], tmp: str) -> Iterator[Event]:
@@ -241,6 +243,9 @@ class Pipeline:
             else:
                 spool.write((item.data, written))
         yield from self._drain()
+        if self.command == "run":  # the documents between the passes: read by now
+            kept = set(texts.addresses.paths)  # (a process of both passes keeps its file)
+            self._unlinking.start([path for path in self._first_pass_files if path not in kept])
 
         votes = self._count_votes(names, named_at, aside=own_clusterer is None) if names is not None else None
         result = clusterer.finish(texts.__getitem__, shingles_of=shingles.__getitem__ if shingles is not None else None)
@@ -261,7 +266,10 @@ class Pipeline:
                 doc.artefacts.extend(found_late)
                 doc.translation = revise(doc.translation, found_late)
             yield self._emit(doc)
-        self.tally.clusters(result.clusters)
+        self.tally.clusters(result.clusters)  # (waits for the reports: the last to read the shelves)
+        # closed first: a file still open here would be freed only when closed, not when unlinked
+        Shelf(tmp).close()
+        self._unlinking.start(shelf_files(tmp, exclude_own=False))
         self.tally.oversized_clusters = len(getattr(result, "oversized", ()) or ())
         for cluster in result.clusters:
             yield ("cluster", cluster)
@@ -288,6 +296,7 @@ class Pipeline:
             waiting.append(item.data)
         yield from self._drain()
         self._corpus_stage = corpus.finish() if corpus is not None else None
+        self._first_pass_files = shelf_files(tmp)  # the workers' (this process may use its own again)
         return iter(waiting)
 
     def _prepare_second_pass(self) -> None:

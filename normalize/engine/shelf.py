@@ -22,6 +22,7 @@ address names is in the file by the time anyone holds the address.
 from __future__ import annotations
 
 import os
+import threading
 from array import array
 from typing import IO, Iterator, NamedTuple, Optional
 
@@ -149,6 +150,56 @@ def read_at(fh: IO[bytes], start: int, size: int) -> bytes:
     return fh.read(size)
 
 
+class Unlinking:
+    """Files of a run's directory unlinked in a background thread.
+
+    At 100k documents the directory holds some 4 GB (the documents between
+    passes, texts, shingle sets, written lines), and unlinking that much takes
+    the kernel most of a second, which the main process would wait through at
+    the very end. A file no one will read again is unlinked meanwhile
+    (``os.unlink`` lets go of the interpreter while it works); :meth:`wait`
+    before the directory itself goes."""
+
+    def __init__(self) -> None:
+        self._threads: list[threading.Thread] = []
+        self._given: set[str] = set()
+
+    def start(self, paths: list[str]) -> None:
+        """Unlink ``paths`` (those not given before) in a thread of their own."""
+        paths = [path for path in paths if path not in self._given]
+        if paths:
+            self._given.update(paths)
+            thread = threading.Thread(target=_unlink_all, args=(paths,), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def wait(self) -> None:
+        for thread in self._threads:
+            thread.join()
+        self._threads.clear()
+
+
+def _unlink_all(paths: list[str]) -> None:
+    for path in paths:
+        try:
+            os.unlink(path)
+        except OSError:  # gone already, or held open where that forbids it: the directory's cleanup sees to it
+            pass
+
+
+def shelf_files(directory: str, exclude_own: bool = True) -> list[str]:
+    """The shelf files of ``directory`` (all processes'), this process's own
+    left out if ``exclude_own``."""
+    own = os.path.join(os.path.normpath(directory), f"shelf-{os.getpid()}.bin")
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    paths = [os.path.join(os.path.normpath(directory), name) for name in names
+             if name.startswith("shelf-") and name.endswith(".bin")]
+    return [p for p in paths if not (exclude_own and p == own)]
+
+
 class Addresses:
     """Shelved addresses in order, in compact columns (a file number and two
     integers: 20 bytes an address, not a tuple's 100); None is kept too."""
@@ -162,6 +213,11 @@ class Addresses:
 
     def __len__(self) -> int:
         return len(self._path)
+
+    @property
+    def paths(self) -> list[str]:
+        """The files the addresses are in."""
+        return list(self._paths)
 
     def append(self, address: Optional[Shelved]) -> int:
         if address is None:
