@@ -175,28 +175,33 @@ def word_items(const uint32_t[::1] points, const int64_t[::1] doc_starts, uint64
     return count
 
 
+cdef int64_t merge_count(const uint32_t[::1] mine, const uint32_t[::1] other, int64_t need) noexcept nogil:
+    """How many values the two sorted arrays of distinct uint32 share; -1 as
+    soon as the values left cannot bring the count up to ``need`` (0: never).
+    A merge, without branches to mispredict: the sets are a few thousand
+    values, and most pairs share few of them, so no faster search pays off."""
+    cdef Py_ssize_t i = 0, j = 0, n = mine.shape[0], m = other.shape[0]
+    cdef int64_t count = 0
+    cdef uint32_t a, b
+    # the most still to be found is what is left of the shorter remainder
+    while i < n and j < m and count + n - i >= need and count + m - j >= need:
+        a = mine[i]
+        b = other[j]
+        count += a == b
+        i += a <= b
+        j += b <= a
+    return count if count >= need else -1
+
+
 def intersection_sizes(const uint32_t[::1] mine, list others, int64_t[::1] out):
     """``out[k]``: how many values ``mine`` and ``others[k]`` share, all of them
-    sorted arrays of distinct uint32 (:func:`.verify.overlaps`). A merge of the
-    two arrays, without branches to mispredict: the sets are a few thousand
-    values, and most pairs share few of them, so no faster search pays off."""
-    cdef Py_ssize_t k, i, j, n = mine.shape[0], m
-    cdef int64_t count
-    cdef uint32_t a, b
+    sorted arrays of distinct uint32 (:func:`.verify.overlaps`)."""
+    cdef Py_ssize_t k
     cdef const uint32_t[::1] other
     for k in range(len(others)):
         other = others[k]
-        m = other.shape[0]
-        i = j = 0
-        count = 0
         with nogil:
-            while i < n and j < m:
-                a = mine[i]
-                b = other[j]
-                count += a == b
-                i += a <= b
-                j += b <= a
-        out[k] = count
+            out[k] = merge_count(mine, other, 0)
 
 
 def intersection_sizes_reaching(const uint32_t[::1] mine, list others, double threshold, double containment,
@@ -205,10 +210,9 @@ def intersection_sizes_reaching(const uint32_t[::1] mine, list others, double th
     cannot bring the count up to what a copy needs (:func:`.verify.least_overlap`,
     worked out here the same way): ``out[k]`` is then -1. Most candidate
     pairs share few values, and early in the merge the count is out of reach."""
-    cdef Py_ssize_t k, i, j, n = mine.shape[0], m, small, big
-    cdef int64_t count, need
+    cdef Py_ssize_t k, n = mine.shape[0], m, small, big
+    cdef int64_t need
     cdef double least
-    cdef uint32_t a, b
     cdef const uint32_t[::1] other
     for k in range(len(others)):
         other = others[k]
@@ -220,18 +224,8 @@ def intersection_sizes_reaching(const uint32_t[::1] mine, list others, double th
         need = <int64_t>least - 1
         if need < 0:
             need = 0
-        i = j = 0
-        count = 0
         with nogil:
-            # the most still to be found is what is left of the shorter
-            # remainder: give up when even that falls short
-            while i < n and j < m and count + n - i >= need and count + m - j >= need:
-                a = mine[i]
-                b = other[j]
-                count += a == b
-                i += a <= b
-                j += b <= a
-        out[k] = count if count >= need else -1
+            out[k] = merge_count(mine, other, need)
 
 
 def script_counts(const uint32_t[::1] points, const int64_t[::1] doc_starts, const int16_t[::1] table,

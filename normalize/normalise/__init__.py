@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import unicodedata
 from itertools import islice
+from typing import Callable
 
 from normalize.document import Document
 from normalize.normalise.repair import repair
@@ -36,11 +37,16 @@ def _normalise_once(text: str) -> str:
 
 def _whole_text(text: str) -> str:
     """Repair, compose and tidy ``text`` until it stops changing."""
-    current = _normalise_once(text)
+    return _repeated(_normalise_once, text)
+
+
+def _repeated(step: Callable[[str], str], text: str) -> str:
+    """``step`` applied to ``text`` until it changes nothing, at most ROUNDS times."""
+    current = step(text)
     for _ in range(ROUNDS - 1):
         if current == text:
             break
-        text, current = current, _normalise_once(current)
+        text, current = current, step(current)
     return current
 
 
@@ -118,12 +124,7 @@ def _rounds(text: str) -> str:
     """:func:`_whole_text` of a text without line breaks but its newlines,
     except that blank lines at the ends stay. Raises :class:`_NewLineBreak`
     if repair makes a line break."""
-    current = _tidied_once(text)
-    for _ in range(ROUNDS - 1):
-        if current == text:
-            break
-        text, current = current, _tidied_once(current)
-    return current
+    return _repeated(_tidied_once, text)
 
 
 def _tidied_once(text: str) -> str:
