@@ -401,7 +401,12 @@ def member_entries(kept_text: Optional[str], members: list[tuple[str, str, float
 
 def shingle_share(mine: np.ndarray, kept_set: np.ndarray) -> float:
     """The share of a member's shingles (``mine``) that the kept copy has; 1.0 if it has none."""
-    return overlap(mine, kept_set) / len(mine) if len(mine) else 1.0
+    return _share(overlap(mine, kept_set), len(mine))
+
+
+def _share(shared: int, size: int) -> float:
+    """``shared`` of ``size`` shingles as a share (1.0 of none)."""
+    return shared / size if size else 1.0
 
 
 class _KeptLines:
@@ -649,7 +654,7 @@ class _Batch:
             other, inter = theirs[k], int(inters[k])
             sim = similarity_given(mine, other, inter, self.s)
             if sim is not None:
-                found[k] = sim, inter / len(other) if len(other) else 1.0
+                found[k] = sim, _share(inter, len(other))
         return found
 
     def verify_part(self, asked: list[tuple[int, np.ndarray]]) -> list[np.ndarray]:

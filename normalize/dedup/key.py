@@ -239,8 +239,7 @@ def line_keys(text: str) -> list[str]:
 
 def exact_hash_points(points: np.ndarray) -> int:
     """64-bit hash of a key (line breaks count as spaces): equal keys, equal hashes, everywhere."""
-    flat = np.where(points == _NL, np.uint32(_SPACE), points).astype("<u4")
-    return xxhash.xxh3_64_intdigest(flat.tobytes())
+    return exact_hashes(KeyBatch.single(points))[0]
 
 
 def exact_hashes(batch: KeyBatch) -> list[int]:
