@@ -68,6 +68,25 @@ def time_run(corpus: Path, workers: int, command: str = "run") -> dict:
             "outdir": outdir, "summary": summary}
 
 
+def time_report(outdir: Path) -> dict:
+    """``normalize report OUTDIR``: the review page rebuilt from a run's outputs, as ``run`` builds it."""
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c",
+         "import resource, sys\n"
+         "from normalize.cli import cli\n"
+         "try:\n    cli(prog_name='normalize')\n"
+         "finally:\n    sys.stderr.write('MAXRSS_KB %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n",
+         "report", str(outdir)],
+        capture_output=True, text=True,
+    )
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr)
+    rss_kb = int(proc.stderr.rsplit("MAXRSS_KB", 1)[1].split()[0])
+    return {"seconds": seconds, "peak_rss_mb": rss_kb / 1024, "html_mb": (outdir / "index.html").stat().st_size / 1e6}
+
+
 def time_stages(corpus: Path, limit: int) -> list[tuple[str, float]]:
     """Per-document stages alone, one core, in pipeline order, as the engine runs
     them (tables loaded first, batches of 32); CPU seconds of this process."""

@@ -7,6 +7,8 @@ For each size it builds a near-duplicate news corpus from
 * ``normalize run`` end to end: the full pipeline (normalise, strip, language,
   artefacts, dedup, write; no HTML report), docs/s, MB/s, peak RSS of the main
   process and of the largest worker, and cluster F1 against the corpus truth;
+* ``normalize report`` on that run's outputs: the review page that ``run``
+  writes last unless told ``--no-report``, time and peak RSS;
 * ``normalize dedup`` end to end: fingerprint and cluster only, the job the
   peers do;
 * the datasketch textbook recipe (MinHash + MinHashLSH + union-find) and, when
@@ -39,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_pipeline import BENCH, OUT, build_corpus, time_run, time_stages  # noqa: E402
+from bench_pipeline import BENCH, OUT, build_corpus, time_report, time_run, time_stages  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -128,6 +130,11 @@ def main() -> None:
     print(line("normalize run (full pipeline)", docs, full["seconds"], mb, full["peak_rss_any_process_mb"], full_q))
     figures["run"] = {k: full[k] for k in ("docs", "seconds", "docs_per_s", "mb_per_s", "peak_rss_main_mb",
                                            "peak_rss_any_process_mb")} | {"quality": full_q}
+
+    report = time_report(full["outdir"])
+    print(line("normalize report (review page)", docs, report["seconds"], mb, report["peak_rss_mb"])
+          + f"  index.html {report['html_mb']:.1f} MB")
+    figures["report"] = report
 
     dedup = time_run(corpus, args.workers, command="dedup")
     dedup_q = score(truth, predicted(dedup["outdir"] / "documents.jsonl"))

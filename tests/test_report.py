@@ -18,6 +18,7 @@ from normalize.report.budget import encode
 from normalize.report.embed import cut, pack_data, script_json
 from normalize.report.figures import complete_summary
 from normalize.report.load import Outputs, read_outputs
+from normalize.report.texts import TextSpool
 
 from report_fixtures import HOSTILE, generate, make_hostile, make_small, write_outputs
 
@@ -77,18 +78,19 @@ def test_build_report_writes_both_files_atomically(small):
 
 def test_embedded_data_matches_the_outputs(small):
     outputs = read_outputs(small)
+    documents, clusters = list(outputs.documents), list(outputs.clusters)
     data = embedded((small / "index.html").read_text("utf-8"))
-    assert data["d"]["id"] == [str(d["id"]) for d in outputs.documents]
-    assert len(data["c"]["id"]) == len(outputs.clusters)
+    assert data["d"]["id"] == [str(d["id"]) for d in documents]
+    assert len(data["c"]["id"]) == len(clusters)
     sizes = data["c"]["size"]
     assert sizes == sorted(sizes, reverse=True), "clusters are listed largest first"
     strings, texts = data["s"], data["T"]
     for ci, members in enumerate(data["c"]["m"]):
         kept = data["c"]["kept"][ci]
         assert members[0][0] == kept, "the kept copy comes first"
-        source = next(c for c in outputs.clusters if c["id"] == data["c"]["id"][ci])
+        source = next(c for c in clusters if c["id"] == data["c"]["id"][ci])
         assert {data["d"]["id"][m[0]] for m in members} == {m["id"] for m in source["members"]}
-    for i, doc in enumerate(outputs.documents):
+    for i, doc in enumerate(documents):
         ti = data["d"]["t"][i]
         assert doc["text"].startswith(texts[ti])
         assert (data["TL"][ti] > 0) == (len(texts[ti]) < len(doc["text"]))
@@ -174,14 +176,20 @@ def test_reads_parquet_when_jsonl_is_absent(tmp_path):
     assert [[data["s"][lang], p] for lang, p in zip(top[::2], top[1::2])] == [[t["lang"], round(t["p"], 2)] for t in docs[0]["lang_top"]]
 
 
-def _payload(n_docs, n_clusters, chars):
+@pytest.fixture
+def spool():
+    with TextSpool(load_limits()["text"]["max_chars"]) as texts:
+        yield texts
+
+
+def _payload(n_docs, n_clusters, chars, spool):
     docs, clusters, rejected = generate(n_docs, n_clusters, seed=12, chars=chars)
     outputs = Outputs(documents=docs, clusters=clusters, rejected=rejected)
-    return docs, pack_data(outputs, complete_summary(outputs), load_limits())
+    return docs, pack_data(outputs, complete_summary(outputs), load_limits(), spool)
 
 
-def test_small_runs_are_embedded_whole_and_plain():
-    docs, payload = _payload(40, 5, (2500, 3000))
+def test_small_runs_are_embedded_whole_and_plain(spool):
+    docs, payload = _payload(40, 5, (2500, 3000), spool)
     limits = load_limits()
     limits["text"]["max_chars"] = 2000
     text, cuts = encode(payload, limits)
@@ -189,8 +197,8 @@ def test_small_runs_are_embedded_whole_and_plain():
     assert cuts["truncated"] == len({d["text"] for d in docs})  # all longer than the cap
 
 
-def test_large_runs_are_compressed_and_cut_to_the_size_target():
-    docs, payload = _payload(900, 90, (2500, 4000))
+def test_large_runs_are_compressed_and_cut_to_the_size_target(spool):
+    docs, payload = _payload(900, 90, (2500, 4000), spool)
     limits = load_limits()
     limits["size"] = {"target_bytes": 600_000, "compress_above_bytes": 100_000}
     text, cuts = encode(payload, limits)
@@ -201,7 +209,7 @@ def test_large_runs_are_compressed_and_cut_to_the_size_target():
     data = embedded('<script type="application/json" id="report-data">' + text + "</script>")
     members = set(range(payload["Tm"]))
     for ti, short in enumerate(data["T"]):
-        assert payload["T"][ti].startswith(short)
+        assert payload["T"].text(ti).startswith(short)
         assert len(short) <= (cuts["member"] if ti in members else cuts["single"])
     # a generous target leaves the texts whole
     limits["size"]["target_bytes"] = 50_000_000
@@ -236,3 +244,60 @@ def test_render_summary_md_tolerates_missing_keys():
     assert "| 0 | 0 | 0 | 0 |" in md
     md = render_summary_md({"counts": {"read": 5}}, [{"id": "a|b", "size": 3, "kept": "k", "members": []}])
     assert "a\\|b" in md and "| 3 |" in md
+
+
+def test_spool_stores_each_text_once_and_cuts_as_the_whole_text_would(tmp_path):
+    with TextSpool(cap=50, directory=str(tmp_path)) as spool:
+        words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi " * 3
+        texts = [words, "short", words, words[:51], "Ünïcödé 🙂 and a lone \ud800 surrogate"]
+        numbers = [spool.add(t) for t in texts]
+        assert numbers == [0, 1, 0, 2, 3], "identical texts share one number"
+        assert list(spool.lengths) == [len(words), 5, 51, len(texts[4])]
+        assert spool[1] == "short" and spool[3] == texts[4]
+        for text, number in zip(texts, numbers):
+            assert text.startswith(spool[number]) and len(spool[number]) <= 51
+            for cap in range(1, 51):
+                assert cut(spool[number], cap) == cut(text, cap), (number, cap)
+    assert not list(tmp_path.iterdir()), "the spool leaves no file behind"
+
+
+class CountedRecords:
+    """Documents that count how often they are read."""
+
+    def __init__(self, records):
+        self.records, self.passes = records, 0
+
+    def __iter__(self):
+        self.passes += 1
+        return iter(self.records)
+
+
+def test_documents_are_read_in_one_pass_when_the_summary_is_complete(tmp_path, spool):
+    docs, clusters, rejected = generate(200, 20, seed=5)
+    write_outputs(tmp_path, docs, clusters, rejected)
+    outputs = read_outputs(tmp_path)
+    summary = json.loads((tmp_path / "summary.json").read_text("utf-8"))
+    summary["suspected_translations"] = sum(1 for d in docs if (d.get("translation") or {}).get("suspected"))
+    counted = CountedRecords(list(outputs.documents))
+    complete = complete_summary(Outputs(counted, outputs.clusters, outputs.rejected, summary))
+    assert counted.passes == 0, "a run's own summary.json has every figure"
+    assert complete["translations"] == summary["suspected_translations"]
+    payload = pack_data(Outputs(counted, outputs.clusters, outputs.rejected, summary), complete, load_limits(), spool)
+    assert counted.passes == 1
+    assert payload["d"]["id"] == [d["id"] for d in docs]
+    # without the summary the figures are recounted, in one more pass
+    del summary["languages"]
+    recounted = complete_summary(Outputs(counted, outputs.clusters, outputs.rejected, summary))
+    assert counted.passes == 2
+    assert recounted["languages"] == complete["languages"] and recounted["counts"] == complete["counts"]
+
+
+def test_a_lone_surrogate_does_not_lose_its_record(tmp_path):
+    docs, clusters, rejected = generate(20, 2, seed=6)
+    docs[0]["text"] = "Broken \ud83d text from a scraper"
+    write_outputs(tmp_path, docs[1:], clusters, rejected)
+    with open(tmp_path / "documents.jsonl", "w", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(d) + "\n" for d in docs)  # ASCII JSON escapes it as \ud83d
+    data = embedded(build_report(tmp_path).read_text("utf-8"))
+    assert data["d"]["id"][0] == docs[0]["id"]
+    assert "Broken ? text from a scraper" in data["T"]

@@ -23,8 +23,10 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import zlib
+from typing import Iterator
 
-from .embed import cut, script_json
+from .embed import TextTable, cut, script_json
 
 GZIP_LEVEL = 5  # level 6 costs 2.5x the time on near-duplicate text for 5% less
 SAMPLE_TEXTS = 1200
@@ -44,14 +46,46 @@ def _b64gzip(raw: bytes) -> str:
     return base64.b64encode(gzip.compress(raw, GZIP_LEVEL, mtime=0)).decode("ascii")
 
 
-def cut_texts(payload: dict, caps: tuple[int, int]) -> tuple[list[str], list[int]]:
-    """(texts cut to caps = (member cap, singleton cap), full length of each cut text or 0)."""
+def _cut(table: TextTable, caps: tuple[int, int]) -> Iterator[tuple[str, int]]:
+    """(each text cut to caps = (member cap, singleton cap), its full length if cut or 0)."""
+    for i in range(len(table)):
+        short = cut(table.text(i), caps[0] if i < table.members else caps[1])
+        full = table.length(i)
+        yield short, full if len(short) < full else 0
+
+
+def cut_texts(table: TextTable, caps: tuple[int, int]) -> tuple[list[str], list[int]]:
+    """(texts cut to caps, full length of each cut text or 0): for a run small enough to embed plain."""
     texts, lengths = [], []
-    for i, text in enumerate(payload["T"]):
-        short = cut(text, caps[0] if i < payload["Tm"] else caps[1])
+    for short, full in _cut(table, caps):
         texts.append(short)
-        lengths.append(len(text) if len(short) < len(text) else 0)
+        lengths.append(full)
     return texts, lengths
+
+
+def _plain_size(table: TextTable, cap: int, limit: int) -> int:
+    """Bytes of the texts and their lengths as plain JSON, counted no further than past ``limit``."""
+    size = 4  # the two lists' brackets
+    for short, full in _cut(table, (cap, cap)):
+        size += len(_json(short)) + len(str(full)) + 2  # two commas, one too many at each end
+        if size > limit:
+            break
+    return size - 2 * (len(table) > 0)
+
+
+def packed_texts(table: TextTable, caps: tuple[int, int]) -> tuple[str, int]:
+    """(base64(gzip(JSON {"T": texts, "TL": lengths})), texts cut), the texts streamed through."""
+    packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)  # what gzip.compress(mtime=0) does
+    packed, pending, lengths = [], [b'{"T":['], []
+    for i, (short, full) in enumerate(_cut(table, caps)):
+        pending.append(b"," + _json(short) if i else _json(short))
+        lengths.append(full)
+        if len(pending) >= 256:
+            packed.append(packer.compress(b"".join(pending)))
+            pending.clear()
+    pending += [b'],"TL":', _json(lengths), b"}"]
+    packed += [packer.compress(b"".join(pending)), packer.flush()]
+    return base64.b64encode(b"".join(packed)).decode("ascii"), sum(1 for n in lengths if n)
 
 
 def _sample(indices: range, n: int) -> list[int]:
@@ -66,12 +100,11 @@ def _sample(indices: range, n: int) -> list[int]:
 class Estimator:
     """Estimated packed bytes of the member and singleton texts at a given cap."""
 
-    def __init__(self, payload: dict):
-        texts, members = payload["T"], payload["Tm"]
+    def __init__(self, table: TextTable):
         self.groups = []
-        for indices in (range(0, members), range(members, len(texts))):
+        for indices in (range(0, table.members), range(table.members, len(table))):
             chosen = _sample(indices, SAMPLE_TEXTS)
-            self.groups.append(([texts[i] for i in chosen], len(indices) / max(1, len(chosen))))
+            self.groups.append(([table.text(i) for i in chosen], len(indices) / max(1, len(chosen))))
 
     def __call__(self, group: int, cap: int) -> int:
         sample, scale = self.groups[group]
@@ -109,22 +142,24 @@ def encode(payload: dict, limits: dict) -> tuple[str, dict]:
     """(script-safe JSON for the page, what was cut: {"member", "single", "truncated"})."""
     hi = int(limits["text"]["max_chars"])
     lo = int(limits["text"]["min_chars"])
+    table = payload["T"]
     rest = {k: v for k, v in payload.items() if k not in ("T", "Tm")}
-    texts, lengths = cut_texts(payload, (hi, hi))
-    plain = len(_json(rest)) + len(_json(texts)) + len(_json(lengths))
+    compress_above = int(limits["size"]["compress_above_bytes"])
+    rest_size = len(_json(rest))
     caps = (hi, hi)
-    if plain <= int(limits["size"]["compress_above_bytes"]):
+    if rest_size + _plain_size(table, hi, compress_above - rest_size) <= compress_above:
+        texts, lengths = cut_texts(table, caps)
         encoded = script_json({**rest, "T": texts, "TL": lengths})
+        truncated = sum(1 for n in lengths if n)
     else:
         meta = rest.pop("meta")
         rest_packed = _b64gzip(_json(rest))
         target = int(limits["size"]["target_bytes"])
-        estimate = Estimator(payload)
+        estimate = Estimator(table)
         if len(rest_packed) + estimate(0, hi) + estimate(1, hi) > target * 0.97:
             caps = choose_caps(estimate, limits, len(rest_packed))
         for _ in range(5):
-            texts, lengths = cut_texts(payload, caps)
-            texts_packed = _b64gzip(_json({"T": texts, "TL": lengths}))
+            texts_packed, truncated = packed_texts(table, caps)
             if len(rest_packed) + len(texts_packed) <= target or caps == (lo, lo):
                 break
             # Still over (the estimate was optimistic): shrink singletons, then members.
@@ -133,5 +168,4 @@ def encode(payload: dict, limits: dict) -> tuple[str, dict]:
             else:
                 caps = (max(lo, caps[0] * 17 // 20), lo)
         encoded = script_json({"meta": meta, "z": [rest_packed, texts_packed]})
-    cuts = {"member": caps[0], "single": caps[1], "truncated": sum(1 for n in lengths if n)}
-    return encoded, cuts
+    return encoded, {"member": caps[0], "single": caps[1], "truncated": truncated}

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import heapq
 import os
 import tomllib
 from importlib import resources
 from pathlib import Path
+from typing import Iterable
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -25,6 +27,7 @@ from .budget import encode
 from .embed import pack_data
 from .figures import complete_summary
 from .load import Outputs, read_outputs
+from .texts import TextSpool
 
 
 def load_limits() -> dict:
@@ -89,8 +92,9 @@ def render_html(outputs: Outputs, summary: dict, limits: dict | None = None) -> 
         "kinds": charts.bars(summary["artefact_kinds"], max_bars, "#docs?art={}"),
         "rejected": charts.bars(summary["rejection_reasons"], max_bars),
     }
-    payload = pack_data(outputs, summary, limits)
-    encoded, cuts = encode(payload, limits)
+    with TextSpool(int(limits["text"]["max_chars"])) as spool:
+        payload = pack_data(outputs, summary, limits, spool)
+        encoded, cuts = encode(payload, limits)
     return env.get_template("report.html.j2").render(
         summary=summary,
         charts=chart_data,
@@ -102,12 +106,13 @@ def render_html(outputs: Outputs, summary: dict, limits: dict | None = None) -> 
     )
 
 
-def render_summary_md(summary: dict, clusters: list[dict]) -> str:
+def render_summary_md(summary: dict, clusters: Iterable[dict]) -> str:
     """The run's figures as Markdown for terminals and CI logs."""
-    summary = complete_summary(Outputs(documents=[], clusters=clusters or [], summary=summary or {}))
-    largest = sorted(
-        clusters or [], key=lambda c: (-int(c.get("size") or len(c.get("members") or [])), str(c.get("id")))
-    )[:10]
+    clusters = clusters or []
+    summary = complete_summary(Outputs(documents=[], clusters=clusters, summary=summary or {}))
+    largest = heapq.nsmallest(
+        10, clusters, key=lambda c: (-int(c.get("size") or len(c.get("members") or [])), str(c.get("id")))
+    )
     rows = []
     for c in largest:
         sims = [m.get("similarity") for m in c.get("members") or [] if isinstance(m.get("similarity"), (int, float))]

@@ -11,9 +11,13 @@ data is packed:
   ("Share on Facebook" removed from 40,000 pages) are stored once and
   referred to by index;
 * a text table ``T``, apart from the string table: each distinct text once,
-  cluster by cluster with the kept copy first, then the singletons. Texts are
-  cut to a cap only when encoded (see budget.py), so the rest of the payload
-  does not depend on the caps.
+  cluster by cluster with the kept copy first, then the singletons. The texts
+  wait on disk (texts.py) and are cut to a cap only when encoded (see
+  budget.py), so the rest of the payload does not depend on the caps.
+
+The documents are read once, as a stream: each one is packed as it comes, and
+only a few values per document (its cluster, its kept copy, its similarity)
+wait for the clusters, which come after.
 
 Then the JSON is made safe to sit inside ``<script type="application/json">``:
 ``<``, ``>`` and ``&`` become ``\\u003c``-style escapes (so a scraped
@@ -22,9 +26,12 @@ Then the JSON is made safe to sit inside ``<script type="application/json">``:
 from __future__ import annotations
 
 import json
+from array import array
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from .load import Outputs
+from .texts import TextSpool
 
 SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
@@ -70,57 +77,49 @@ def _number(value, digits: int = 3):
     return round(number, digits) if number == number else None  # NaN -> None
 
 
-def pack_data(outputs: Outputs, summary: dict, limits: dict) -> dict:
-    """The payload (see the module docstring), with full texts in "T".
+@dataclass
+class TextTable:
+    """The page's text table "T": spool numbers in page order, and how many are members'."""
 
-    "Tm" (not embedded) flags the texts of cluster members, for budget.py.
+    spool: TextSpool
+    order: array
+    members: int
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def text(self, i: int) -> str:
+        """Entry ``i``, cut to the spool's cap (plus one character; see texts.py)."""
+        return self.spool[self.order[i]]
+
+    def length(self, i: int) -> int:
+        """Entry ``i``'s full length in characters."""
+        return self.spool.lengths[self.order[i]]
+
+
+def pack_data(outputs: Outputs, summary: dict, limits: dict, spool: TextSpool) -> dict:
+    """The payload (see the module docstring); "T" is a TextTable over ``spool``.
+
+    "Tm" (not embedded) counts the texts of cluster members, for budget.py.
+    One pass over the documents packs each one as it is read; what depends on
+    the clusters (a document's cluster, its text's place in "T") waits for
+    the few values kept per document.
     """
-    docs = outputs.documents
     strings = StringTable()
     line_cap = int(limits["lines"]["max_chars"])
     lines_per_doc = int(limits["lines"]["max_per_doc"])
     field_count = int(limits["fields"]["max_fields"])
     field_cap = int(limits["fields"]["max_chars"])
 
-    # Clusters: clusters.jsonl when present, else rebuilt from the documents.
-    position = {}
-    for i, d in enumerate(docs):
+    columns: dict = {k: [] for k in ("id", "lang", "ls", "top", "sf", "sl", "rm", "rmx", "a", "tr", "f")}
+    position: dict[str, int] = {}
+    text_of = array("q")
+    # (cluster_id, duplicate_of, similarity) as the document gives them
+    links: list[tuple] = []
+    for i, d in enumerate(outputs.documents):
         position.setdefault(str(d.get("id")), i)
-    clusters = outputs.clusters or _clusters_from_documents(docs)
-    clusters = sorted(clusters, key=lambda c: (-int(c.get("size") or len(c.get("members") or [])), str(c.get("id"))))
-    cluster_of = {}
-    packed_clusters = {"id": [], "size": [], "kept": [], "m": []}
-    for ci, cluster in enumerate(clusters):
-        members = []
-        for m in cluster.get("members") or []:
-            di = position.get(str(m.get("id")))
-            if di is None:
-                continue
-            cluster_of[di] = ci
-            shared = m.get("shared_lines")
-            members.append([di, _number(m.get("similarity")), _number(m.get("shared_fraction")),
-                            len(shared) if isinstance(shared, list) else None])
-        kept = position.get(str(cluster.get("kept")), members[0][0] if members else -1)
-        members.sort(key=lambda m: (m[0] != kept, -(m[1] if m[1] is not None else -1), m[0]))
-        packed_clusters["id"].append(str(cluster.get("id")))
-        packed_clusters["size"].append(int(cluster.get("size") or len(members)))
-        packed_clusters["kept"].append(kept)
-        packed_clusters["m"].append(members)
-    cluster_index = {cid: ci for ci, cid in enumerate(packed_clusters["id"])}
-
-    # Texts first, cluster by cluster, kept copy first: gzip's 32 kB window
-    # then holds each near-duplicate next to its kept copy (see budget.py).
-    texts = StringTable()
-    for members in packed_clusters["m"]:
-        for m in members:
-            texts(docs[m[0]].get("text") or "")
-    member_texts = len(texts.strings)
-
-    columns = {k: [] for k in ("id", "lang", "ls", "top", "c", "t", "sf", "sl", "rm", "rmx", "a", "tr", "f")}
-    columns["dup"], columns["sim"] = {}, {}
-    member_sim = {m[0]: m[1] for members in packed_clusters["m"] for m in members}
-    for i, d in enumerate(docs):
-        ci = cluster_of.get(i, cluster_index.get(str(d.get("cluster_id")), -1) if d.get("cluster_id") is not None else -1)
+        text_of.append(spool.add(str(d.get("text") or "")))
+        links.append((d.get("cluster_id"), d.get("duplicate_of"), d.get("similarity")))
         source = d.get("source") if isinstance(d.get("source"), dict) else {}
         removed = [r for r in (d.get("removed") or []) if isinstance(r, dict)]
         artefacts = [a for a in (d.get("artefacts") or []) if isinstance(a, dict)]
@@ -130,8 +129,6 @@ def pack_data(outputs: Outputs, summary: dict, limits: dict) -> dict:
         columns["ls"].append(_number(d.get("lang_score"), 2))
         columns["top"].append([x for p in map(_pair, (d.get("lang_top") or [])[:3]) if p
                                for x in (strings(p[0]), _number(p[1], 2))])
-        columns["c"].append(ci)
-        columns["t"].append(texts(d.get("text") or ""))
         columns["sf"].append(strings(source.get("file")))
         columns["sl"].append(source.get("line"))
         columns["rm"].append([x for r in removed[:lines_per_doc]
@@ -142,13 +139,38 @@ def pack_data(outputs: Outputs, summary: dict, limits: dict) -> dict:
         columns["tr"].append([strings(translation.get("source_lang") or "?"), _number(translation.get("score"))]
                              if isinstance(translation, dict) and translation.get("suspected") else 0)
         columns["f"].append(_extra_fields(d, strings, field_count, field_cap))
+
+    packed_clusters, cluster_of = _pack_clusters(outputs.clusters, position, columns["id"], links)
+    cluster_index = {cid: ci for ci, cid in enumerate(packed_clusters["id"])}
+
+    # Texts first, cluster by cluster, kept copy first: gzip's 32 kB window
+    # then holds each near-duplicate next to its kept copy (see budget.py).
+    order = array("q")
+    place = array("q", [-1]) * len(spool)
+    for members in packed_clusters["m"]:
+        for m in members:
+            number = text_of[m[0]]
+            if place[number] < 0:
+                place[number] = len(order)
+                order.append(number)
+    member_texts = len(order)
+    for number in text_of:
+        if place[number] < 0:
+            place[number] = len(order)
+            order.append(number)
+
+    member_sim = {m[0]: m[1] for members in packed_clusters["m"] for m in members}
+    columns["c"], columns["t"], columns["dup"], columns["sim"] = [], [place[n] for n in text_of], {}, {}
+    for i, (cluster_id, duplicate_of, similarity) in enumerate(links):
+        ci = cluster_of.get(i, cluster_index.get(str(cluster_id), -1) if cluster_id is not None else -1)
+        columns["c"].append(ci)
         # Only what the clusters do not already say: a kept copy other than
         # the cluster's, a similarity for a document no cluster lists.
-        kept = position.get(str(d.get("duplicate_of"))) if d.get("duplicate_of") is not None else None
+        kept = position.get(str(duplicate_of)) if duplicate_of is not None else None
         if kept is not None and (ci < 0 or packed_clusters["kept"][ci] != kept):
             columns["dup"][i] = kept
-        if d.get("similarity") is not None and i not in member_sim:
-            columns["sim"][i] = _number(d.get("similarity"))
+        if similarity is not None and i not in member_sim:
+            columns["sim"][i] = _number(similarity)
 
     rejected = [[strings(r.get("file")), r.get("line"), None if r.get("id") is None else str(r.get("id")),
                  strings(r.get("reason") or "?")] for r in outputs.rejected]
@@ -156,16 +178,54 @@ def pack_data(outputs: Outputs, summary: dict, limits: dict) -> dict:
         "v": 2,
         "meta": {
             "counts": summary["counts"],
-            "docs": len(docs),
+            "docs": len(links),
             "clusters": len(packed_clusters["id"]),
         },
         "s": strings.strings,
-        "T": texts.strings,
+        "T": TextTable(spool, order, member_texts),
         "Tm": member_texts,
-        "d": columns,
+        "d": {k: columns[k] for k in COLUMN_ORDER},
         "c": packed_clusters,
         "r": rejected,
     }
+
+
+COLUMN_ORDER = ("id", "lang", "ls", "top", "c", "t", "sf", "sl", "rm", "rmx", "a", "tr", "f", "dup", "sim")
+
+
+def _pack_clusters(clusters: Iterable[dict], position: dict, ids: list, links: list) -> tuple[dict, dict]:
+    """(the clusters as columns, largest first; {document: its cluster}).
+
+    From clusters.jsonl when it lists any, else rebuilt from the documents' links.
+    """
+    packed = []
+    for cluster in clusters:
+        members = []
+        for m in cluster.get("members") or []:
+            di = position.get(str(m.get("id")))
+            if di is None:
+                continue
+            shared = m.get("shared_lines")
+            members.append([di, _number(m.get("similarity")), _number(m.get("shared_fraction")),
+                            len(shared) if isinstance(shared, list) else None])
+        kept = position.get(str(cluster.get("kept")), members[0][0] if members else -1)
+        members.sort(key=lambda m: (m[0] != kept, -(m[1] if m[1] is not None else -1), m[0]))
+        listed = len(cluster.get("members") or [])  # orders the clusters, found or not
+        packed.append((int(cluster.get("size") or listed), str(cluster.get("id")),
+                       int(cluster.get("size") or len(members)), kept, members))
+    if not packed:
+        packed = _clusters_from_links(position, ids, links)
+    packed.sort(key=lambda c: (-c[0], c[1]))
+    cluster_of = {}
+    columns: dict = {"id": [], "size": [], "kept": [], "m": []}
+    for ci, (_, cid, size, kept, members) in enumerate(packed):
+        for m in members:
+            cluster_of[m[0]] = ci
+        columns["id"].append(cid)
+        columns["size"].append(size)
+        columns["kept"].append(kept)
+        columns["m"].append(members)
+    return columns, cluster_of
 
 
 # Fields the contract defines; everything else is the caller's own input field.
@@ -195,16 +255,18 @@ def _extra_fields(doc: dict, strings: StringTable, count: int, cap: int) -> list
     return extra
 
 
-def _clusters_from_documents(docs: list[dict]) -> list[dict]:
-    grouped: dict[str, list[dict]] = {}
-    for d in docs:
-        if d.get("cluster_id") is not None:
-            grouped.setdefault(str(d["cluster_id"]), []).append(d)
-    clusters = []
+def _clusters_from_links(position: dict, ids: list, links: list) -> list[tuple]:
+    """Packed clusters from each document's cluster_id, duplicate_of and similarity."""
+    grouped: dict[str, list[int]] = {}
+    for i, (cluster_id, _, _) in enumerate(links):
+        if cluster_id is not None:
+            grouped.setdefault(str(cluster_id), []).append(i)
+    packed = []
     for cid, members in grouped.items():
-        kept = next((m for m in members if m.get("duplicate_of") is None), members[0])
-        clusters.append({
-            "id": cid, "size": len(members), "kept": kept.get("id"),
-            "members": [{"id": m.get("id"), "similarity": 1.0 if m is kept else m.get("similarity")} for m in members],
-        })
-    return clusters
+        kept = next((i for i in members if links[i][1] is None), members[0])
+        # a document is found by its id, as clusters.jsonl would name it
+        rows = [[position[ids[i]], 1.0 if i == kept else _number(links[i][2]), None, None] for i in members]
+        kept = position[ids[kept]]
+        rows.sort(key=lambda m: (m[0] != kept, -(m[1] if m[1] is not None else -1), m[0]))
+        packed.append((len(members), cid, len(members), kept, rows))
+    return packed

@@ -1,55 +1,86 @@
-"""Read a run's output directory back in.
+"""Read a run's output directory back in, one record at a time.
 
 The report is built from the files a run leaves behind (the output contract),
 never from in-memory pipeline state, so it can be rebuilt at any time from an
 old OUTDIR, by a different version, or on another machine. Every file but the
 documents is optional and every key in them is optional: a report that shows
 less beats one that refuses to build.
+
+The files are streamed, never loaded whole: 100,000 documents are some 700 MB
+of JSON and several GB as Python dicts, while the report keeps only a few
+hundred bytes of each (see embed.py). ``Records`` is a file reader that can be
+iterated again, so a figure summary.json lacks can be recounted with another
+pass instead of a copy kept in memory.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
+
+import orjson
 
 
 @dataclass
 class Outputs:
-    """Everything the report needs from one OUTDIR."""
+    """Everything the report needs from one OUTDIR: lists, or ``Records`` read on demand."""
 
-    documents: list[dict]
-    clusters: list[dict] = field(default_factory=list)
-    rejected: list[dict] = field(default_factory=list)
+    documents: Iterable[dict]
+    clusters: Iterable[dict] = field(default_factory=list)
+    rejected: Iterable[dict] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
+
+
+def _loads(line: bytes):
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        # orjson refuses what json accepts, such as an escaped lone surrogate.
+        return json.loads(line)
 
 
 def read_jsonl(path: Path) -> Iterator[dict]:
     """Yield one dict per non-blank line; a torn last line (a killed run) is skipped."""
-    with open(path, encoding="utf-8") as fh:
+    with open(path, "rb") as fh:
         for line in fh:
-            line = line.strip()
-            if not line:
+            if not line.strip():
                 continue
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
+                record = _loads(line)
+            except ValueError:
                 continue
             if isinstance(record, dict):
                 yield record
 
 
-def read_documents(outdir: Path) -> list[dict]:
+def _read_parquet(path: Path, batch_rows: int = 4096) -> Iterator[dict]:
+    import pyarrow.parquet as pq  # only needed for parquet runs
+
+    with pq.ParquetFile(path) as table:
+        for batch in table.iter_batches(batch_size=batch_rows):
+            yield from batch.to_pylist()
+
+
+@dataclass(frozen=True)
+class Records:
+    """The records of one output file (JSONL or Parquet); each iteration reads it afresh."""
+
+    path: Path
+
+    def __iter__(self) -> Iterator[dict]:
+        if not self.path.exists():
+            return iter(())
+        if self.path.suffix == ".parquet":
+            return _read_parquet(self.path)
+        return read_jsonl(self.path)
+
+
+def documents_file(outdir: Path) -> Path:
     """documents.jsonl, or documents.parquet (``--output-format parquet``)."""
     jsonl = outdir / "documents.jsonl"
-    if jsonl.exists():
-        return list(read_jsonl(jsonl))
     parquet = outdir / "documents.parquet"
-    if parquet.exists():
-        import pyarrow.parquet as pq  # only needed for parquet runs
-
-        return pq.read_table(parquet).to_pylist()
-    return []
+    return parquet if parquet.exists() and not jsonl.exists() else jsonl
 
 
 def read_outputs(outdir: str | Path) -> Outputs:
@@ -64,14 +95,9 @@ def read_outputs(outdir: str | Path) -> Outputs:
             summary = loaded if isinstance(loaded, dict) else {}
         except json.JSONDecodeError:
             summary = {}
-
-    def optional(name: str) -> list[dict]:
-        path = outdir / name
-        return list(read_jsonl(path)) if path.exists() else []
-
     return Outputs(
-        documents=read_documents(outdir),
-        clusters=optional("clusters.jsonl"),
-        rejected=optional("rejected.jsonl"),
+        documents=Records(documents_file(outdir)),
+        clusters=Records(outdir / "clusters.jsonl"),
+        rejected=Records(outdir / "rejected.jsonl"),
         summary=summary,
     )
