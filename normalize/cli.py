@@ -112,7 +112,8 @@ def cli() -> None:
 @click.option("--output-format", type=click.Choice(["jsonl", "parquet"]), default=None, help="documents.* format [jsonl].")
 @click.option("--keep", type=click.Choice(["longest", "first", "fewest-artefacts"]), default=None, help="Which copy of a cluster is kept.")
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None, help="Near-duplicate similarity threshold.")
-@click.option("--index", type=click.Path(dir_okay=False), default=None, help="Incremental dedup index: load and update.")
+@click.option("--index", type=click.Path(file_okay=False), default=None,
+              help="Incremental dedup index (a directory, made on first use): load and update.")
 @click.option("--no-corpus-pass", "corpus_repeats", flag_value=False, default=None, help="Skip the corpus-level chrome pass.")
 @click.option("--no-report", "report", flag_value=False, default=None, help="Do not write index.html / summary.md.")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default=None, help="Execution engine [local].")
@@ -132,7 +133,8 @@ def run(inputs, outdir, config, quiet, verbose, debug, **flags) -> None:
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False), help="Output directory.")
 @click.option("--keep", type=click.Choice(["longest", "first", "fewest-artefacts"]), default=None)
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None)
-@click.option("--index", type=click.Path(dir_okay=False), default=None)
+@click.option("--index", type=click.Path(file_okay=False), default=None,
+              help="Incremental dedup index (a directory, made on first use): load and update.")
 @click.option("--output-format", type=click.Choice(["jsonl", "parquet"]), default=None)
 @click.option("--engine", type=click.Choice(["local", "spark"]), default=None, help="Execution engine [local].")
 @click.option("--spark-master", default=None, help="Spark master URL [local[*]].")

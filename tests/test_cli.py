@@ -145,3 +145,22 @@ def test_a_full_disk_exits_1_with_one_line_saying_where_room_is_needed(tmp_path,
     assert result.exit_code == 1
     assert "no space left" in result.output and "TMPDIR" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out" / "documents.jsonl").exists()
+
+
+@pytest.mark.parametrize("command", ["run", "dedup"])
+def test_index_is_reused_by_the_next_run(tmp_path, seeds_dir, command):
+    """The index is a directory; the second run loads it and finds every seed there."""
+    index = tmp_path / "seen.idx"
+    for n in (1, 2):
+        result = invoke(command, seeds_dir, "-o", tmp_path / f"out{n}", "--index", index, "--workers", 1,
+                        *(["--no-report"] if command == "run" else []))
+        assert result.exit_code == 0, result.output
+    assert index.is_dir()
+    first = [json.loads(line) for line in open(tmp_path / "out1" / "documents.jsonl")]
+    second = [json.loads(line) for line in open(tmp_path / "out2" / "documents.jsonl")]
+    assert len(second) == len(first) == 5
+    assert all(d["duplicate_of"] is None for d in first)
+    assert all(d["duplicate_of"] == f["id"] for d, f in zip(second, first))
+    (tmp_path / "a-file").write_text("")
+    refused = invoke(command, seeds_dir, "-o", tmp_path / "out3", "--index", tmp_path / "a-file")
+    assert refused.exit_code == 2 and "is a file" in refused.output
