@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from normalize import compiled
-from normalize.dedup import key, shingles, verify
+from normalize.dedup import key, minhash, shingles, verify
 from normalize.detect.langid import scorer
 from normalize.detect.langid.memo import MEMO
 
-built = pytest.mark.skipif(key.kernels is None or scorer.kernels is None,
+built = pytest.mark.skipif(key.kernels is None or scorer.kernels is None or minhash.kernels is None,
                            reason="the kernels are not built here (no C compiler, or pure Python asked for)")
 
 # characters that take the rarer paths: expansions (ß, ﬁ, ⑴), digits of other
@@ -119,6 +119,47 @@ def test_intersection_sizes_reaching_are_exact_or_short_of_a_copy(mine, others, 
     with pytest.MonkeyPatch.context() as mp:
         _without(mp, verify)
         assert verify.overlaps_reaching(mine, others, dedup).tolist() == exact
+
+
+def _signatures(batches: list[list[np.ndarray]], num_perm: int, seed: int) -> list[np.ndarray]:
+    out = []
+    for docs in batches:
+        owner = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
+        hashes = np.concatenate(docs) if docs else np.empty(0, np.uint64)
+        out += minhash.oph_batch(hashes, owner, len(docs), num_perm, seed)
+    return out
+
+
+@built
+@pytest.mark.parametrize("num_perm", [128, 16])
+def test_signatures_are_those_of_numpy(seed_texts, monkeypatch, num_perm):
+    """Bins filled straight from the hashes, distinct ones counted, empty bins
+    densified: as numpy's sort does it, on the seeds' shingles and pieces of them."""
+    docs = [shingles.text_shingles(t, 3, 5) for t in _variants(seed_texts)]
+    batches = [docs[i:i + 32] for i in range(0, len(docs), 32)]
+    mine = _signatures(batches, num_perm, 1)
+    monkeypatch.setattr(minhash, "kernels", None)
+    _assert_same(mine, _signatures(batches, num_perm, 1))
+    sigs = np.concatenate(mine[0::2])
+    assert (sigs == np.uint32(0xFFFFFFFF)).all(axis=1).sum() < len(sigs)  # not all empty
+    assert any(0 < len(d) < num_perm for d in docs), "some documents leave bins to densify"
+
+
+_HASHES = st.lists(st.integers(min_value=0, max_value=2 ** 64 - 1), max_size=300).map(
+    lambda values: np.array(values, dtype=np.uint64))
+
+
+@built
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_HASHES, _HASHES.map(lambda h: np.concatenate([h, h[:7]]))), max_size=8),
+       st.sampled_from([128, 8]), st.integers(min_value=0, max_value=2 ** 32))
+def test_signatures_of_any_hashes_are_those_of_numpy(docs, num_perm, seed):
+    mine = _signatures([docs], num_perm, seed)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(minhash, "kernels", None)
+        _assert_same(mine, _signatures([docs], num_perm, seed))
+    # distinct shingles counted (hashes alike in their bin and value count once)
+    assert [(0 < n <= len(set(d.tolist()))) or n == len(d) == 0 for n, d in zip(mine[1].tolist(), docs)] == [True] * len(docs)
 
 
 @settings(max_examples=200, deadline=None)

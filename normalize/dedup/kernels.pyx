@@ -19,12 +19,15 @@ the results must be equal to the last bit.
   encoded;
 * :func:`word_items` does :func:`.shingles._word_items`;
 * :func:`script_counts` counts what :func:`.shingles.unspaced_docs` decides on;
+* :func:`oph_bins` fills the bins of :func:`.minhash.oph_batch` (no sort:
+  each hash goes straight to its bin, and each document's distinct hashes are
+  counted in a small open-addressing table);
 * :func:`intersection_sizes` does :func:`.verify.overlaps` (no per-character
   loop, but the same kind: a pass over two sorted arrays, which numpy can only
   do as a binary search per value), and :func:`intersection_sizes_reaching`
   :func:`.verify.overlaps_reaching`.
 """
-from libc.stdint cimport int16_t, int64_t, uint32_t, uint64_t
+from libc.stdint cimport int16_t, int64_t, uint8_t, uint32_t, uint64_t
 
 # character classes of .key (separators sort first)
 cdef enum:
@@ -245,3 +248,73 @@ def script_counts(const uint32_t[::1] points, const int64_t[::1] doc_starts, con
                 counts[doc, table[p if p < 0xFFFF else 0xFFFF]] += 1
             elif p != SPACE and p != NL:
                 low_counts[doc] += 1
+
+
+def oph_bins(const uint64_t[::1] hashes, const int64_t[::1] doc_starts, uint64_t mix, uint64_t num_perm,
+             uint32_t[:, ::1] sig, uint8_t[:, ::1] filled, int64_t[::1] counts,
+             uint64_t[::1] table, int64_t[::1] stamp):
+    """The one-permutation bins of :func:`.minhash.oph_batch`: hash ``i`` of
+    document ``d`` (``doc_starts[d] <= i < doc_starts[d + 1]``), permuted as
+    ``h = hashes[i] ^ mix``, falls in bin ``((h >> 32) * num_perm) >> 32`` with
+    the value ``h & 0xFFFFFFFF``; ``sig[d, bin]`` keeps the least value and
+    ``filled[d, bin]`` says one fell there. ``counts[d]``: the distinct (bin,
+    value) pairs of document ``d`` (as numpy counts its shingles: two hashes
+    that differ only in the bits the bin does not use count once), found in
+    ``table``, whose size (a power of two) is at least twice the largest
+    document's; ``stamp`` (as long, all below zero) marks the slots the
+    current document has used, so it is never cleared."""
+    cdef Py_ssize_t n_docs = doc_starts.shape[0] - 1, d, i, slot
+    cdef Py_ssize_t mask = table.shape[0] - 1
+    cdef uint64_t h, raw, b, key
+    cdef uint32_t v
+    cdef int64_t distinct
+    with nogil:
+        for d in range(n_docs):
+            distinct = 0
+            for i in range(doc_starts[d], doc_starts[d + 1]):
+                raw = hashes[i]
+                h = raw ^ mix
+                b = ((h >> 32) * num_perm) >> 32
+                v = <uint32_t>h  # (the low 32 bits)
+                if not filled[d, b] or v < sig[d, b]:
+                    sig[d, b] = v
+                    filled[d, b] = 1
+                key = (b << 32) | v  # what numpy's sort tells apart
+                slot = <Py_ssize_t>(fmix64(key) & <uint64_t>mask)
+                while stamp[slot] == d and table[slot] != key:
+                    slot = (slot + 1) & mask
+                if stamp[slot] != d:
+                    stamp[slot] = d
+                    table[slot] = key
+                    distinct += 1
+            counts[d] = distinct
+
+
+def oph_densify(uint32_t[:, ::1] sig, const uint8_t[:, ::1] filled, const int64_t[:, ::1] probes):
+    """:func:`.minhash._densify` of every document with some bins filled and
+    some empty, in place: an empty bin takes the value of the first filled bin
+    among its ``probes``, or else of the next filled bin to its right, wrapping
+    around. (Values are read from filled bins only, so the order of filling
+    does not matter.)"""
+    cdef Py_ssize_t n_docs = sig.shape[0], width = sig.shape[1], n_probes = probes.shape[1]
+    cdef Py_ssize_t d, e, k, src, count
+    with nogil:
+        for d in range(n_docs):
+            count = 0
+            for e in range(width):
+                count += filled[d, e]
+            if count == 0 or count == width:
+                continue
+            for e in range(width):
+                if filled[d, e]:
+                    continue
+                src = -1
+                for k in range(n_probes):
+                    if filled[d, probes[e, k]]:
+                        src = probes[e, k]
+                        break
+                if src < 0:
+                    src = (e + 1) % width
+                    while not filled[d, src]:
+                        src = (src + 1) % width
+                sig[d, e] = sig[d, src]

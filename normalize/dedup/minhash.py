@@ -29,6 +29,11 @@ from functools import lru_cache
 
 import numpy as np
 
+try:  # C loop for the bins (see kernels.pyx); numpy's sort otherwise
+    from . import kernels
+except ImportError:  # pragma: no cover - no compiler at install, or NORMALIZE_PURE_PYTHON
+    kernels = None
+
 _EMPTY32 = np.uint32(0xFFFFFFFF)
 _PROBES = 16  # densification probes per empty bin before falling back to rotation
 
@@ -98,7 +103,11 @@ def oph_batch(hashes64: np.ndarray, owner: np.ndarray, n_docs: int, num_perm: in
     ``owner`` (sorted) names the document of each hash. Returns the (n_docs,
     num_perm) uint32 signatures and each document's number of distinct shingles.
     The sort key packs document, bin and value into 64 bits, so each
-    (document, bin) group starts with its minimum.
+    (document, bin) group starts with its minimum. The C kernel, when built,
+    needs no sort: each hash goes straight to its bin (``kernels.oph_bins``),
+    and the empty bins are filled in one more loop over the batch
+    (``kernels.oph_densify``), not in numpy calls per document; a 32-page
+    batch of news takes a third of the time or less.
     """
     bin_bits = max(1, int(num_perm - 1).bit_length())
     doc_bits = 64 - 32 - bin_bits
@@ -112,8 +121,18 @@ def oph_batch(hashes64: np.ndarray, owner: np.ndarray, n_docs: int, num_perm: in
     counts = np.zeros(n_docs, dtype=np.int64)
     if len(hashes64) == 0:
         return sig, counts
+    mix = seed * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF
+    if kernels is not None:  # the same bins in one C loop, no sort
+        starts = np.searchsorted(owner, np.arange(n_docs + 1))
+        largest = int(np.diff(starts).max())
+        size = 1 << max(4, (2 * largest - 1).bit_length())
+        filled = np.zeros((n_docs, num_perm), dtype=np.uint8)
+        kernels.oph_bins(np.ascontiguousarray(hashes64, dtype=np.uint64), starts.astype(np.int64), mix, num_perm,
+                         sig, filled, counts, np.empty(size, np.uint64), np.full(size, -1, np.int64))
+        kernels.oph_densify(sig, filled, _probe_table(num_perm, seed))
+        return sig, counts
     with np.errstate(over="ignore"):
-        h = hashes64 ^ np.uint64(seed * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF)
+        h = hashes64 ^ np.uint64(mix)
         bins = ((h >> np.uint64(32)) * np.uint64(num_perm)) >> np.uint64(32)
         packed = np.sort((owner.astype(np.uint64) << np.uint64(32 + bin_bits))
                          | (bins << np.uint64(32)) | (h & np.uint64(0xFFFFFFFF)))
@@ -129,9 +148,14 @@ def oph_batch(hashes64: np.ndarray, owner: np.ndarray, n_docs: int, num_perm: in
     sig[d, b] = (packed[first] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     filled = np.zeros((n_docs, num_perm), dtype=bool)
     filled[d, b] = True
+    return _densified(sig, filled, num_perm, seed), counts
+
+
+def _densified(sig: np.ndarray, filled: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """``sig`` with the empty bins of each document that has any filled (see _densify)."""
     for i in np.flatnonzero(~filled.all(axis=1) & filled.any(axis=1)).tolist():
         sig[i] = _densify(sig[i], filled[i], num_perm, seed)
-    return sig, counts
+    return sig
 
 
 def signature(hashes64: np.ndarray, num_perm: int, seed: int, scheme: str = "oph") -> np.ndarray:
