@@ -216,6 +216,26 @@ def test_large_runs_are_compressed_and_cut_to_the_size_target(spool):
     assert encode(payload, limits)[1]["member"] == limits["text"]["max_chars"]
 
 
+def test_texts_that_compress_poorly_are_cut_after_all(spool):
+    """Packed whole first (they would fit at 3:1), random letters pack at under
+    2:1 and do not: the caps are then chosen as for any large run."""
+    import random
+
+    rng = random.Random(8)
+    docs = [{"id": f"r{i}", "text": "".join(rng.choice("abcdefghijklmnopqrstuvwxyz ") for _ in range(3000))}
+            for i in range(200)]
+    outputs = Outputs(documents=docs)
+    payload = pack_data(outputs, complete_summary(outputs), load_limits(), spool)
+    limits = load_limits()
+    stored = payload["T"].stored_bytes
+    limits["size"] = {"target_bytes": stored // 2, "compress_above_bytes": 10_000}
+    text, cuts = encode(payload, limits)
+    assert len(text.encode()) <= stored // 2
+    assert cuts["single"] < limits["text"]["max_chars"] and cuts["truncated"] > 0
+    data = embedded('<script type="application/json" id="report-data">' + text + "</script>")
+    assert all(d["text"].startswith(t) for d, t in zip(docs, data["T"]))
+
+
 def test_cut_prefers_a_word_boundary():
     text = "alpha beta gamma delta " * 10
     short = cut(text, 50)

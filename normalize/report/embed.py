@@ -96,6 +96,11 @@ class TextTable:
         """Entry ``i``'s full length in characters."""
         return self.spool.lengths[self.order[i]]
 
+    @property
+    def stored_bytes(self) -> int:
+        """UTF-8 bytes of all the entries as stored (each cut to the spool's cap)."""
+        return self.spool.size
+
 
 def pack_data(outputs: Outputs, summary: dict, limits: dict, spool: TextSpool) -> dict:
     """The payload (see the module docstring); "T" is a TextTable over ``spool``.

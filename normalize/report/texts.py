@@ -55,6 +55,11 @@ class TextSpool:
     def __len__(self) -> int:
         return len(self.lengths)
 
+    @property
+    def size(self) -> int:
+        """Bytes stored."""
+        return self._written
+
     def __getitem__(self, number: int) -> str:
         if self._unflushed:
             self._file.flush()
