@@ -121,28 +121,41 @@ def test_intersection_sizes_reaching_are_exact_or_short_of_a_copy(mine, others, 
         assert verify.overlaps_reaching(mine, others, dedup).tolist() == exact
 
 
-def _signatures(batches: list[list[np.ndarray]], num_perm: int, seed: int) -> list[np.ndarray]:
+def _signatures(batches: list[tuple[np.ndarray, np.ndarray, int]], num_perm: int, seed: int) -> list[np.ndarray]:
     out = []
-    for docs in batches:
-        owner = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
-        hashes = np.concatenate(docs) if docs else np.empty(0, np.uint64)
-        out += minhash.oph_batch(hashes, owner, len(docs), num_perm, seed)
+    for hashes, owner, n_docs in batches:
+        out += minhash.oph_batch(hashes, owner, n_docs, num_perm, seed)
     return out
+
+
+def _batch_of(docs: list[np.ndarray], shuffle: int | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+    owner = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
+    hashes = np.concatenate(docs) if docs else np.empty(0, np.uint64)
+    if shuffle is not None:
+        order = np.random.default_rng(shuffle).permutation(len(owner))
+        hashes, owner = hashes[order], owner[order]
+    return hashes, owner, len(docs)
 
 
 @built
 @pytest.mark.parametrize("num_perm", [128, 16])
 def test_signatures_are_those_of_numpy(seed_texts, monkeypatch, num_perm):
     """Bins filled straight from the hashes, distinct ones counted, empty bins
-    densified: as numpy's sort does it, on the seeds' shingles and pieces of them."""
-    docs = [shingles.text_shingles(t, 3, 5) for t in _variants(seed_texts)]
-    batches = [docs[i:i + 32] for i in range(0, len(docs), 32)]
+    densified: as numpy's sort does it, on the shingles of batches of the seeds
+    and pieces of them (a piece too short for an n-gram has its one shingle at
+    the end of the batch's)."""
+    texts = _variants(seed_texts)
+    batches = []
+    for i in range(0, len(texts), 32):
+        hashes, owner, _ = shingles.batch_shingles_lines(key.batch_keys(texts[i:i + 32]), 3, 5, 1)
+        batches.append((hashes, owner, len(texts[i:i + 32])))
+    assert any((b[1][1:] < b[1][:-1]).any() for b in batches), "some batch lists a document out of order"
     mine = _signatures(batches, num_perm, 1)
     monkeypatch.setattr(minhash, "kernels", None)
     _assert_same(mine, _signatures(batches, num_perm, 1))
     sigs = np.concatenate(mine[0::2])
     assert (sigs == np.uint32(0xFFFFFFFF)).all(axis=1).sum() < len(sigs)  # not all empty
-    assert any(0 < len(d) < num_perm for d in docs), "some documents leave bins to densify"
+    assert any(0 < n < num_perm for n in np.concatenate(mine[1::2])), "some documents leave bins to densify"
 
 
 _HASHES = st.lists(st.integers(min_value=0, max_value=2 ** 64 - 1), max_size=300).map(
@@ -154,10 +167,11 @@ _HASHES = st.lists(st.integers(min_value=0, max_value=2 ** 64 - 1), max_size=300
 @given(st.lists(st.one_of(_HASHES, _HASHES.map(lambda h: np.concatenate([h, h[:7]]))), max_size=8),
        st.sampled_from([128, 8]), st.integers(min_value=0, max_value=2 ** 32))
 def test_signatures_of_any_hashes_are_those_of_numpy(docs, num_perm, seed):
-    mine = _signatures([docs], num_perm, seed)
+    mine = _signatures([_batch_of(docs)], num_perm, seed)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(minhash, "kernels", None)
-        _assert_same(mine, _signatures([docs], num_perm, seed))
+        _assert_same(mine, _signatures([_batch_of(docs)], num_perm, seed))
+    _assert_same(mine, _signatures([_batch_of(docs, shuffle=seed)], num_perm, seed))  # hashes in any order
     # distinct shingles counted (hashes alike in their bin and value count once)
     assert [(0 < n <= len(set(d.tolist()))) or n == len(d) == 0 for n, d in zip(mine[1].tolist(), docs)] == [True] * len(docs)
 

@@ -100,8 +100,10 @@ def oph_batch(hashes64: np.ndarray, owner: np.ndarray, n_docs: int, num_perm: in
               seed: int) -> tuple[np.ndarray, np.ndarray]:
     """One-permutation MinHash of many documents with one sort.
 
-    ``owner`` (sorted) names the document of each hash. Returns the (n_docs,
-    num_perm) uint32 signatures and each document's number of distinct shingles.
+    ``owner`` names the document of each hash (in any order: a batch's
+    shingles come document by document, but a document too short for an
+    n-gram gets its one shingle at the end). Returns the (n_docs, num_perm)
+    uint32 signatures and each document's number of distinct shingles.
     The sort key packs document, bin and value into 64 bits, so each
     (document, bin) group starts with its minimum. The C kernel, when built,
     needs no sort: each hash goes straight to its bin (``kernels.oph_bins``),
@@ -109,6 +111,9 @@ def oph_batch(hashes64: np.ndarray, owner: np.ndarray, n_docs: int, num_perm: in
     (``kernels.oph_densify``), not in numpy calls per document; a 32-page
     batch of news takes a third of the time or less.
     """
+    if len(owner) > 1 and (owner[1:] < owner[:-1]).any():  # in document order (the kernel reads runs)
+        order = np.argsort(owner, kind="stable")
+        hashes64, owner = hashes64[order], owner[order]
     bin_bits = max(1, int(num_perm - 1).bit_length())
     doc_bits = 64 - 32 - bin_bits
     if n_docs >= 1 << doc_bits:  # too many documents for one packed key: halve the batch
