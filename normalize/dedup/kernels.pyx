@@ -250,8 +250,8 @@ def script_counts(const uint32_t[::1] points, const int64_t[::1] doc_starts, con
                 low_counts[doc] += 1
 
 
-def oph_bins(const uint64_t[::1] hashes, const int64_t[::1] doc_starts, uint64_t mix, uint64_t num_perm,
-             uint32_t[:, ::1] sig, uint8_t[:, ::1] filled, int64_t[::1] counts,
+def oph_bins(const uint64_t[::1] hashes, const int64_t[::1] owner, const int64_t[::1] doc_starts, uint64_t mix,
+             uint64_t num_perm, uint32_t[:, ::1] sig, uint8_t[:, ::1] filled, int64_t[::1] counts,
              uint64_t[::1] table, int64_t[::1] stamp):
     """The one-permutation bins of :func:`.minhash.oph_batch`: hash ``i`` of
     document ``d`` (``doc_starts[d] <= i < doc_starts[d + 1]``), permuted as
@@ -262,16 +262,24 @@ def oph_bins(const uint64_t[::1] hashes, const int64_t[::1] doc_starts, uint64_t
     that differ only in the bits the bin does not use count once), found in
     ``table``, whose size (a power of two) is at least twice the largest
     document's; ``stamp`` (as long, all below zero) marks the slots the
-    current document has used, so it is never cleared."""
+    current document has used, so it is never cleared.
+
+    ``doc_starts`` are where each document's run of ``owner`` starts; if a
+    hash's owner is not the document of its run (the hashes were not in
+    document order), returns False at once, the outputs half filled."""
     cdef Py_ssize_t n_docs = doc_starts.shape[0] - 1, d, i, slot
     cdef Py_ssize_t mask = table.shape[0] - 1
     cdef uint64_t h, raw, b, key
     cdef uint32_t v
     cdef int64_t distinct
+    cdef bint in_order = True
     with nogil:
         for d in range(n_docs):
             distinct = 0
             for i in range(doc_starts[d], doc_starts[d + 1]):
+                if owner[i] != d:
+                    in_order = False
+                    break
                 raw = hashes[i]
                 h = raw ^ mix
                 b = ((h >> 32) * num_perm) >> 32
@@ -287,7 +295,10 @@ def oph_bins(const uint64_t[::1] hashes, const int64_t[::1] doc_starts, uint64_t
                     stamp[slot] = d
                     table[slot] = key
                     distinct += 1
+            if not in_order:
+                break
             counts[d] = distinct
+    return in_order
 
 
 def oph_densify(uint32_t[:, ::1] sig, const uint8_t[:, ::1] filled, const int64_t[:, ::1] probes):

@@ -111,12 +111,10 @@ def oph_batch(hashes64: np.ndarray, owner: np.ndarray, n_docs: int, num_perm: in
     (``kernels.oph_densify``), not in numpy calls per document; a 32-page
     batch of news takes a third of the time or less.
     """
-    if len(owner) > 1 and (owner[1:] < owner[:-1]).any():  # in document order (the kernel reads runs)
-        order = np.argsort(owner, kind="stable")
-        hashes64, owner = hashes64[order], owner[order]
     bin_bits = max(1, int(num_perm - 1).bit_length())
     doc_bits = 64 - 32 - bin_bits
     if n_docs >= 1 << doc_bits:  # too many documents for one packed key: halve the batch
+        hashes64, owner = _in_document_order(hashes64, owner)
         cut = n_docs // 2
         at = np.searchsorted(owner, cut)
         s1, c1 = oph_batch(hashes64[:at], owner[:at], cut, num_perm, seed)
@@ -128,14 +126,7 @@ def oph_batch(hashes64: np.ndarray, owner: np.ndarray, n_docs: int, num_perm: in
         return sig, counts
     mix = seed * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF
     if kernels is not None:  # the same bins in one C loop, no sort
-        starts = np.searchsorted(owner, np.arange(n_docs + 1))
-        largest = int(np.diff(starts).max())
-        size = 1 << max(4, (2 * largest - 1).bit_length())
-        filled = np.zeros((n_docs, num_perm), dtype=np.uint8)
-        kernels.oph_bins(np.ascontiguousarray(hashes64, dtype=np.uint64), starts.astype(np.int64), mix, num_perm,
-                         sig, filled, counts, np.empty(size, np.uint64), np.full(size, -1, np.int64))
-        kernels.oph_densify(sig, filled, _probe_table(num_perm, seed))
-        return sig, counts
+        return _oph_bins_c(hashes64, owner, sig, counts, num_perm, seed, mix)
     with np.errstate(over="ignore"):
         h = hashes64 ^ np.uint64(mix)
         bins = ((h >> np.uint64(32)) * np.uint64(num_perm)) >> np.uint64(32)
@@ -154,6 +145,35 @@ def oph_batch(hashes64: np.ndarray, owner: np.ndarray, n_docs: int, num_perm: in
     filled = np.zeros((n_docs, num_perm), dtype=bool)
     filled[d, b] = True
     return _densified(sig, filled, num_perm, seed), counts
+
+
+def _oph_bins_c(hashes64: np.ndarray, owner: np.ndarray, sig: np.ndarray, counts: np.ndarray,
+                num_perm: int, seed: int, mix: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`oph_batch` by the kernels (``sig`` and ``counts`` as made there, still empty)."""
+    owner = np.ascontiguousarray(owner, dtype=np.int64)
+    hashes64 = np.ascontiguousarray(hashes64, dtype=np.uint64)
+    filled = np.zeros(sig.shape, dtype=np.uint8)
+    for attempt in range(2):
+        starts = np.searchsorted(owner, np.arange(len(sig) + 1))
+        size = 1 << max(4, (2 * int(np.diff(starts).max()) - 1).bit_length())
+        if kernels.oph_bins(hashes64, owner, starts, mix, num_perm, sig, filled, counts,
+                            np.empty(size, np.uint64), np.full(size, -1, np.int64)):
+            break
+        # not in document order (the rare batch with a document too short for
+        # an n-gram): start again in order
+        hashes64, owner = _in_document_order(hashes64, owner)
+        sig.fill(_EMPTY32)
+        filled.fill(0)
+        counts.fill(0)
+    kernels.oph_densify(sig, filled, _probe_table(num_perm, seed))
+    return sig, counts
+
+
+def _in_document_order(hashes64: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if len(owner) > 1 and (owner[1:] < owner[:-1]).any():
+        order = np.argsort(owner, kind="stable")
+        return hashes64[order], owner[order]
+    return hashes64, owner
 
 
 def _densified(sig: np.ndarray, filled: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
