@@ -40,26 +40,32 @@ def build_corpus(scale: int, seed: int = 1) -> tuple[Path, Path]:
     return corpus, truth
 
 
-def time_run(corpus: Path, workers: int, command: str = "run") -> dict:
-    outdir = OUT / f"{command}-{corpus.stem}"
+# runs the CLI with its arguments, then reports its own peak RSS and its
+# workers' (its children's) largest
+_CLI_WITH_PEAKS = (
+    "import resource, sys\n"
+    "from normalize.cli import cli\n"
+    "try:\n    cli(prog_name='normalize')\n"
+    "finally:\n    sys.stderr.write('MAXRSS_KB %d %d\\n' % (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,\n"
+    "                                         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+)
+
+
+def timed_cli(*args: str) -> tuple[float, float, float]:
+    """(seconds, peak RSS of the main process in MB, of its largest child) of ``normalize ARGS``."""
     start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c",
-         "import resource, sys\n"
-         "from normalize.cli import cli\n"
-         "try:\n    cli(prog_name='normalize')\n"
-         "finally:\n    sys.stderr.write('MAXRSS_KB %d %d\\n' % (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,\n"
-         "                                         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n",
-         command, str(corpus), "-o", str(outdir), "--workers", str(workers), "-q"]
-        + (["--no-report"] if command == "run" else []),
-        capture_output=True, text=True,
-    )
+    proc = subprocess.run([sys.executable, "-c", _CLI_WITH_PEAKS, *args], capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(proc.stderr)
-    # the wrapper reports its own peak and its workers' (its children's) largest
     main_kb, child_kb = proc.stderr.rsplit("MAXRSS_KB", 1)[1].split()[:2]
-    main_rss, child_rss = int(main_kb) / 1024, int(child_kb) / 1024
+    return seconds, int(main_kb) / 1024, int(child_kb) / 1024
+
+
+def time_run(corpus: Path, workers: int, command: str = "run") -> dict:
+    outdir = OUT / f"{command}-{corpus.stem}"
+    seconds, main_rss, child_rss = timed_cli(command, str(corpus), "-o", str(outdir), "--workers", str(workers), "-q",
+                                             *(["--no-report"] if command == "run" else []))
     summary = json.loads((outdir / "summary.json").read_text())
     n = summary["counts"]["read"]
     mb = corpus.stat().st_size / 1e6
@@ -70,21 +76,8 @@ def time_run(corpus: Path, workers: int, command: str = "run") -> dict:
 
 def time_report(outdir: Path) -> dict:
     """``normalize report OUTDIR``: the review page rebuilt from a run's outputs, as ``run`` builds it."""
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c",
-         "import resource, sys\n"
-         "from normalize.cli import cli\n"
-         "try:\n    cli(prog_name='normalize')\n"
-         "finally:\n    sys.stderr.write('MAXRSS_KB %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n",
-         "report", str(outdir)],
-        capture_output=True, text=True,
-    )
-    seconds = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(proc.stderr)
-    rss_kb = int(proc.stderr.rsplit("MAXRSS_KB", 1)[1].split()[0])
-    return {"seconds": seconds, "peak_rss_mb": rss_kb / 1024, "html_mb": (outdir / "index.html").stat().st_size / 1e6}
+    seconds, main_rss, _ = timed_cli("report", str(outdir))
+    return {"seconds": seconds, "peak_rss_mb": main_rss, "html_mb": (outdir / "index.html").stat().st_size / 1e6}
 
 
 def time_stages(corpus: Path, limit: int) -> list[tuple[str, float]]:
