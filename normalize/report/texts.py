@@ -32,7 +32,6 @@ class TextSpool:
         self._number: dict[bytes, int] = {}
         self._offsets = array("q", [0])
         self.lengths = array("q")  # each text's full length in characters
-        self._written = 0
         self._unflushed = False
 
     def add(self, text: str) -> int:
@@ -46,9 +45,8 @@ class TextSpool:
             if len(text) > self.cap:
                 data = text[: self.cap + 1].encode("utf-8", "surrogatepass")
             self._file.write(data)
-            self._written += len(data)
             self._unflushed = True
-            self._offsets.append(self._written)
+            self._offsets.append(self._offsets[-1] + len(data))
             self.lengths.append(len(text))
         return number
 
@@ -58,7 +56,7 @@ class TextSpool:
     @property
     def size(self) -> int:
         """Bytes stored."""
-        return self._written
+        return self._offsets[-1]
 
     def __getitem__(self, number: int) -> str:
         if self._unflushed:
