@@ -20,8 +20,9 @@ the results must be equal to the last bit.
 * :func:`word_items` does :func:`.shingles._word_items`;
 * :func:`script_counts` counts what :func:`.shingles.unspaced_docs` decides on;
 * :func:`oph_bins` fills the bins of :func:`.minhash.oph_batch` (no sort:
-  each hash goes straight to its bin, and each document's distinct hashes are
-  counted in a small open-addressing table);
+  each hash goes straight to its bin, and each document's distinct (bin,
+  value) pairs are counted in a small open-addressing table), and
+  :func:`oph_densify` fills the empty bins as :func:`.minhash._densify` does;
 * :func:`intersection_sizes` does :func:`.verify.overlaps` (no per-character
   loop, but the same kind: a pass over two sorted arrays, which numpy can only
   do as a binary search per value), and :func:`intersection_sizes_reaching`

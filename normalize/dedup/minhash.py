@@ -153,7 +153,7 @@ def _oph_bins_c(hashes64: np.ndarray, owner: np.ndarray, sig: np.ndarray, counts
     owner = np.ascontiguousarray(owner, dtype=np.int64)
     hashes64 = np.ascontiguousarray(hashes64, dtype=np.uint64)
     filled = np.zeros(sig.shape, dtype=np.uint8)
-    for attempt in range(2):
+    for _ in range(2):
         starts = np.searchsorted(owner, np.arange(len(sig) + 1))
         size = 1 << max(4, (2 * int(np.diff(starts).max()) - 1).bit_length())
         if kernels.oph_bins(hashes64, owner, starts, mix, num_perm, sig, filled, counts,
