@@ -417,6 +417,21 @@ def test_verifying_on_demand_chooses_the_kept_copies_that_verifying_every_pair_d
             assert np.array_equal(many_kept, kept) and np.array_equal(many_sim, sim, equal_nan=True), (trial, ahead)
             assert many_checked == checked and needed <= set(asked), (trial, ahead)
 
+        # answers that come later (helpers): the next round is asked for before
+        # this one's answers are taken, and the outcome is the same
+        for ahead in (1, 5, 64):
+            asked.clear()
+            later_kept, later_sim = np.full(n, -1, dtype=np.int64), np.full(n, np.nan)
+
+            def later(jobs):
+                answers = [verify(u, vs) for u, vs in jobs]
+                return lambda: answers
+
+            later_checked = greedy_verified(order, Candidates(pairs, n), None, later_kept, later_sim,
+                                            first_new=first_new, ahead=ahead, verify_many=later)
+            assert np.array_equal(later_kept, kept) and np.array_equal(later_sim, sim, equal_nan=True), (trial, ahead)
+            assert later_checked == checked and needed <= set(asked), (trial, ahead)
+
         # with shares (the share of a candidate's shingles the visiting node has),
         # each node taken gets its share of the node that took it, whichever way
         def share(u, v):
@@ -707,12 +722,15 @@ def test_spread_splits_a_node_with_many_candidates_and_joins_the_answers_in_orde
 
     asked = [(1, np.arange(10, 15)), (2, np.arange(20, 21)), (3, np.arange(30, 60))]
     with Helpers(verify, 2) as helpers:
-        answers = _spread(helpers, 2, asked)
-        assert _spread(helpers, 2, []) == []
+        first = _spread(helpers, 2, asked)  # (returns at once: the answers come when asked for)
+        second = _spread(helpers, 2, asked[::-1])
+        assert _spread(helpers, 2, [])() == []
+        answers, answers_reversed = first(), second()
     assert [a.tolist() for a in answers] == [(u * 1000 + vs).astype(float).tolist() for u, vs in asked]
+    assert [a.tolist() for a in answers_reversed] == [a.tolist() for a in answers[::-1]]
     # 36 pairs, 18 a run: node 3's first 12 candidates go with nodes 1 and 2, the last 18 alone
     with Helpers(run_sizes, 2) as helpers:
-        answers = _spread(helpers, 2, asked)
+        answers = _spread(helpers, 2, asked)()
     assert [a.tolist() for a in answers] == [[3.0] * 5, [3.0], [3.0] * 12 + [1.0] * 18]
 
 

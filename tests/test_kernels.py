@@ -121,6 +121,25 @@ def test_intersection_sizes_reaching_are_exact_or_short_of_a_copy(mine, others, 
         assert verify.overlaps_reaching(mine, others, dedup).tolist() == exact
 
 
+@built
+def test_intersection_sizes_reaching_take_any_array_the_kernel_refuses():
+    """Sets are handed to the kernel as they are; one it cannot read (another
+    dtype, a strided view) has all of them counted by numpy instead."""
+    from normalize.dedup.settings import DedupSettings
+
+    rng = np.random.default_rng(7)
+    mine = np.unique(rng.integers(0, 5000, 800)).astype(np.uint32)
+    others = [np.unique(rng.integers(0, 5000, n)).astype(np.uint32) for n in (700, 900, 50)]
+    odd = [others[0], others[1].astype(np.int64), np.repeat(others[2], 2)[::2]]
+    assert not odd[2].flags.c_contiguous
+    dedup = DedupSettings()
+    exact = [len(np.intersect1d(mine, o)) for o in others]
+    assert verify.overlaps_reaching(mine, odd, dedup).tolist() == exact
+    assert verify.overlaps_reaching(mine.astype(np.int64), others, dedup).tolist() == exact
+    reaching = verify.overlaps_reaching(mine, others, dedup).tolist()
+    assert all(count in (true, -1) for count, true in zip(reaching, exact))
+
+
 def _signatures(batches: list[tuple[np.ndarray, np.ndarray, int]], num_perm: int, seed: int) -> list[np.ndarray]:
     out = []
     for hashes, owner, n_docs in batches:

@@ -41,7 +41,9 @@ from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from typing import Callable, Optional
+from itertools import filterfalse, repeat
+from operator import is_not
+from typing import Any, Callable, Iterable, Optional
 
 import numpy as np
 import xxhash
@@ -268,7 +270,7 @@ class Candidates:
 
 def greedy_verified(order: np.ndarray, candidates: Candidates, verify: Callable[[int, np.ndarray], np.ndarray],
                     kept_of: np.ndarray, sim_of: np.ndarray, first_new: int = 0,
-                    verify_many: Optional[Callable[[list[tuple[int, np.ndarray]]], list[np.ndarray]]] = None,
+                    verify_many: Optional[Callable[[list[tuple[int, np.ndarray]]], Any]] = None,
                     ahead: int = 64, share_of: Optional[np.ndarray] = None) -> int:
     """:func:`greedy_kept` over candidate pairs, verifying only the pairs it asks
     about: ``verify(u, vs)`` gives the similarity of ``u`` to each of ``vs`` (NaN:
@@ -284,6 +286,9 @@ def greedy_verified(order: np.ndarray, candidates: Candidates, verify: Callable[
     taken by the nodes before it), and a node taken meanwhile is not visited.
     The similarities of those extra pairs are dropped; each pair's figure
     depends on the pair alone, so the outcome is the one of the plain loop.
+    ``verify_many`` may also return a function that gives the answers when
+    called (helpers at work meanwhile): the next round is then made and sent
+    before this one's answers are taken.
 
     With ``share_of``, ``verify`` gives two columns: the similarity, and the
     share of the candidate's shingles that ``u`` has; a node taken gets its
@@ -314,31 +319,57 @@ def greedy_verified(order: np.ndarray, candidates: Candidates, verify: Callable[
                 checked += visit(u, vs, verify(u, vs) if len(vs) else _NO_SIMS)
         return checked
     start = 0
-    while start < len(visits):
+
+    def next_round() -> list[tuple[int, np.ndarray]]:
+        nonlocal start
         asked: list[tuple[int, np.ndarray]] = []
         while start < len(visits) and len(asked) < ahead:
             u = visits[start]
             start += 1
             if kept_of[u] < 0:
                 asked.append((u, free_candidates(u)))
-        answers = iter(verify_many([(u, vs) for u, vs in asked if len(vs)]))
+        return asked
+
+    def take(asked: list[tuple[int, np.ndarray]], answers: list[np.ndarray]) -> int:
+        found = iter(answers)
+        done = 0
         for u, vs in asked:
-            sims = next(answers) if len(vs) else _NO_SIMS
-            if kept_of[u] >= 0:  # taken by a node before it in this round
+            sims = next(found) if len(vs) else _NO_SIMS
+            if kept_of[u] >= 0:  # taken by a node before it (in this round or the one before)
                 continue
             still = kept_of[vs] < 0
-            checked += visit(u, vs[still], sims[still])
-    return checked
+            done += visit(u, vs[still], sims[still])
+        return done
+
+    # A round whose answers come later (a function to call for them) stays in
+    # flight while the next one is made and sent: the helpers never wait for
+    # this process to take a round's answers and make the next. That round was
+    # made before the answers of the one before were taken, so it asks about
+    # a few nodes and candidates those take: their answers are dropped as above.
+    pending: Optional[tuple[list, Callable[[], list[np.ndarray]]]] = None
+    while True:
+        asked = next_round()
+        answers = verify_many([(u, vs) for u, vs in asked if len(vs)]) if asked else []
+        if pending is not None:
+            checked += take(pending[0], pending[1]())
+            pending = None
+        if not asked:
+            return checked
+        if callable(answers):
+            pending = (asked, answers)
+        else:
+            checked += take(asked, answers)
 
 
 _NO_SIMS = np.zeros(0)
 
 
-def _spread(helpers: Helpers, parts: int, asked: list[tuple[int, np.ndarray]]) -> list[np.ndarray]:
+def _spread(helpers: Helpers, parts: int, asked: list[tuple[int, np.ndarray]]) -> Callable[[], list[np.ndarray]]:
     """Verify ``asked`` in ``parts`` runs of as many pairs each, one per helper
-    (a node with thousands of candidates is split between them)."""
+    (a node with thousands of candidates is split between them). Returns at
+    once, with the function that waits for the answers."""
     if not asked:
-        return []
+        return list
     share = -(-sum(len(vs) for _, vs in asked) // parts)
     runs: list[list[tuple[int, np.ndarray]]] = [[]]
     room = share
@@ -351,15 +382,20 @@ def _spread(helpers: Helpers, parts: int, asked: list[tuple[int, np.ndarray]]) -
             runs[-1].append((u, piece))
             room -= len(piece)
             vs = vs[len(piece):]
-    answers = iter([sims for run in helpers.map(runs) for sims in run])
-    # a node's pieces come one after another: joined back in order
-    out = []
-    for _, vs in asked:
-        got = [next(answers)]
-        while sum(map(len, got)) < len(vs):
-            got.append(next(answers))
-        out.append(got[0] if len(got) == 1 else np.concatenate(got))
-    return out
+    claim = helpers.submit(runs)
+
+    def answers() -> list[np.ndarray]:
+        found = iter([sims for run in claim() for sims in run])
+        # a node's pieces come one after another: joined back in order
+        out = []
+        for _, vs in asked:
+            got = [next(found)]
+            while sum(map(len, got)) < len(vs):
+                got.append(next(found))
+            out.append(got[0] if len(got) == 1 else np.concatenate(got))
+        return out
+
+    return answers
 
 
 _WORD = re.compile(r"[^\W_]+")
@@ -482,6 +518,13 @@ class _SetCache:
     def get(self, node: int) -> Optional[np.ndarray]:
         return self._sets.get(node)
 
+    def get_all(self, nodes: list[int]) -> list[Optional[np.ndarray]]:
+        return list(map(self._sets.get, nodes))
+
+    def missing(self, nodes: Iterable[int]) -> set[int]:
+        """The nodes not held (looked up in C, not by a call per node)."""
+        return set(filterfalse(self._sets.__contains__, nodes))
+
     def put(self, node: int, got: np.ndarray) -> None:
         if node not in self._sets:
             self._sets[node] = got
@@ -533,7 +576,7 @@ class _Batch:
 
     def prefetch(self, nodes) -> None:
         """Read and shingle the missing new documents among ``nodes`` as one batch."""
-        missing = sorted({int(v) for v in nodes if v >= self.m and v not in self._sets})
+        missing = sorted(v for v in self._sets.missing(map(int, nodes)) if v >= self.m)
         if self.shingles_of is not None:  # sets the workers made: read, not recomputed
             stored = [(v, self.shingles_of(v - self.m)) for v in missing]
             for v, got in stored:
@@ -644,9 +687,12 @@ class _Batch:
     def verify(self, u: int, vs: np.ndarray) -> np.ndarray:
         """Per node of ``vs``: its similarity to node ``u``, and the share of its
         shingles ``u`` has (:func:`shingle_share`); both NaN if it is no copy."""
-        self.prefetch([u, *vs.tolist()])
+        nodes = vs.tolist()
+        self.prefetch([u, *nodes])
         mine = self.shingles(u)
-        theirs = [self.shingles(v) for v in vs.tolist()]
+        theirs = self._sets.get_all(nodes)  # (a million look-ups at 100k documents: in C)
+        if not all(map(is_not, theirs, repeat(None))):  # (not all held: a budget smaller than one node's candidates)
+            theirs = [self.shingles(v) for v in nodes]
         found = np.full((len(theirs), 2), np.nan)
         # most candidates are no copies: their counts are not worked out to the end (-1)
         inters = overlaps_reaching(mine, theirs, self.s)

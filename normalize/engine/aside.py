@@ -86,14 +86,24 @@ class Helpers:
                                             initializer=_adopt, initargs=(function,))
 
     def map(self, arguments: Sequence[Any]) -> list[Any]:
+        return self.submit(arguments)()
+
+    def submit(self, arguments: Sequence[Any]) -> Callable[[], list[Any]]:
+        """:meth:`map`, started now: returns the function that waits for the
+        results. Calls submitted later queue behind these."""
         if self.pool is None:
-            return [self.function(a) for a in arguments]
+            results = [self.function(a) for a in arguments]
+            return lambda: results
         futures = [self.pool.submit(_call, a) for a in arguments]
-        try:
-            return [_result(f, self.pool) for f in futures]
-        except Exception:  # a helper died or failed: the work is done here, and a failure raised as itself
-            self.close()
-            return [self.function(a) for a in arguments]
+
+        def results() -> list[Any]:
+            try:
+                return [_result(f, self.pool) for f in futures]
+            except Exception:  # a helper died or failed: the work is done here, and a failure raised as itself
+                self.close()
+                return [self.function(a) for a in arguments]
+
+        return results
 
     def close(self) -> None:
         if self.pool is not None:
