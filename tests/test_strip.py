@@ -545,3 +545,24 @@ def test_line_hash_of_ascii_lines_is_the_hash_of_their_words(text):
 
     line_hash.cache_clear()
     assert line_hash(text) == xxhash.xxh64_intdigest(_NOT_WORD.sub("", match_key(text)).encode("utf-8"))
+
+
+def test_the_story_leading_a_line_is_found_as_one_sort_per_line_would():
+    import numpy as np
+
+    from normalize.strip.corpus import _leading_story
+
+    rng = random.Random(11)
+    sizes = [rng.randint(1, 9) for _ in range(300)]
+    owner = np.concatenate([np.array(sorted(rng.sample(range(50), n)), dtype=np.int64) for n in sizes])
+    carried = np.array([rng.randint(1, 4) for _ in range(len(owner))], dtype=np.int64)  # ties are common
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    keep = np.array([n >= 2 for n in sizes])  # (the lines carried by enough stories: never fewer than two)
+    found = list(zip(*_leading_story(carried, owner, starts[keep], ends[keep])))
+    expected = []
+    for lo, hi in zip(starts[keep].tolist(), ends[keep].tolist()):
+        ranked = sorted(zip(owner[lo:hi].tolist(), carried[lo:hi].tolist()), key=lambda kv: (-kv[1], kv[0]))
+        expected.append((ranked[0][0], ranked[0][1], ranked[1][1]))
+    assert found == expected
+    assert any(count == runner_up for _, count, runner_up in found)  # ties were met
