@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from normalize.document import Document
 from normalize.errors import Rejection, RunError
@@ -98,6 +100,27 @@ def test_overlong_line_is_rejected_without_reading_it_whole(tmp_path):
     items = _read(path, max_doc_bytes=1000)
     assert isinstance(items[0], Rejection) and "over the limit" in items[0].reason
     assert isinstance(items[1], Document) and items[1].id == "s"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF), max_size=60), st.booleans())
+def test_a_json_line_is_never_shorter_than_its_text_in_utf8(text, ascii_only):
+    """The reader skips measuring a text whose line is within the limit: it
+    relies on this (escapes take at least the bytes they stand for)."""
+    line = json.dumps({"text": text}, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+    assert len(text.encode("utf-8", "surrogatepass")) <= len(line)
+
+
+def test_a_text_over_the_limit_is_rejected_whatever_the_line_says(tmp_path):
+    from normalize.read.records import record_to_document
+
+    record = {"id": "a", "text": "é" * 600}  # 1,200 bytes in UTF-8
+    assert "over the limit" in record_to_document(record, "f", 1, ReadOptions(max_doc_bytes=1000)).reason
+    # a line as short as the limit cannot hold such a text; a longer one is measured
+    assert "over the limit" in record_to_document(record, "f", 1, ReadOptions(max_doc_bytes=1000),
+                                                  size_at_most=1300).reason
+    assert isinstance(record_to_document(record, "f", 1, ReadOptions(max_doc_bytes=1300), size_at_most=1300),
+                      Document)
 
 
 def test_truncated_gzip_is_a_run_error_naming_the_file(tmp_path):

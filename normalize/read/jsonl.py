@@ -92,7 +92,7 @@ def parse_line(line: bytes, name: str, number: int, options: ReadOptions) -> Uni
         return Rejection(name, number, None, f"malformed JSON: {exc.msg} at column {exc.colno}")
     # a lone surrogate can only come from an escape ("\ud800"): look for one only then
     return record_to_document(record, name, number, options,
-                              check_unicode=b"\\ud" in line or b"\\uD" in line)
+                              check_unicode=b"\\ud" in line or b"\\uD" in line, size_at_most=len(line))
 
 
 def read_jsonl(path: Path, options: ReadOptions) -> Iterator[Union[Document, Rejection]]:

@@ -10,10 +10,13 @@ from .options import ReadOptions
 
 
 def record_to_document(record: Any, name: str, number: int, options: ReadOptions,
-                       check_unicode: bool = True) -> Union[Document, Rejection]:
+                       check_unicode: bool = True, size_at_most: Optional[int] = None) -> Union[Document, Rejection]:
     """``check_unicode``: look for lone surrogates (see :func:`_lone_surrogates`);
     a reader that knows there are none (no ``\\ud...`` escape in a JSON line,
-    Arrow's valid UTF-8) says so, and the strings are not scanned."""
+    Arrow's valid UTF-8) says so, and the strings are not scanned.
+    ``size_at_most``: bytes the text cannot exceed in UTF-8, if the reader
+    knows (a JSON line's length: no escape decodes to more bytes than it
+    takes); within the limit, the text need not be encoded to be measured."""
     if not isinstance(record, dict):
         kind = type(record).__name__ if not isinstance(record, list) else "array"
         return Rejection(name, number, None, f"record is a JSON {kind}, not an object")
@@ -31,7 +34,8 @@ def record_to_document(record: Any, name: str, number: int, options: ReadOptions
         return Rejection(name, number, doc_id, f"'{options.text_field}' is {type(text).__name__}, not a string")
     if not text.strip():
         return Rejection(name, number, doc_id, "empty text")
-    if len(text.encode("utf-8", "surrogatepass")) > options.max_doc_bytes:
+    if (size_at_most is None or size_at_most > options.max_doc_bytes) and \
+            len(text.encode("utf-8", "surrogatepass")) > options.max_doc_bytes:
         return Rejection(name, number, doc_id, f"text is over the limit of {options.max_doc_bytes} bytes")
     if doc_id is None:
         doc_id = f"{name}:{number}"
