@@ -286,18 +286,20 @@ class Pipeline:
         corpus = CorpusRepeats() if self.settings.corpus_repeats else None
         waiting = Addresses()  # the documents, on the shelves of the processes that made them
         preparing = None
-        for position, item in enumerate(self.engine.map(first, docs, take=TakeCorpusSummary(Shelf(tmp)))):
-            yield from self._drain()
-            if position == 1:
-                preparing = Background(self._prepare_second_pass)
-            if isinstance(item, Rejection):
-                yield from self._reject(item)
-                continue
-            if corpus is not None:
-                corpus.add(item.taken)
-            waiting.append(item.data)
-        if preparing is not None:
-            preparing.join()  # (before anything forks again: no thread may hold a lock then)
+        try:
+            for position, item in enumerate(self.engine.map(first, docs, take=TakeCorpusSummary(Shelf(tmp)))):
+                yield from self._drain()
+                if position == 1:
+                    preparing = Background(self._prepare_second_pass)
+                if isinstance(item, Rejection):
+                    yield from self._reject(item)
+                    continue
+                if corpus is not None:
+                    corpus.add(item.taken)
+                waiting.append(item.data)
+        finally:  # (however the pass ends: nothing may fork while the thread holds a lock)
+            if preparing is not None:
+                preparing.join()
         yield from self._drain()
         self._corpus_stage = corpus.finish() if corpus is not None else None
         self._first_pass_files = shelf_files(tmp)  # the workers' (this process may use its own again)

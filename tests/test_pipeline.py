@@ -118,6 +118,35 @@ def test_output_order_and_bytes_do_not_depend_on_workers(tmp_path, monkeypatch):
     assert [d["id"] for d in _lines(tmp_path / "w1" / "documents.jsonl")] == [f"r{i}" for i in range(150)]
 
 
+def test_the_second_pass_is_prepared_beside_the_first_and_its_failure_is_the_runs(tmp_path, monkeypatch):
+    import threading
+
+    from normalize import pipeline
+
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": f"r{i}", "text": ARTICLE.replace("twelve", str(i))}) + "\n"
+                           for i in range(80)))
+    prepare = pipeline.Pipeline._prepare_second_pass
+    threads = []
+
+    def noted(self):
+        threads.append(threading.current_thread())
+        prepare(self)
+
+    monkeypatch.setattr(pipeline.Pipeline, "_prepare_second_pass", noted)
+    run([str(src)], tmp_path / "ok", _settings(workers=2))
+    assert len(threads) == 1 and threads[0] is not threading.main_thread() and not threads[0].is_alive()
+
+    def fails(self):
+        raise OSError("no room for the tables")
+
+    monkeypatch.setattr(pipeline.Pipeline, "_prepare_second_pass", fails)
+    with pytest.raises(OSError, match="no room for the tables"):
+        run([str(src)], tmp_path / "failed", _settings(workers=2))
+    assert not (tmp_path / "failed" / "documents.jsonl").exists()
+    assert [t.name for t in threading.enumerate() if t.name == "normalize-prepare"] == []
+
+
 def test_all_input_formats_give_the_same_documents(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
