@@ -396,6 +396,46 @@ def test_line_facts_give_the_rules_what_their_own_look_ups_give(seed_texts):
     assert rules_found >= 5
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from([BODY, "본문 바로가기", "북한은 러시아에 무기를 공급할 수 있다고 전문가들은 말했다.",
+                                 "Москва сообщила о новых переговорах в среду.", "東京は日本の首都です。", "ua en ru",
+                                 "Reuters", "", "Ελλάδα"]), min_size=1, max_size=12),
+       st.sampled_from(["en", "ru", "ko", "ja"]))
+def test_foreign_share_settled_from_line_facts_as_by_counting_letters(lines, lang):
+    """A page whose foreign lines are too short against its ASCII letters has no
+    dominant foreign script; the short cut says so only where counting every
+    letter would."""
+    from normalize.detect.artefact_page import lang_scripts
+    from normalize.detect.artefact_residue import ScriptResidue
+    from normalize.detect.artefacts import line_facts
+
+    text = "\n".join(lines)
+    doc = Document(id="t", text=text, source=Source("t", 1), lines=lines, lang=lang)
+    counted, told = Page.of(doc), Page.of(doc)
+    told.facts = list(map(line_facts, told.filled[1]))
+    rule = ScriptResidue()
+    allowed = told.natives | lang_scripts()["*"]
+    dominant = rule.dominant_foreign(counted, allowed)
+    assert rule.dominant_foreign(told, allowed) == dominant
+    if rule.few_foreign(told, allowed):
+        assert dominant == frozenset()
+
+
+def test_a_stray_foreign_line_is_settled_without_counting_letters():
+    from normalize.detect.artefact_page import lang_scripts
+    from normalize.detect.artefact_residue import ScriptResidue
+    from normalize.detect.artefacts import line_facts
+
+    rule = ScriptResidue()
+    for text, few in (("본문 바로가기\n" + BODY, True), ("\n".join(["북한은 러시아에 무기를 공급할 수 있다고 전문가들은 말했다."] * 5 + ["Reuters"]), False)):
+        doc = Document(id="t", text=text, source=Source("t", 1), lines=text.split("\n"), lang="en")
+        page = Page.of(doc)
+        page.facts = list(map(line_facts, page.filled[1]))
+        allowed = page.natives | lang_scripts()["*"]
+        assert rule.few_foreign(page, allowed) is few
+        assert (rule.dominant_foreign(page, allowed) == frozenset()) is few
+
+
 @pytest.mark.parametrize("name", sorted(WIRE_EXAMPLES))
 def test_every_wire_match_holds_a_line_cue(name):
     """A rule's regex is only run on lines holding one of its line cues, so every
