@@ -20,9 +20,9 @@ from __future__ import annotations
 import json
 import pickle
 import tempfile
-import threading
 from array import array
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
@@ -285,12 +285,12 @@ class Pipeline:
         first = run_first_pass(self.settings)
         corpus = CorpusRepeats() if self.settings.corpus_repeats else None
         waiting = Addresses()  # the documents, on the shelves of the processes that made them
-        preparing = None
+        preparing, prepared = ThreadPoolExecutor(1, thread_name_prefix="normalize-prepare"), None
         try:
             for position, item in enumerate(self.engine.map(first, docs, take=TakeCorpusSummary(Shelf(tmp)))):
                 yield from self._drain()
                 if position == 1:
-                    preparing = Background(self._prepare_second_pass)
+                    prepared = preparing.submit(self._prepare_second_pass)
                 if isinstance(item, Rejection):
                     yield from self._reject(item)
                     continue
@@ -298,8 +298,9 @@ class Pipeline:
                     corpus.add(item.taken)
                 waiting.append(item.data)
         finally:  # (however the pass ends: nothing may fork while the thread holds a lock)
-            if preparing is not None:
-                preparing.join()
+            preparing.shutdown(wait=True)
+        if prepared is not None:
+            prepared.result()  # (raises what the preparation raised)
         yield from self._drain()
         self._corpus_stage = corpus.finish() if corpus is not None else None
         self._first_pass_files = shelf_files(tmp)  # the workers' (this process may use its own again)
@@ -311,8 +312,8 @@ class Pipeline:
         (language profiles, dedup key tables: a tenth of a second) in this
         process. The pool warms its stages up before it forks its workers; done
         then, between the passes, both cores would wait for it. It runs in a
-        thread (:class:`Background`): done in the loop that hands the workers
-        their documents, it kept them waiting a quarter of a second."""
+        thread: done in the loop that hands the workers their documents, it
+        kept them waiting a quarter of a second."""
         _import_ahead()
         if getattr(self.engine, "workers", 1) > 1:
             warm_up(stages_for(self.command, self.settings)[-1])
@@ -345,28 +346,6 @@ class Pipeline:
         clusters' votes, then the verdicts), so memory holds the vote tables,
         not every mention of the corpus."""
         return votes.judge(lambda position: result.assignment(position).cluster_id, names.at)
-
-
-class Background:
-    """A function run in a thread of this process; :meth:`join` waits for it
-    and raises what it raised."""
-
-    def __init__(self, work: Callable[[], None]) -> None:
-        self._error: Optional[BaseException] = None
-        self._work = work
-        self._thread = threading.Thread(target=self._run, name="normalize-prepare", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._work()
-        except BaseException as exc:  # handed to the thread that joins
-            self._error = exc
-
-    def join(self) -> None:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
 
 
 def _import_ahead() -> None:
