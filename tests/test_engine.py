@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import os
+import pickle
+
+import pytest
 
 from normalize.document import Document, Source
 from normalize.engine.local import LocalEngine
@@ -50,6 +53,28 @@ def test_order_is_kept_and_one_failure_rejects_one_document():
         assert out[57].line == 58 and out[57].id == "57"
         assert [d.text for i, d in enumerate(out) if i != 57] == [f"TEXT {i}" for i in range(300) if i != 57]
         assert all(d.work["batched"] for i, d in enumerate(out) if i != 57)
+
+
+def test_a_batch_of_news_pages_goes_to_a_worker_in_one_write(monkeypatch):
+    # (Linux: elsewhere the pipe keeps its size, and the run is the same)
+    fcntl = pytest.importorskip("fcntl")
+    if not hasattr(fcntl, "F_GETPIPE_SZ"):
+        pytest.skip("no F_GETPIPE_SZ here")
+    from normalize.engine import local
+
+    sizes = []
+
+    def widen(pool):
+        real_widen(pool)
+        sizes.append(fcntl.fcntl(pool._call_queue._writer.fileno(), fcntl.F_GETPIPE_SZ))
+
+    real_widen = local._widen_pipe
+    monkeypatch.setattr(local, "_widen_pipe", widen)
+    pages = ["A line of a news page, as long as most paragraphs are.\n" * 120] * 64  # ~7 KB each
+    out = list(LocalEngine(2).map([Upper()], docs(pages)))
+    assert [d.text for d in out] == [p.upper() for p in pages]
+    batch = pickle.dumps(docs(pages[: local.BATCH]), protocol=pickle.HIGHEST_PROTOCOL)
+    assert sizes == [local.PIPE_BYTES] and len(batch) < local.PIPE_BYTES
 
 
 def take_length(doc):

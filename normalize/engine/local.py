@@ -152,6 +152,24 @@ def _abandon(pool: ProcessPoolExecutor, processes: list) -> None:
         writer.close()
 
 
+# What the pipe to the workers holds (see the module's docstring): Linux's
+# limit for a user who is not root (/proc/sys/fs/pipe-max-size), and room
+# for the largest batches of news text.
+PIPE_BYTES = 1 << 20
+
+
+def _widen_pipe(pool: ProcessPoolExecutor) -> None:
+    """Let the pipe that carries batches to ``pool``'s workers hold
+    :data:`PIPE_BYTES` (Linux only; elsewhere, or if refused, it stays as it is)."""
+    writer = getattr(getattr(pool, "_call_queue", None), "_writer", None)
+    try:
+        import fcntl
+
+        fcntl.fcntl(writer.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)  # type: ignore[union-attr]
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
 class LocalEngine:
     def __init__(self, workers: int = 1):
         self.workers = max(1, int(workers))
@@ -168,6 +186,7 @@ class LocalEngine:
         warm_up(stages)
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
         pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init, initargs=(list(stages),))
+        _widen_pipe(pool)
         window = self.workers * 4
         pending: deque = deque()
         try:
