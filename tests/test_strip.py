@@ -324,6 +324,28 @@ def test_corpus_order_independent():
     assert _run_corpus(shuffled) == first
 
 
+def test_corpus_decisions_do_not_depend_on_the_order_documents_come_in_even_on_a_tie():
+    # the order numbers the stories, which break ties; a tie gives no story the line
+    teaser = "Read the full council report on the budget vote here."
+    lead70 = _story(70, SHARED).split("\n\n")[0]
+    texts = [_story(50, teaser)] * 2 + [_story(60, teaser)] * 2  # two copies of each: a tie
+    texts += [_story(n, teaser) for n in range(4)] + [_story(70, SHARED)] * 3
+    texts += [_story(10 + n, lead70) for n in range(4)]  # story 70's lead as a teaser elsewhere
+
+    def corpus(order):
+        return [Document(id=f"d{k}", text=texts[k], source=Source("c", k), fields={"source": "example.com"})
+                for k in order]
+
+    first = _run_corpus(corpus(range(len(texts))))
+    assert not any(teaser in text for text in first.values())  # no home: chrome everywhere
+    assert all(first[f"d{k}"].startswith(lead70) for k in (8, 9, 10))  # story 70 keeps its lead
+    assert not any(lead70 in first[f"d{k}"] for k in range(11, 15))
+    for seed in range(6):
+        order = list(range(len(texts)))
+        random.Random(seed).shuffle(order)
+        assert _run_corpus(corpus(order)) == first
+
+
 def test_corpus_repeats_counted_per_site():
     docs = _corpus()
     for n, doc in enumerate(docs[:5]):
