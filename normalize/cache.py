@@ -29,7 +29,7 @@ import tempfile
 import unicodedata
 import zipfile
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 import numpy as np
 
@@ -107,6 +107,24 @@ def save(name: str, key: str, arrays: dict[str, np.ndarray]) -> bool:
             except OSError:
                 pass
         return False
+
+
+def derived(name: str, inputs: Callable[[], list[bytes]],
+            derive: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The arrays ``derive()`` makes, read back from the cache when it holds
+    them for the same ``inputs()`` (the bytes of everything they are derived
+    from: data files, the source of the code that derives them), else derived
+    and stored."""
+    try:
+        key = digest(inputs())
+    except (OSError, TypeError):  # a source not on disk (a frozen install): no cache
+        return derive()
+    stored = load(name, key)
+    if stored is not None:
+        return stored
+    arrays = derive()
+    save(name, key, arrays)
+    return arrays
 
 
 def _prune(folder: Path, name: str) -> None:

@@ -47,3 +47,54 @@ def test_the_key_depends_on_every_part_and_their_boundaries():
     assert cache.digest([b"ab", b"c"]) == cache.digest([b"ab", b"c"])
     assert cache.digest([b"ab", b"c"]) != cache.digest([b"a", b"bc"])
     assert cache.digest([b"ab"]) != cache.digest([b"ab", b""])
+
+
+def test_derived_tables_are_stored_once_and_read_back_equal(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path))
+    calls = []
+
+    def derive():
+        calls.append(1)
+        return {"t": np.arange(10, dtype=np.uint32) * 3}
+
+    first = cache.derived("t", lambda: [b"source", b"data"], derive)
+    again = cache.derived("t", lambda: [b"source", b"data"], derive)
+    assert len(calls) == 1 and again["t"].dtype == np.uint32 and np.array_equal(again["t"], first["t"])
+    cache.derived("t", lambda: [b"source, edited", b"data"], derive)  # another input: derived afresh
+    assert len(calls) == 2
+
+    def unreadable():
+        raise OSError("no source on disk")
+
+    assert np.array_equal(cache.derived("t", unreadable, derive)["t"], first["t"]) and len(calls) == 3
+
+
+def test_the_unicode_tables_read_from_the_cache_are_those_derived(tmp_path, monkeypatch):
+    from normalize.dedup import key, shingles
+    from normalize.detect.langid import tables
+
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path))
+    cached = (key.tables, shingles._script_table, tables.script_names, tables.script_table)
+
+    def forget():
+        for function in cached:
+            function.cache_clear()
+
+    forget()
+    try:
+        for function in cached:  # derived and stored
+            function()
+        assert {p.name.rsplit("-", 1)[0] for p in tmp_path.glob("*.npz")} == {"dedup-fold", "dedup-scripts",
+                                                                             "langid-scripts"}
+        forget()
+        table, expansions, lengths = key.tables()  # read back
+        derived = key._derive_tables()
+        for got, name in ((table, "table"), (expansions, "expansions"), (lengths, "lengths")):
+            assert got.dtype == derived[name].dtype and np.array_equal(got, derived[name])
+        got = shingles._script_table()
+        assert got.dtype == np.int16 and np.array_equal(got, shingles._derive_script_table())
+        derived = tables._derive_bmp_scripts()
+        assert tables.script_names() == tuple(derived["names"].tolist()) and tables.script_names()[0] == "Common"
+        assert tables.script_table().dtype == np.uint8 and np.array_equal(tables.script_table(), derived["table"])
+    finally:
+        forget()

@@ -29,9 +29,12 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import xxhash
+
+from .. import cache
 
 try:  # C loops for the per-character steps (see kernels.pyx); numpy otherwise
     from . import kernels
@@ -66,7 +69,17 @@ def tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     it is one character) and its class (separator, word, digit, line break, or
     EXPAND). For an EXPAND character, ``folded`` is a row of ``expansions``
     (up to 4 code points, zero-padded) and ``expansion_len`` its length.
+
+    Working them out looks at 65,536 characters one by one (a twentieth of a
+    second, at the start of every run), so they are kept in the disk cache
+    (:mod:`normalize.cache`), keyed on this module's source and the Unicode
+    version.
     """
+    t = cache.derived("dedup-fold", lambda: [Path(__file__).read_bytes()], _derive_tables)
+    return t["table"], t["expansions"], t["lengths"]
+
+
+def _derive_tables() -> dict[str, np.ndarray]:
     table = np.zeros(_BMP, dtype=np.uint32)
     rows: list[list[int]] = []
     for cp in range(_BMP):
@@ -93,7 +106,7 @@ def tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     klass = table[expansions] >> np.uint32(24)
     table_ok = (klass != EXPAND) | (expansions == 0)
     assert table_ok.all(), "an expansion expands again"
-    return table, expansions, lengths
+    return {"table": table, "expansions": expansions, "lengths": lengths}
 
 
 def _lookup(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -27,9 +27,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
+from .. import cache
 from ..detect.scripts import COMMON, JAPANESE, char_script
 from .arrays import sorted_unique
 from .key import KeyBatch, batch_keys, key_points, kernels
@@ -84,7 +86,20 @@ def unspaced_scripts() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _script_table() -> np.ndarray:
     """Per BMP code point: 0 no script (Common), 1 a script written without spaces,
-    2 + k the k-th other script (from detect/scripts.py)."""
+    2 + k the k-th other script (from detect/scripts.py). Kept in the disk cache
+    (see :func:`~.key.tables`), keyed on what it is made from."""
+    return cache.derived("dedup-scripts", _script_table_inputs, lambda: {"table": _derive_script_table()})["table"]
+
+
+def _script_table_inputs() -> list[bytes]:
+    from ..detect import scripts
+
+    data = [resources.files(package).joinpath(name).read_bytes()
+            for package, name in (("normalize.detect", "data/scripts.tsv"), ("normalize.dedup", "data/unspaced_scripts.txt"))]
+    return [Path(__file__).read_bytes(), Path(scripts.__file__).read_bytes(), *data]
+
+
+def _derive_script_table() -> np.ndarray:
     unspaced = unspaced_scripts()
     ids: dict[str, int] = {}
     table = np.zeros(0x10000, dtype=np.int16)

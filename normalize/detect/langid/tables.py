@@ -21,10 +21,13 @@ it. They cover the Basic Multilingual Plane; the rare characters beyond it
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib import resources
+from pathlib import Path
 
 import numpy as np
 from langdetect.utils.ngram import NGram
 
+from normalize import cache
 from normalize.detect import scripts
 
 BMP = 0x10000
@@ -74,23 +77,34 @@ def normalise(cps: np.ndarray, wide: bool | None = None) -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
-def _bmp_scripts() -> tuple[str, ...]:
-    return tuple(scripts.char_script.__wrapped__(chr(cp)) for cp in range(BMP))
-
-
-@lru_cache(maxsize=1)
 def script_names() -> tuple[str, ...]:
     """All script names of ``data/scripts.tsv`` met in the BMP; id 0 is ``Common``."""
-    names = set(_bmp_scripts())
-    names.discard(scripts.COMMON)
-    return (scripts.COMMON, *sorted(names))
+    return tuple(_bmp_scripts()["names"].tolist())
 
 
 @lru_cache(maxsize=1)
 def script_table() -> np.ndarray:
     """Code point (BMP) -> script id, an index into :func:`script_names`."""
-    ids = {name: i for i, name in enumerate(script_names())}
-    return np.fromiter((ids[name] for name in _bmp_scripts()), dtype=np.uint8, count=BMP)
+    return _bmp_scripts()["table"]
+
+
+def _bmp_scripts() -> dict[str, np.ndarray]:
+    """The script names and the table: looking up each of 65,536 characters
+    takes a twentieth of a second, at the start of every run, so they are kept
+    in the disk cache (:mod:`normalize.cache`), keyed on what they are made from."""
+    return cache.derived("langid-scripts", _bmp_scripts_inputs, _derive_bmp_scripts)
+
+
+def _bmp_scripts_inputs() -> list[bytes]:
+    data = resources.files("normalize.detect").joinpath("data/scripts.tsv").read_bytes()
+    return [Path(__file__).read_bytes(), Path(scripts.__file__).read_bytes(), data]
+
+
+def _derive_bmp_scripts() -> dict[str, np.ndarray]:
+    bmp = [scripts.char_script.__wrapped__(chr(cp)) for cp in range(BMP)]
+    names = (scripts.COMMON, *sorted(set(bmp) - {scripts.COMMON}))
+    ids = {name: i for i, name in enumerate(names)}
+    return {"names": np.array(names), "table": np.fromiter((ids[name] for name in bmp), dtype=np.uint8, count=BMP)}
 
 
 def script_ids(cps: np.ndarray, wide: bool | None = None) -> np.ndarray:
