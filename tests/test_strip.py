@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import pickle
 import random
+from array import array
 
 import pytest
 from hypothesis import given, settings
@@ -398,7 +399,7 @@ def test_story_links_match_the_pair_by_pair_rule(monkeypatch, chunk):
         prose = {story * 100 + rng.randrange(12) for _ in range(rng.randint(1, 8))}
         if site == "a":
             prose.update(common)
-        summaries.append(Summary(site, tuple(sorted(prose)), ()))
+        summaries.append(Summary(site, array("Q", sorted(prose)), array("Q")))
     expected = _stories_by_brute_force(summaries)
     assert _same_story(summaries).tolist() == expected
     assert 20 < len(set(expected)) < len(summaries)
