@@ -3,7 +3,12 @@
 usage: python benchmarks/bench_run_ab.py CORPUS.jsonl --baseline DIR [--rounds 2] [--workers 2]
 
 DIR holds another copy of the package (its ``normalize`` folder), e.g. a
-``git worktree add /tmp/base COMMIT``. The two run in turn, round after round,
+``git worktree add /tmp/base COMMIT``, built in place (``pip wheel`` or a copy
+of this checkout's compiled files, when their sources are the same: the
+``.so`` files under ``normalize/`` and the mypyc library at the top,
+``*__mypyc*.so``, without which the compiled packages import their modules
+from this checkout). Each run checks that every module of the package it ran
+came from its own copy. The two run in turn, round after round,
 so that both meet the same load on a shared machine; each run is a fresh
 process, and the figures are its wall time, the CPU time of its main process
 and that of its workers. Prints every run, then the medians and their ratio.
@@ -31,6 +36,11 @@ except SystemExit as exit:
     code = exit.code
 if code:  # a failed run is no figure
     sys.exit(f"normalize run exited with {{code}}")
+strays = sorted(f"{{name}} from {{module.__file__}}" for name, module in list(sys.modules.items())
+                if name.startswith("normalize") and getattr(module, "__file__", None)
+                and not module.__file__.startswith({root!r} + "/"))
+if strays:  # another copy's code would be measured
+    sys.exit("imported from outside " + {root!r} + ": " + ", ".join(strays))
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(time.time() - start, me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime, me.ru_maxrss / 1024)
 """

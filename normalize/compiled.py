@@ -48,6 +48,7 @@ MODULES = (
 KERNELS = (
     "normalize/dedup/kernels.pyx",
     "normalize/detect/langid/kernels.pyx",
+    "normalize/strip/kernels.pyx",
 )
 
 PURE_ENV = "NORMALIZE_PURE_PYTHON"

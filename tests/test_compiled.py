@@ -85,13 +85,15 @@ def test_asking_for_pure_python_imports_every_module_from_source():
     code = ("import sys, normalize.pipeline, normalize.strip, normalize.normalise\n"
             "from normalize.dedup import key, shingles, verify\n"
             "from normalize.detect.langid import scorer\n"
+            "from normalize.strip import corpus\n"
             "print([m for m, mod in sys.modules.items() if m.startswith('normalize')"
             " and not (getattr(mod, '__file__', '') or '').endswith('.py')])\n"
-            "print(key.kernels, shingles.kernels, verify.kernels, scorer.kernels, key.lined_key('Ein Straße, 2024!'))")
+            "print(key.kernels, shingles.kernels, verify.kernels, scorer.kernels, corpus.kernels,"
+            " key.lined_key('Ein Straße, 2024!'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     modules, kernels = out.stdout.strip().split("\n")
     assert modules == "[]"
-    assert kernels.split() == ["None"] * 4 + ["ein", "strasse", "0"]
+    assert kernels.split() == ["None"] * 5 + ["ein", "strasse", "0"]
 
 
 def test_the_objects_of_the_compiled_modules_survive_pickling(seed_texts):

@@ -28,6 +28,11 @@ import xxhash
 
 from normalize.document import Document, Removal
 
+try:  # C loop for the pairs of documents that tell one story (see kernels.pyx); numpy otherwise
+    from . import kernels
+except ImportError:  # pragma: no cover - no compiler at install, or pure Python asked for
+    kernels = None
+
 SOURCE_FIELDS = ("source", "domain", "site", "host", "url")
 MAX_WORDS = 80  # longer lines are article paragraphs, never site chrome
 SAME_STORY = 0.3  # share of the smaller document's prose lines two copies have in common
@@ -244,12 +249,6 @@ def _home(story: int, count: int, runner_up: int, story_prose, homes: dict) -> f
     return homes[story]
 
 
-# Pairs of documents are counted in chunks of about this many (document, document)
-# rows, one per line they share: a chunk's arrays peak at some 30 MB, and larger
-# chunks are no faster (measured on 10k documents: 1 << 22 peaked at 260 MB).
-_PAIR_CHUNK = 1 << 19
-
-
 def _same_story(summaries: list[Summary]) -> np.ndarray:
     """Per document, its story: the lowest number among the documents of its site
     linked to it, directly or through others, by prose lines in common (at least
@@ -257,10 +256,9 @@ def _same_story(summaries: list[Summary]) -> np.ndarray:
 
     A prose line carried by more than COMMON documents links none of them (a
     site's boilerplate paragraph, a stock disclaimer). The other lines make
-    pairs: every two documents carrying the same line of the same site. Pairs
-    are counted with numpy, in chunks of whole first documents so that each
-    pair's count is complete in one chunk, and the stories are the connected
-    components of the pairs that qualify.
+    pairs: every two documents carrying the same line of the same site. The
+    lines each pair shares are counted (:func:`_linked_pairs`), and the stories
+    are the connected components of the pairs that qualify.
     """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -287,6 +285,33 @@ def _same_story(summaries: list[Summary]) -> np.ndarray:
     rows = np.flatnonzero((size_of_row >= 2) & (size_of_row <= COMMON))
     partners = end_of_row[rows] - rows - 1
     rows, partners = rows[partners > 0], partners[partners > 0]
+    a, b = (_linked_pairs if kernels is None else _linked_pairs_c)(doc, rows, partners, lens)
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n_docs, n_docs))
+    _, label = connected_components(graph, directed=False)
+    lowest = np.full(label.max() + 1, n_docs, dtype=np.int64)
+    np.minimum.at(lowest, label, np.arange(n_docs, dtype=np.int64))
+    return lowest[label]
+
+
+# Pairs of documents are counted in chunks of about this many (document, document)
+# rows, one per line they share: a chunk's arrays peak at some 30 MB, and larger
+# chunks are no faster (measured on 10k documents: 1 << 22 peaked at 260 MB).
+_PAIR_CHUNK = 1 << 19
+
+
+def _linked_pairs(doc: np.ndarray, rows: np.ndarray, partners: np.ndarray,
+                  lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of documents (a, b), a < b, that share enough prose lines to be
+    one story. ``doc`` holds the document of each prose line, sorted by (site,
+    line, document); ``rows`` are the positions whose line links documents,
+    each followed in its line's group by ``partners`` rows (the later documents
+    carrying the line); ``lens`` are the documents' numbers of prose lines.
+
+    Every (document, later document) row is made, and the pairs are counted by
+    numpy's sort, in chunks of whole first documents so that each pair's count
+    is complete in one chunk. (:func:`.kernels.linked_pairs` counts them
+    without a sort; this is its fallback and reference.)"""
+    n_docs = len(lens)
     first_doc = doc[rows]
     cumulative = np.cumsum(np.bincount(first_doc, weights=partners, minlength=n_docs))
     edges_a, edges_b = [], []
@@ -310,11 +335,29 @@ def _same_story(summaries: list[Summary]) -> np.ndarray:
         edges_b.append(b[linked])
     a = np.concatenate(edges_a) if edges_a else np.empty(0, np.int64)
     b = np.concatenate(edges_b) if edges_b else np.empty(0, np.int64)
-    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n_docs, n_docs))
-    _, label = connected_components(graph, directed=False)
-    lowest = np.full(label.max() + 1, n_docs, dtype=np.int64)
-    np.minimum.at(lowest, label, np.arange(n_docs, dtype=np.int64))
-    return lowest[label]
+    return a, b
+
+
+def _linked_pairs_c(doc: np.ndarray, rows: np.ndarray, partners: np.ndarray,
+                    lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_linked_pairs` by :func:`.kernels.linked_pairs`: the rows are
+    grouped by their document, and each document's partners counted in turn."""
+    n_docs = len(lens)
+    first_doc = doc[rows]
+    by_doc = np.argsort(first_doc, kind="stable")
+    rows, partners = np.ascontiguousarray(rows[by_doc]), np.ascontiguousarray(partners[by_doc])
+    row_ptr = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(np.bincount(first_doc, minlength=n_docs), out=row_ptr[1:])
+    # as many pairs as documents fit in a call (a document's own pairs always do);
+    # few do link, and the rest of the pairs are not kept
+    edges_a, edges_b = [], []
+    start = 0
+    while start < n_docs:
+        out_a, out_b = np.empty(n_docs, dtype=np.int64), np.empty(n_docs, dtype=np.int64)
+        start, written = kernels.linked_pairs(doc, rows, partners, row_ptr, lens, SAME_STORY, start, out_a, out_b)
+        edges_a.append(out_a[:written])
+        edges_b.append(out_b[:written])
+    return np.concatenate(edges_a), np.concatenate(edges_b)
 
 
 class StripCorpusRepeats:
