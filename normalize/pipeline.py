@@ -349,10 +349,14 @@ class Pipeline:
 
 
 def _import_ahead() -> None:
-    """Import what the corpus-level steps will need (scipy's graph code takes a
-    fifth of a second) while the workers are busy with the first pass: imported
-    when first used, between the passes, it would keep them waiting."""
-    import scipy.sparse.csgraph  # noqa: F401
+    """Import what the corpus-level steps will need while the workers are busy
+    with the first pass: imported when first used, between the passes, it would
+    keep them waiting. (scipy's graph code, a fifth of a second or more, serves
+    only where the C kernels were not built: see normalize/strip/kernels.pyx.)"""
+    from .strip import corpus
+
+    if corpus.kernels is None:
+        import scipy.sparse.csgraph  # noqa: F401
 
 
 # What the main process takes out of a document between passes (the rest

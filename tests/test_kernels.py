@@ -234,37 +234,13 @@ def test_line_scores_of_any_text_are_those_of_numpy(texts, budget):
     _assert_same(mine, reference)
 
 
-def _story_pairs(summaries) -> set[tuple[int, int]]:
-    """The linked pairs of documents :func:`.corpus._same_story` would join, as a set."""
-    lens = np.array([len(sm.prose) for sm in summaries], dtype=np.int64)
-    line = np.frombuffer(b"".join(sm.prose.tobytes() for sm in summaries), dtype=np.uint64)
-    doc = np.repeat(np.arange(len(summaries), dtype=np.int64), lens)
-    site = np.repeat(np.array([ord(sm.source) for sm in summaries], dtype=np.int64), lens)
-    order = np.lexsort((doc, line, site))
-    line, doc, site = line[order], doc[order], site[order]
-    rows, partners = [], []
-    for r in range(len(doc)):  # each row, and how many later rows carry its (site, line)
-        end = r + 1
-        while end < len(doc) and line[end] == line[r] and site[end] == site[r]:
-            end += 1
-        if end - r > 1:
-            rows.append(r)
-            partners.append(end - r - 1)
-    a, b = (corpus._linked_pairs if corpus.kernels is None else corpus._linked_pairs_c)(
-        doc, np.array(rows, dtype=np.int64), np.array(partners, dtype=np.int64), lens)
-    pairs = list(zip(a.tolist(), b.tolist()))
-    assert len(pairs) == len(set(pairs)) and all(x < y for x, y in pairs)
-    return set(pairs)
-
-
 @built
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 2 ** 32), st.integers(1, 40), st.integers(0, 3))
-def test_story_pairs_are_those_of_numpy(seed, n_docs, cliques):
-    """Documents of two sites with prose lines drawn from a few stories, and
-    ``cliques`` groups of documents that share every line: more linked pairs
-    than documents, so the kernel's first arrays fill and it goes on in
-    another call."""
+def test_stories_are_those_of_numpy_and_scipy(seed, n_docs, cliques):
+    """Documents of two sites with prose lines drawn from a few stories, some
+    lines carried by more than COMMON documents, and ``cliques`` groups of
+    documents that share every line."""
     from array import array
 
     rng = random.Random(seed)
@@ -276,11 +252,14 @@ def test_story_pairs_are_those_of_numpy(seed, n_docs, cliques):
     for c in range(cliques):
         shared = array("Q", range(1000 * (c + 1), 1000 * (c + 1) + 3))
         summaries += [corpus.Summary("a", shared, array("Q")) for _ in range(rng.randint(2, 30))]
-    mine = _story_pairs(summaries)
+    everywhere = array("Q", [7])  # on more pages of site a than COMMON: it links none of them
+    summaries += [corpus.Summary("a", everywhere, array("Q")) for _ in range(corpus.COMMON + 1)]
+    rng.shuffle(summaries)
+    mine = corpus._same_story(summaries)
     with pytest.MonkeyPatch.context() as mp:
         _without(mp, corpus)
-        reference = _story_pairs(summaries)
-    assert mine == reference
+        reference = corpus._same_story(summaries)
+    assert mine.dtype == reference.dtype and np.array_equal(mine, reference)
 
 
 def test_a_build_compiles_every_kernel_or_none():

@@ -443,7 +443,7 @@ def test_line_sums_public_api_path_matches_the_fast_kernel(monkeypatch):
     monkeypatch.setattr(scorer, "kernels", None)
     csr = scorer._line_sums(logp, rows, bounds)
     assert np.array_equal(fast, csr) and np.all(fast[1] == 0.0)
-    monkeypatch.setattr(scorer, "_csr_matvecs", None)
+    monkeypatch.setattr(scorer, "_csr_matvecs", lambda: None)
     slow = scorer._line_sums(logp, rows, bounds)
     assert np.allclose(fast, slow, rtol=1e-5)
 

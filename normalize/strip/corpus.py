@@ -257,12 +257,9 @@ def _same_story(summaries: list[Summary]) -> np.ndarray:
     A prose line carried by more than COMMON documents links none of them (a
     site's boilerplate paragraph, a stock disclaimer). The other lines make
     pairs: every two documents carrying the same line of the same site. The
-    lines each pair shares are counted (:func:`_linked_pairs`), and the stories
-    are the connected components of the pairs that qualify.
+    lines each pair shares are counted, and the stories are the connected
+    components of the pairs that qualify (:func:`_stories`).
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     n_docs = len(summaries)
     lens = np.array([len(sm.prose) for sm in summaries], dtype=np.int64)
     if not lens.any():
@@ -285,7 +282,19 @@ def _same_story(summaries: list[Summary]) -> np.ndarray:
     rows = np.flatnonzero((size_of_row >= 2) & (size_of_row <= COMMON))
     partners = end_of_row[rows] - rows - 1
     rows, partners = rows[partners > 0], partners[partners > 0]
-    a, b = (_linked_pairs if kernels is None else _linked_pairs_c)(doc, rows, partners, lens)
+    return (_stories if kernels is None else _stories_c)(doc, rows, partners, lens)
+
+
+def _stories(doc: np.ndarray, rows: np.ndarray, partners: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """Per document, the lowest document linked to it by :func:`_linked_pairs`,
+    directly or through others: the connected components of the pairs, by
+    scipy's graph code. (:func:`.kernels.stories` finds them in one C loop
+    that keeps no pair; this is its fallback and reference.)"""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n_docs = len(lens)
+    a, b = _linked_pairs(doc, rows, partners, lens)
     graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n_docs, n_docs))
     _, label = connected_components(graph, directed=False)
     lowest = np.full(label.max() + 1, n_docs, dtype=np.int64)
@@ -309,8 +318,8 @@ def _linked_pairs(doc: np.ndarray, rows: np.ndarray, partners: np.ndarray,
 
     Every (document, later document) row is made, and the pairs are counted by
     numpy's sort, in chunks of whole first documents so that each pair's count
-    is complete in one chunk. (:func:`.kernels.linked_pairs` counts them
-    without a sort; this is its fallback and reference.)"""
+    is complete in one chunk. (:func:`.kernels.stories` counts them without
+    a sort.)"""
     n_docs = len(lens)
     first_doc = doc[rows]
     cumulative = np.cumsum(np.bincount(first_doc, weights=partners, minlength=n_docs))
@@ -338,26 +347,18 @@ def _linked_pairs(doc: np.ndarray, rows: np.ndarray, partners: np.ndarray,
     return a, b
 
 
-def _linked_pairs_c(doc: np.ndarray, rows: np.ndarray, partners: np.ndarray,
-                    lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_linked_pairs` by :func:`.kernels.linked_pairs`: the rows are
-    grouped by their document, and each document's partners counted in turn."""
+def _stories_c(doc: np.ndarray, rows: np.ndarray, partners: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """:func:`_stories` by :func:`.kernels.stories`: the rows are grouped by
+    their document, and each document's partners counted in turn. (scipy is
+    not needed: importing its graph code took 0.14-0.37 s of every run, on
+    machines of the same kind on different days.)"""
     n_docs = len(lens)
     first_doc = doc[rows]
     by_doc = np.argsort(first_doc, kind="stable")
-    rows, partners = np.ascontiguousarray(rows[by_doc]), np.ascontiguousarray(partners[by_doc])
     row_ptr = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum(np.bincount(first_doc, minlength=n_docs), out=row_ptr[1:])
-    # as many pairs as documents fit in a call (a document's own pairs always do);
-    # few do link, and the rest of the pairs are not kept
-    edges_a, edges_b = [], []
-    start = 0
-    while start < n_docs:
-        out_a, out_b = np.empty(n_docs, dtype=np.int64), np.empty(n_docs, dtype=np.int64)
-        start, written = kernels.linked_pairs(doc, rows, partners, row_ptr, lens, SAME_STORY, start, out_a, out_b)
-        edges_a.append(out_a[:written])
-        edges_b.append(out_b[:written])
-    return np.concatenate(edges_a), np.concatenate(edges_b)
+    return kernels.stories(doc, np.ascontiguousarray(rows[by_doc]), np.ascontiguousarray(partners[by_doc]),
+                           row_ptr, lens, SAME_STORY)
 
 
 class StripCorpusRepeats:

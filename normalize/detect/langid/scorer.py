@@ -36,11 +36,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator
 
-try:  # the compressed-row kernel behind scipy.sparse's matrix product
-    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
-except ImportError:  # pragma: no cover - layout of another scipy version
-    _csr_matvecs = None
-
 import numpy as np
 from langdetect.detector import Detector
 from langdetect.utils.ngram import NGram
@@ -133,15 +128,27 @@ def _line_sums(logp: np.ndarray, rows: np.ndarray, bounds: np.ndarray) -> np.nda
         if kernels.line_sums(logp, np.ascontiguousarray(rows, dtype=np.int32),
                              np.ascontiguousarray(bounds, dtype=np.int32), out) != n_lines:
             raise ValueError("n-gram rows out of step with the lines")
-    elif rows.size and _csr_matvecs is None:  # the same product through the public API
+    elif rows.size and _csr_matvecs() is None:  # the same product through the public API
         from scipy.sparse import csr_array
 
         counts = csr_array((np.ones(rows.size, dtype=np.float32), rows, bounds), shape=(n_lines, logp.shape[0]))
         out[:] = counts @ logp
     elif rows.size:
-        _csr_matvecs(n_lines, logp.shape[0], logp.shape[1], bounds, rows,
-                     _ones(rows.size), logp.ravel(), out.ravel())
+        _csr_matvecs()(n_lines, logp.shape[0], logp.shape[1], bounds, rows,
+                       _ones(rows.size), logp.ravel(), out.ravel())
     return out
+
+
+@lru_cache(maxsize=1)
+def _csr_matvecs():
+    """The compressed-row kernel behind scipy.sparse's matrix product, or None.
+    Imported only without the C kernels: scipy.sparse takes a quarter of a
+    second to import."""
+    try:
+        from scipy.sparse._sparsetools import csr_matvecs
+    except ImportError:  # pragma: no cover - layout of another scipy version
+        return None
+    return csr_matvecs
 
 
 _ONES = np.ones(0, dtype=np.float32)
