@@ -121,7 +121,9 @@ def main() -> None:
 
     corpus, truth = build_corpus(args.scale)
     mb = corpus.stat().st_size / 1e6
-    print(f"corpus {corpus.name}: {mb:.0f} MB; {args.workers} workers; load {os.getloadavg()[0]:.2f}")
+    print(f"corpus {corpus.name}: {mb:.0f} MB; {args.workers} workers; load {os.getloadavg()[0]:.2f}"
+          + ("; the package's bytecode written ahead (PYTHONDONTWRITEBYTECODE is set: see compile_bytecode)"
+             if os.environ.get("PYTHONDONTWRITEBYTECODE") else ""))
     figures: dict = {"corpus": corpus.name, "mb": mb, "workers": args.workers, "load": os.getloadavg()[0]}
 
     full = time_run(corpus, args.workers)
