@@ -97,7 +97,7 @@ def _run(inputs: Iterable[str], outdir: str | Path, settings: Settings, command:
             raise RunError(f"unknown output format {settings.output_format!r} (jsonl or parquet)")
         rejected = JsonlWriter(out.open_binary("rejected.jsonl"))
         clusters = JsonlWriter(out.open_binary("clusters.jsonl"))
-        for kind, payload in pipeline.events(read_inputs(inputs, settings.read_options, stdin)):
+        for kind, payload in pipeline.events(read_inputs(inputs, settings.read_options, stdin, raw=True)):
             if kind == "document":
                 documents.write(payload)
                 if progress:
@@ -130,7 +130,7 @@ def stream(
     inputs, pipeline = _start(inputs, settings, command)
     pipeline.json_lines = True
     with fewer_collections():
-        for kind, payload in pipeline.events(read_inputs(inputs, settings.read_options, stdin)):
+        for kind, payload in pipeline.events(read_inputs(inputs, settings.read_options, stdin, raw=True)):
             if kind == "document":
                 output.write((payload.decode("utf-8") if isinstance(payload, bytes) else payload) + "\n")
             elif kind == "rejected" and on_reject:

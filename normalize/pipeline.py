@@ -31,10 +31,11 @@ from .detect.translation import revise
 from .document import Document
 from .engine.aside import run_aside
 from .engine.local import LocalEngine, warm_up
-from .engine.packed import unpack
+from .engine.packed import Renamed, unpack
 from .engine.shelf import Addresses, Shelf, Unlinking, read, shelf_files
 from .engine.spool import DocumentSpool, ShingleStore, TextStore, encode_text, shingle_bytes
 from .errors import Rejection, StrictModeStop
+from .read.jsonl import RawRecord
 from .read.records import record_to_document
 from .settings import Settings
 from .stages import dedup_settings, run_first_pass, stages_for
@@ -112,7 +113,11 @@ class Pipeline:
 
     # -- events ---------------------------------------------------------------
 
-    def events(self, items: Iterable[Union[dict, Document, Rejection]]) -> Iterator[Event]:
+    def events(self, items: Iterable[Union[dict, Document, Rejection, RawRecord]]) -> Iterator[Event]:
+        # Input lines read but not parsed (RawRecord) are parsed by the engine's
+        # workers in the first pass of a run, if it has workers (side by side,
+        # where this process would parse alone), else here as they come.
+        self._parse_in_engine = self.command == "run" and getattr(self.engine, "parses_records", False)
         admitted = self._admit(items)
         if self.command in ("clean", "lang"):
             yield from self._streaming(admitted)
@@ -122,16 +127,24 @@ class Pipeline:
         self.tally.renamed_ids = self._ids.renamed
         self.tally.check()
 
-    def _admit(self, items: Iterable[Union[dict, Document, Rejection]]) -> Iterator[Document]:
-        """Count every record read, set rejections aside, make ids unique."""
+    def _admit(self, items: Iterable[Union[dict, Document, Rejection, RawRecord]]
+               ) -> Iterator[Union[Document, RawRecord]]:
+        """Count every record read, set rejections aside, make ids unique
+        (when the engine parses records: as the first pass returns them)."""
         for number, item in enumerate(items, 1):
             self.tally.read += 1
-            if isinstance(item, dict):
+            if isinstance(item, RawRecord):
+                if self._parse_in_engine:
+                    yield item
+                    continue
+                item = item.parse()
+            elif isinstance(item, dict):
                 item = record_to_document(item, "<records>", number, self.settings.read_options)
             if isinstance(item, Rejection):
                 self._rejections.append(item)
                 continue
-            item.id = self._ids(item.id)
+            if not self._parse_in_engine:  # (else every id is made unique as the first pass returns it, in order)
+                item.id = self._ids(item.id)
             yield item
 
     def _reject(self, rejection: Rejection) -> Iterator[Event]:
@@ -285,17 +298,25 @@ class Pipeline:
         first = run_first_pass(self.settings)
         corpus = CorpusRepeats() if self.settings.corpus_repeats else None
         waiting = Addresses()  # the documents, on the shelves of the processes that made them
+        renamed: dict[int, str] = {}  # (position among them: a document's id made unique here)
+        take = TakeCorpusSummary(Shelf(tmp), ids=self._parse_in_engine)
         preparing, prepared = ThreadPoolExecutor(1, thread_name_prefix="normalize-prepare"), None
         try:
-            for position, item in enumerate(self.engine.map(first, docs, take=TakeCorpusSummary(Shelf(tmp)))):
+            for position, item in enumerate(self.engine.map(first, docs, take=take)):
                 yield from self._drain()
                 if position == 1:
                     prepared = preparing.submit(self._prepare_second_pass)
                 if isinstance(item, Rejection):
                     yield from self._reject(item)
                     continue
+                summary = item.taken
+                if take.ids:
+                    doc_id, summary = summary
+                    unique = self._ids(doc_id)
+                    if unique != doc_id:
+                        renamed[len(waiting)] = unique
                 if corpus is not None:
-                    corpus.add(item.taken)
+                    corpus.add(summary)
                 waiting.append(item.data)
         finally:  # (however the pass ends: nothing may fork while the thread holds a lock)
             preparing.shutdown(wait=True)
@@ -304,6 +325,8 @@ class Pipeline:
         yield from self._drain()
         self._corpus_stage = corpus.finish() if corpus is not None else None
         self._first_pass_files = shelf_files(tmp)  # the workers' (this process may use its own again)
+        if renamed:
+            return (Renamed(data, renamed[k]) if k in renamed else data for k, data in enumerate(waiting))
         return iter(waiting)
 
     def _prepare_second_pass(self) -> None:
@@ -365,13 +388,16 @@ def _import_ahead() -> None:
 
 class TakeCorpusSummary:
     """After the first pass: the document's summary of its lines, which the
-    corpus-level repeat detector adds up."""
+    corpus-level repeat detector adds up; with ``ids``, (its id, the summary),
+    for a document read in the worker, whose id is not known to be unique yet."""
 
-    def __init__(self, shelf: Shelf) -> None:
+    def __init__(self, shelf: Shelf, ids: bool = False) -> None:
         self.shelf = shelf
+        self.ids = ids
 
     def __call__(self, doc: Document) -> Any:
-        return doc.work.pop("corpus_summary", None)
+        summary = doc.work.pop("corpus_summary", None)
+        return (doc.id, summary) if self.ids else summary
 
 
 class TakeForClustering:

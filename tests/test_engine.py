@@ -272,3 +272,47 @@ def test_a_worker_killed_while_sending_fails_the_run_instead_of_hanging(monkeypa
     with pytest.raises(RunError, match="worker process died"):
         list(LocalEngine(2).map([DieMidMessage()], batch))
     assert time.monotonic() - start < 30
+
+
+def test_workers_parse_the_lines_of_input_and_ids_are_made_unique_in_order(tmp_path, monkeypatch):
+    """With workers, ``run`` hands them the JSON lines as read and they parse
+    them (never this process); what comes out is what one process makes:
+    the same rejections (bad JSON, no text), and a taken id renamed in input
+    order, across a folder of text files and a JSON Lines file alike."""
+    import json
+
+    from normalize import api
+    from normalize.read.jsonl import RawRecord
+    from normalize.settings import Settings
+
+    texts = [f"Story {n}: the council met on Tuesday to discuss the {n}th budget line.\n\n"
+             f"Members argued for an hour about item {n} before the vote was taken." for n in range(40)]
+    folder = tmp_path / "txt"
+    folder.mkdir()
+    (folder / "same.txt").write_text(texts[0])
+    lines = []
+    for n, text in enumerate(texts):
+        if n % 9 == 4:
+            lines.append("{not json")
+        elif n % 9 == 6:
+            lines.append(json.dumps({"id": f"d{n}", "body": text}))
+        else:
+            lines.append(json.dumps({"id": "same" if n % 3 == 0 else f"d{n}", "text": text}))
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n")
+    inputs = [str(folder), str(tmp_path / "in.jsonl"), str(folder)]
+
+    here, parse = os.getpid(), RawRecord.parse
+
+    def parse_elsewhere(record):
+        assert os.getpid() != here, "a line was parsed in the main process"
+        return parse(record)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(RawRecord, "parse", parse_elsewhere)
+        summary = api.run(inputs, tmp_path / "two", Settings(workers=2, report=False))
+    api.run(inputs, tmp_path / "one", Settings(workers=1, report=False))
+    for name in ("documents.jsonl", "rejected.jsonl", "clusters.jsonl", "summary.json"):
+        assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes(), name
+    assert summary["counts"]["read"] == 42 and summary["counts"]["rejected"] == 8
+    ids = [json.loads(line)["id"] for line in (tmp_path / "two" / "documents.jsonl").read_text().splitlines()]
+    assert [i for i in ids if i.split("#")[0] == "same"] == ["same"] + [f"same#{k}" for k in range(2, 13)]

@@ -225,3 +225,55 @@ def test_lone_surrogates_are_replaced_in_the_text_and_reject_other_fields(tmp_pa
     record = {"id": "p", "text": "Half \ud800 pair. " + body}
     (out,) = Pipeline(Settings(workers=1), command="lang").run([record])
     assert out["text"] == "Half \ufffd pair. " + body and record["text"].startswith("Half \ud800")
+
+
+def _as_read(item):
+    """A reader's verdict on a line, as plain values to compare."""
+    if isinstance(item, Rejection):
+        return ("rejected", item.file, item.line, item.id, item.reason)
+    return ("document", item.id, item.text, repr(item.fields), item.source.as_dict())
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=True) | st.text(max_size=20)
+    | st.integers(min_value=-2 ** 70, max_value=2 ** 70),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12)
+# what the standard library reads leniently or refuses: NaN, lone surrogates in
+# escapes, numbers past 64 bits, bad bytes, commas and quotes out of place
+_ODD_PIECES = st.sampled_from(['"\\ud800"', '"\\uDC00x"', "NaN", "-Infinity", "1e400", "123456789012345678901234",
+                               "1.5", '"\\u00e9"', "\x7f", "\t", ",", "'", "[", "}", "\\", '"\ud83d\ude00"'])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.sampled_from(["id", "text", "url", "n"]), _JSON_VALUES | _ODD_PIECES.map(lambda p: ("raw", p)),
+                       max_size=4),
+       st.booleans(), st.binary(max_size=3))
+def test_a_line_reads_the_same_whichever_parser_reads_it(record, ascii_only, junk):
+    """Lines are read by orjson where it reads them as ``json`` would, and by
+    ``json`` otherwise: the verdicts must be those of ``json`` alone."""
+    from normalize.read import jsonl
+
+    parts = []
+    for key, value in record.items():
+        text = value[1] if isinstance(value, tuple) else json.dumps(value, ensure_ascii=ascii_only)
+        parts.append(f'"{key}": {text}')
+    line = ("{" + ", ".join(parts) + "}").encode("utf-8", "surrogatepass") + junk[:1] * (len(junk) == 3)
+    options = ReadOptions()
+    fast = jsonl.parse_line(line, "f.jsonl", 7, options)
+    orjson = jsonl._orjson
+    try:
+        jsonl._orjson = None  # (only the standard library's json)
+        slow = jsonl.parse_line(line, "f.jsonl", 7, options)
+    finally:
+        jsonl._orjson = orjson
+    assert _as_read(fast) == _as_read(slow)
+
+
+def test_a_line_nested_too_deeply_is_rejected_not_fatal(tmp_path):
+    path = tmp_path / "deep.jsonl"
+    path.write_bytes(b'{"id": "a", "text": "x", "n": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n"
+                     + json.dumps({"id": "b", "text": "fine"}).encode() + b"\n")
+    items = _read(path)
+    assert isinstance(items[0], Rejection) and items[0].line == 1 and "nested too deeply" in items[0].reason
+    assert isinstance(items[1], Document) and items[1].id == "b"

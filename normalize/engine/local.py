@@ -42,7 +42,7 @@ def apply_stages(stages: Sequence[Stage], doc: Document) -> Item:
     return doc
 
 
-def apply_stages_to_batch(stages: Sequence[Stage], docs: list[Document]) -> list[Item]:
+def apply_stages_to_batch(stages: Sequence[Stage], docs: list[Item]) -> list[Item]:
     """Run ``stages`` over a batch. A stage with a ``batch(docs)`` method (vectorised
     work such as MinHash) gets the whole batch at once; if that fails, it falls
     back to one document at a time, so only a failing document is rejected."""
@@ -173,6 +173,9 @@ def _widen_pipe(pool: ProcessPoolExecutor) -> None:
 class LocalEngine:
     def __init__(self, workers: int = 1):
         self.workers = max(1, int(workers))
+        # lines of input read but not parsed (see normalize.read.jsonl.RawRecord)
+        # are parsed by the workers, side by side, if there are workers
+        self.parses_records = self.workers > 1
 
     def map(self, stages: Sequence[Stage], docs: Iterable, take: Optional[Take] = None) -> Iterator:
         """Apply ``stages`` to every document; results come out in input order.

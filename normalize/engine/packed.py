@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import pickle
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, NamedTuple, Optional, Union
 
 from ..document import Document
+from ..errors import Rejection
+from ..read.jsonl import RawRecord
 from .shelf import Shelved, read
 
 Take = Callable[[Document], Any]  # a module-level function or a small object, sent to workers with each batch
@@ -51,10 +53,25 @@ def pack(doc: Document, take: Take, pickled: bool) -> Packed:
     return Packed(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL), taken)
 
 
-def unpack(item: Union[bytes, Shelved, Document]) -> Document:
-    """A document from the spool, a shelf, or a :class:`Packed` ``data``."""
+class Renamed(NamedTuple):
+    """A document (as :func:`unpack` takes it) to be given another id: one
+    whose id, read in a worker, was found to be taken already."""
+
+    data: Union[bytes, Shelved, Document]
+    id: str
+
+
+def unpack(item: Union[bytes, Shelved, Document, RawRecord, Renamed]) -> Union[Document, Rejection]:
+    """A document from the spool, a shelf, or a :class:`Packed` ``data``; or
+    from a line of input, parsed here (which may reject it)."""
     if isinstance(item, Shelved):
         return pickle.loads(read(item))
+    if isinstance(item, RawRecord):
+        return item.parse()
+    if isinstance(item, Renamed):
+        doc = unpack(item.data)
+        doc.id = item.id
+        return doc
     return pickle.loads(item) if isinstance(item, bytes) else item
 
 

@@ -13,12 +13,12 @@ from typing import BinaryIO, Iterable, Iterator, Optional, Union
 
 from ..document import Document
 from ..errors import Rejection, RunError
-from .jsonl import read_jsonl, read_jsonl_stream
+from .jsonl import RawRecord, read_jsonl, read_jsonl_stream
 from .options import ReadOptions
 from .parquet import read_parquet
 from .txt import read_txt, txt_files
 
-__all__ = ["ReadOptions", "read_inputs", "input_kind"]
+__all__ = ["RawRecord", "ReadOptions", "read_inputs", "input_kind"]
 
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".json.gz", ".jsonl.zstd")
 
@@ -48,12 +48,15 @@ def check_inputs(inputs: Iterable[str]) -> None:
 
 
 def read_inputs(
-    inputs: Iterable[str], options: ReadOptions = ReadOptions(), stdin: Optional[BinaryIO] = None
-) -> Iterator[Union[Document, Rejection]]:
+    inputs: Iterable[str], options: ReadOptions = ReadOptions(), stdin: Optional[BinaryIO] = None,
+    raw: bool = False,
+) -> Iterator[Union[Document, Rejection, RawRecord]]:
+    """Every record of ``inputs`` in order. ``raw``: JSON lines come as
+    :class:`~.jsonl.RawRecord`, to be parsed where the caller likes."""
     for arg in inputs:
         kind = input_kind(arg)
         if kind == "stdin":
-            yield from read_jsonl_stream(stdin or sys.stdin.buffer, "<stdin>", options)
+            yield from read_jsonl_stream(stdin or sys.stdin.buffer, "<stdin>", options, raw)
         elif kind == "dir":
             root = Path(arg)
             for path in txt_files(root):
@@ -64,4 +67,4 @@ def read_inputs(
         elif kind == "parquet":
             yield from read_parquet(Path(arg), options)
         else:
-            yield from read_jsonl(Path(arg), options)
+            yield from read_jsonl(Path(arg), options, raw)
