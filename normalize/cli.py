@@ -236,7 +236,34 @@ def inspect(file: str, debug: bool) -> None:
 
 
 def main() -> None:
-    cli(prog_name="normalize")
+    """The ``normalize`` command. Once a command is done, the process ends
+    without the interpreter's teardown where nothing needs it: freeing a run's
+    millions of objects one by one, which the system does at once, took 60-80
+    ms of a 10k-document run (about 1%). Not with threads or child processes
+    still running, nor with Spark (its JVM stops in an exit handler)."""
+    try:
+        cli(prog_name="normalize")
+    except SystemExit as exit:
+        if isinstance(exit.code, int) and _nothing_left_running():
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except OSError:  # (a closed pipe: the usual exit says so)
+                raise exit
+            _exit_now(exit.code)
+        raise
+
+
+def _exit_now(code: int) -> None:
+    os._exit(code)
+
+
+def _nothing_left_running() -> bool:
+    import multiprocessing
+    import threading
+
+    return (threading.active_count() == 1 and not multiprocessing.active_children()
+            and "pyspark" not in sys.modules)
 
 
 if __name__ == "__main__":

@@ -164,3 +164,42 @@ def test_index_is_reused_by_the_next_run(tmp_path, seeds_dir, command):
     (tmp_path / "a-file").write_text("")
     refused = invoke(command, seeds_dir, "-o", tmp_path / "out3", "--index", tmp_path / "a-file")
     assert refused.exit_code == 2 and "is a file" in refused.output
+
+
+class _HardExit(Exception):
+    pass
+
+
+def _main_exit(monkeypatch, argv) -> tuple[str, int]:
+    """How ``normalize.cli.main`` ends with ``argv``: ("hard", code) when it
+    skips the interpreter's teardown, ("raised", code) otherwise."""
+    from normalize import cli as cli_module
+
+    def hard_exit(code):
+        raise _HardExit(code)
+
+    monkeypatch.setattr(cli_module, "_exit_now", hard_exit)
+    monkeypatch.setattr(sys, "argv", ["normalize", *argv])
+    try:
+        cli_module.main()
+    except _HardExit as exc:
+        return "hard", exc.args[0]
+    except SystemExit as exc:
+        return "raised", exc.code
+    raise AssertionError("main() returned")
+
+
+def test_the_command_ends_without_teardown_only_when_nothing_is_left_running(tmp_path, seeds_dir, monkeypatch):
+    import threading
+
+    assert _main_exit(monkeypatch, ["run", str(seeds_dir), "-o", str(tmp_path / "a"), "-q"]) == ("hard", 0)
+    assert (tmp_path / "a" / "summary.json").exists() and (tmp_path / "a" / "index.html").exists()
+    assert _main_exit(monkeypatch, ["run", str(tmp_path / "missing"), "-o", str(tmp_path / "b")]) == ("hard", 1)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:  # a thread of the caller's still runs: the usual exit, which waits for it
+        assert _main_exit(monkeypatch, ["run", str(seeds_dir), "-o", str(tmp_path / "c"), "-q"]) == ("raised", 0)
+    finally:
+        stop.set()
+        other.join()
