@@ -16,12 +16,15 @@ and that of its workers. Prints every run, then the medians and their ratio.
 from __future__ import annotations
 
 import argparse
-import compileall
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_pipeline import compile_bytecode  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -65,8 +68,8 @@ def main() -> None:
     args = ap.parse_args()
     if not (args.baseline / "normalize").is_dir():
         raise SystemExit(f"{args.baseline} holds no normalize package")
-    for root in (args.baseline, REPO):  # (both import from bytecode: see bench_pipeline.compile_bytecode)
-        compileall.compile_dir(str(root / "normalize"), quiet=1)
+    for root in (args.baseline, REPO):  # (both import from bytecode)
+        compile_bytecode(root)
     runs: dict[str, list[tuple[float, float, float, float]]] = {"baseline": [], "this": []}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):

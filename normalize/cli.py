@@ -238,7 +238,7 @@ def inspect(file: str, debug: bool) -> None:
 def main() -> None:
     """The ``normalize`` command. Once a command is done, the process ends
     without the interpreter's teardown where nothing needs it: freeing a run's
-    millions of objects one by one, which the system does at once, took 60-80
+    millions of objects one by one, which the system does at once, took 45-80
     ms of a 10k-document run (about 1%). Not with threads or child processes
     still running, nor with Spark (its JVM stops in an exit handler)."""
     try:

@@ -113,11 +113,14 @@ class Pipeline:
 
     # -- events ---------------------------------------------------------------
 
+    @property
+    def _parse_in_engine(self) -> bool:
+        """Input lines read but not parsed (RawRecord) are parsed by the engine's
+        workers in the first pass of a run, if it has workers (side by side,
+        where this process would parse alone), else here as they come."""
+        return self.command == "run" and getattr(self.engine, "parses_records", False)
+
     def events(self, items: Iterable[Union[dict, Document, Rejection, RawRecord]]) -> Iterator[Event]:
-        # Input lines read but not parsed (RawRecord) are parsed by the engine's
-        # workers in the first pass of a run, if it has workers (side by side,
-        # where this process would parse alone), else here as they come.
-        self._parse_in_engine = self.command == "run" and getattr(self.engine, "parses_records", False)
         admitted = self._admit(items)
         if self.command in ("clean", "lang"):
             yield from self._streaming(admitted)
@@ -374,7 +377,7 @@ class Pipeline:
 def _import_ahead() -> None:
     """Import what the corpus-level steps will need while the workers are busy
     with the first pass: imported when first used, between the passes, it would
-    keep them waiting. (scipy's graph code, a fifth of a second or more, serves
+    keep them waiting. (scipy's graph code, a quarter of a second or more, serves
     only where the C kernels were not built: see normalize/strip/kernels.pyx.)"""
     from .strip import corpus
 

@@ -350,8 +350,7 @@ def _linked_pairs(doc: np.ndarray, rows: np.ndarray, partners: np.ndarray,
 def _stories_c(doc: np.ndarray, rows: np.ndarray, partners: np.ndarray, lens: np.ndarray) -> np.ndarray:
     """:func:`_stories` by :func:`.kernels.stories`: the rows are grouped by
     their document, and each document's partners counted in turn. (scipy is
-    not needed: importing its graph code took 0.14-0.37 s of every run, on
-    machines of the same kind on different days.)"""
+    not needed: importing its graph code took 0.23-0.37 s of every run.)"""
     n_docs = len(lens)
     first_doc = doc[rows]
     by_doc = np.argsort(first_doc, kind="stable")

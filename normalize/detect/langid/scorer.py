@@ -142,8 +142,8 @@ def _line_sums(logp: np.ndarray, rows: np.ndarray, bounds: np.ndarray) -> np.nda
 @lru_cache(maxsize=1)
 def _csr_matvecs():
     """The compressed-row kernel behind scipy.sparse's matrix product, or None.
-    Imported only without the C kernels: scipy.sparse takes a quarter of a
-    second to import."""
+    Imported only without the C kernels: scipy.sparse takes about a fifth
+    of a second to import."""
     try:
         from scipy.sparse._sparsetools import csr_matvecs
     except ImportError:  # pragma: no cover - layout of another scipy version
