@@ -277,3 +277,16 @@ def test_a_line_nested_too_deeply_is_rejected_not_fatal(tmp_path):
     items = _read(path)
     assert isinstance(items[0], Rejection) and items[0].line == 1 and "nested too deeply" in items[0].reason
     assert isinstance(items[1], Document) and items[1].id == "b"
+
+
+@pytest.mark.parametrize("raw", [False, True])
+def test_a_byte_order_mark_opening_a_line_is_not_part_of_the_record(tmp_path, raw):
+    # one at the start of the file (as Windows tools write it), one where a
+    # second file was joined on with cat, and one alone on a line
+    bom = b"\xef\xbb\xbf"
+    rows = [json.dumps({"id": k, "text": f"Text {k}"}).encode() for k in "abc"]
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(bom + rows[0] + b"\n" + bom + rows[1] + b"\n" + bom + b"\n" + rows[2] + b"\n")
+    items = list(read_inputs([str(path)], ReadOptions(), raw=raw))
+    docs = [item.parse() if raw else item for item in items]
+    assert [(d.id, d.text, d.source.line) for d in docs] == [("a", "Text a", 1), ("b", "Text b", 2), ("c", "Text c", 4)]

@@ -5,6 +5,11 @@ exhaust memory, and decoded strictly per line: invalid UTF-8 in one record
 rejects that record, not the file. A compressed stream that ends early is a
 run-level error naming the file and the last good line, because the records
 after it are lost and no count could account for them.
+
+A UTF-8 byte order mark opening a line is dropped: JSON Lines has none, but
+editors and tools on Windows write one at the start of a file, and files
+joined with ``cat`` carry it into the middle. It marks the encoding, holds no
+data, and ``json`` would reject the record it stands before.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from .options import ReadOptions
 from .records import record_to_document
 
 _CHUNK = 1 << 20
+_BOM = b"\xef\xbb\xbf"
 
 
 def open_jsonl(path: Path) -> BinaryIO:
@@ -95,6 +101,8 @@ def read_jsonl_stream(stream: BinaryIO, name: str, options: ReadOptions,
             if line is None:
                 yield Rejection(name, number, None, f"line is {size} bytes, over the limit of {options.max_doc_bytes}")
                 continue
+            if line.startswith(_BOM):
+                line = line[len(_BOM):]
             if not line.strip():
                 continue  # blank lines are not records
             yield RawRecord(name, number, line, options) if raw else parse_line(line, name, number, options)
