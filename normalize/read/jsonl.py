@@ -13,6 +13,7 @@ data, and ``json`` would reject the record it stands before.
 """
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import json
@@ -31,7 +32,7 @@ from .options import ReadOptions
 from .records import record_to_document
 
 _CHUNK = 1 << 20
-_BOM = b"\xef\xbb\xbf"
+_BOM = codecs.BOM_UTF8
 
 
 def open_jsonl(path: Path) -> BinaryIO:
