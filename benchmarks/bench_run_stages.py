@@ -33,7 +33,6 @@ from bench_pipeline import compile_bytecode  # noqa: E402
 
 def measure(corpus: str, workers: int) -> dict:
     from normalize import api
-    from normalize.document import Document
     from normalize.engine import local
     from normalize.settings import Settings
 
@@ -71,8 +70,8 @@ def measure(corpus: str, workers: int) -> dict:
     for figures in per_process:
         total.update(figures)
     processes_cpu = total.pop("")
-    return {"docs": summary["counts"]["read"], "wall": wall, "main_cpu": cpu, "processes": len(per_process),
-            "stages": dict(total), "outside": processes_cpu - sum(total.values()), "processes_cpu": processes_cpu}
+    return {"docs": summary["counts"]["read"], "wall": wall, "main_cpu": cpu,
+            "stages": dict(total), "outside": processes_cpu - sum(total.values())}
 
 
 def main() -> None:
