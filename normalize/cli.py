@@ -215,24 +215,53 @@ def report(outdir: str, debug: bool) -> None:
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--id", "record_id", default=None, help="Only the record with this id (JSON Lines, Parquet).")
+@click.option("--line", type=click.IntRange(min=1), default=None,
+              help="Only the record at this line (JSON Lines) or row (Parquet), as rejected.jsonl and 'source' give it.")
+@click.option("--text-field", default=None, help="JSON/Parquet field holding the text [text].")
+@click.option("--id-field", default=None, help="Field holding the record id [id].")
 @click.option("--debug", is_flag=True)
 @guarded
-def inspect(file: str, debug: bool) -> None:
-    """Print FILE line by line with each keep/drop decision and its reason."""
+def inspect(file: str, record_id: Optional[str], line: Optional[int], text_field: Optional[str],
+            id_field: Optional[str], debug: bool) -> None:
+    """Print FILE line by line with each keep/drop decision and its reason.
+
+    FILE is a text, or a JSON Lines (.jsonl[.gz|.zst]) or Parquet file, whose
+    records are shown one after another under a header, or only the one that
+    --id or --line picks. Lines a run drops as corpus-wide repeats are not
+    judged here: that needs the whole corpus."""
+    from .errors import Rejection
+    from .read import input_kind
+    from .strip.inspect import explain, records_to_explain
+
+    if file != "-" and input_kind(file, default="text") in ("jsonl", "parquet"):
+        options = _settings(None, text_field=text_field, id_field=id_field).read_options
+        for item in records_to_explain(file, options, record_id, line):
+            if isinstance(item, Rejection):
+                if record_id is not None or line is not None:
+                    raise RunError(f"{item.file}, line {item.line}: {item.reason}")
+                click.echo(f"== {item.file}:{item.line} (id {item.id}) rejected: {item.reason}")
+                continue
+            click.echo(f"== {item.id} ({item.source.file}:{item.source.line})")
+            _echo_explained(explain(item.text))
+        return
+    if record_id is not None or line is not None:
+        raise click.UsageError("--id and --line pick a record of a JSON Lines or Parquet file")
     from .read.decode import UndecodableError, decode_bytes
-    from .strip.inspect import explain
 
     data = sys.stdin.buffer.read() if file == "-" else open(file, "rb").read()
     try:
         text, _ = decode_bytes(data)
     except UndecodableError as exc:
         raise RunError(f"{file}: {exc}") from exc
-    for row in explain(text):
-        decision = row.get("decision", "")
-        mark = "  keep" if decision == "keep" else "- drop"
-        reason = f" [{row['reason']}]" if row.get("reason") else ""
-        line = row.get("text", "")
-        click.echo(f"{row.get('line', 0):4d} {mark}{reason:24s} {line}")
+    _echo_explained(explain(text))
+
+
+def _echo_explained(rows: list[dict]) -> None:
+    for row in rows:
+        mark = {"keep": "  keep", "drop": "- drop"}.get(row["decision"], "      ")  # (or a blank line)
+        reason = f" [{row['reason']}]" if row["reason"] else ""
+        click.echo(f"{row['line']:4d} {mark}{reason:24s} {row['text']}")
 
 
 def main() -> None:

@@ -203,3 +203,76 @@ def test_the_command_ends_without_teardown_only_when_nothing_is_left_running(tmp
     finally:
         stop.set()
         other.join()
+
+
+# --- inspect -------------------------------------------------------------------
+
+KEPT = ("The minister said on Tuesday that the port would reopen next week, once the damaged cranes "
+        "have been repaired and the channel has been cleared of debris.")
+INSPECTED = f"Minister visits the port\n\n{KEPT}\n\nRead also: Ten things to do in Kyiv\n\n{KEPT.replace('Tuesday', 'Monday')}"
+
+
+def _inspect_rows(output: str) -> dict[str, str]:
+    """text -> "keep" or "drop [reason]", from the lines ``inspect`` prints
+    ("  12 - drop [reason]          text": number, mark, padded reason, text)."""
+    rows = {}
+    for printed in output.splitlines():
+        if printed.startswith("=="):
+            continue
+        assert printed[:4].strip().isdigit(), printed
+        mark, rest = printed[5:11].strip(" -"), printed[11:]
+        reason = ""
+        if rest.startswith(" ["):
+            reason, rest = rest[1 : rest.index("]") + 1], rest[rest.index("]") + 1 :]
+        rows[rest.lstrip(" ")] = f"{mark} {reason}".strip()
+    return rows
+
+
+def test_inspect_shows_each_record_of_a_json_lines_file_or_the_one_picked(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        json.dumps({"id": "a", "text": "Short note. It is a sentence of the text."}) + "\n"
+        + "not json\n"
+        + json.dumps({"id": "b", "body": INSPECTED, "text": "x"}) + "\n"
+    )
+    every = invoke("inspect", src)
+    assert every.exit_code == 0, every.output
+    headers = [line for line in every.output.splitlines() if line.startswith("==")]
+    assert headers[0] == f"== a ({src}:1)" and headers[2] == f"== b ({src}:3)"
+    assert headers[1].startswith(f"== {src}:2 ") and "rejected" in headers[1] and "JSON" in headers[1]
+
+    picked = invoke("inspect", src, "--id", "b", "--text-field", "body")
+    assert picked.exit_code == 0, picked.output
+    assert picked.output.splitlines()[0] == f"== b ({src}:3)"
+    rows = _inspect_rows(picked.output)
+    assert rows["Read also: Ten things to do in Kyiv"] == "drop [read-also]"
+    assert rows[KEPT] == "keep"
+    assert invoke("inspect", src, "--line", 3, "--text-field", "body").output == picked.output
+
+
+def test_inspect_names_what_it_cannot_find_or_read(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": INSPECTED}) + "\n{\n")
+    missing = invoke("inspect", src, "--id", "zz")
+    assert missing.exit_code == 1 and f"{src}: no record with id 'zz'" in missing.output
+    assert "no record with id 'a' and at line 2" in invoke("inspect", src, "--id", "a", "--line", 2).output
+    broken = invoke("inspect", src, "--line", 2)
+    assert broken.exit_code == 1 and f"{src}, line 2: malformed JSON" in broken.output
+    text = tmp_path / "page.txt"
+    text.write_text(INSPECTED)
+    assert invoke("inspect", text, "--id", "a").exit_code == 2
+    plain = invoke("inspect", text)
+    assert plain.exit_code == 0 and not plain.output.startswith("==")
+    assert _inspect_rows(plain.output)["Read also: Ten things to do in Kyiv"]== "drop [read-also]"
+
+
+def test_inspect_picks_a_parquet_row(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"id": ["p1", "p2"], "text": ["One short line.", INSPECTED]}), src)
+    result = invoke("inspect", src, "--line", 2)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == f"== p2 ({src}:2)"
+    assert "Read also: Ten things to do in Kyiv" in _inspect_rows(result.output)

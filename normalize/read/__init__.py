@@ -23,7 +23,9 @@ __all__ = ["RawRecord", "ReadOptions", "read_inputs", "input_kind"]
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".json.gz", ".jsonl.zstd")
 
 
-def input_kind(arg: str) -> str:
+def input_kind(arg: str, default: Optional[str] = None) -> str:
+    """What ``arg`` names: "stdin", "dir", "txt", "parquet" or "jsonl"; for
+    any other file ``default``, or without one a RunError."""
     if arg == "-":
         return "stdin"
     path = Path(arg)
@@ -36,6 +38,8 @@ def input_kind(arg: str) -> str:
         return "parquet"
     if lower.endswith(JSONL_SUFFIXES) or lower.endswith(".json"):
         return "jsonl"
+    if default is not None:
+        return default
     raise RunError(f"{arg}: unknown input type (expected a directory, .txt, .jsonl[.gz|.zst], .parquet or -)")
 
 
