@@ -509,6 +509,57 @@ def test_candidate_pairs_are_the_pairs_sharing_a_bucket_in_some_band():
     assert pairs_of_keys(whole, nodes).tolist() == candidate_pairs(column, 9, nodes).tolist()
 
 
+def test_band_neighbours_are_the_listed_candidates_without_listing_them():
+    from normalize.dedup.lsh import candidate_keys, pairs_of_keys
+    from normalize.dedup.neighbours import BandNeighbours
+
+    rng = np.random.default_rng(7)
+    nodes = np.sort(rng.choice(5000, 400, replace=False))
+    columns = [rng.integers(0, 40, len(nodes)).astype(np.uint64) for _ in range(6)]
+    columns[2][:150] = 7  # one bucket larger than the smaller caps below
+    columns[4][::3] = 11
+    for max_bucket in (2, 5, 1000):
+        keys = candidate_keys(lambda b: columns[b], range(6), len(nodes), max_bucket)
+        listed = Candidates(pairs_of_keys(keys, nodes), 5000)
+        looked_up = BandNeighbours(lambda b: columns[b], range(6), nodes, max_bucket)
+        assert looked_up.nodes.tolist() == sorted(listed.nodes.tolist())
+        for u in nodes.tolist():
+            assert looked_up.of(u).tolist() == listed.of(u).tolist(), (max_bucket, u)
+        assert looked_up.pairs >= len(keys) > 1000
+
+
+def test_groups_of_copies_cluster_the_same_with_candidates_looked_up(monkeypatch, tmp_path):
+    # three stories with 40 light edits each, and loners: the clusters must not
+    # depend on whether the candidate pairs were listed or looked up in the bands,
+    # in one batch or with half of them in the incremental index already
+    import normalize.dedup.cluster as clustering
+
+    rng = random.Random(5)
+    texts = []
+    for story in range(3):
+        paras = article(300 + story, 8)
+        texts += ["\n\n".join(edit(paras, 0.03, story * 100 + k)) for k in range(40)]
+    texts += ["\n\n".join(article(400 + k, 6)) for k in range(20)]
+    rng.shuffle(texts)
+    capped = DedupSettings(max_cluster_size=8)
+    n, half = len(texts), len(texts) // 2
+
+    def runs(name: str):  # the whole batch; and the second half, with the first in an index
+        cluster(texts[:half], settings=capped, index_path=str(tmp_path / name))
+        return cluster(texts, settings=capped), cluster(texts[half:], settings=capped, index_path=str(tmp_path / name))
+
+    listed, listed_later = runs("listed")
+    monkeypatch.setattr(clustering, "_LISTED_MAX_PAIRS", 0)
+    looked_up, looked_up_later = runs("looked-up")
+    assert [looked_up.assignment(i) for i in range(n)] == [listed.assignment(i) for i in range(n)]
+    assert looked_up.clusters == listed.clusters
+    assert [looked_up_later.assignment(i) for i in range(n - half)] == [listed_later.assignment(i) for i in range(n - half)]
+    assert looked_up_later.clusters == listed_later.clusters
+    assert any(listed_later.assignment(i).duplicate_of for i in range(n - half))
+    sizes = sorted(map(len, together(listed, n)))
+    assert len(sizes) >= 3 and sizes[-1] > 8  # (buckets larger than the cap were met)
+
+
 def test_deterministic_and_invariant_to_input_order():
     stories = [article(60 + k, 8) for k in range(4)]
     texts, ids = [], []

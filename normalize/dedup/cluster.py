@@ -5,7 +5,9 @@ The steps, in the main process, once every document of a batch was added:
 1. Exact pass. Documents with the same normalised-key hash are copies; the
    best of them (by the keep policy) stands for the group in what follows.
 2. LSH. Banded signatures of the group representatives (and of the documents
-   in the incremental index) give candidate pairs.
+   in the incremental index) give candidate pairs: listed, or, where large
+   groups of copies would make them too many to list, looked up in the bands
+   as step 4 asks for them (:mod:`.neighbours`).
 3. Verification. A candidate pair is checked on the exact shingle sets
    (Jaccard, or containment for truncated copies); only verified pairs link.
 4. Kept-copy clusters. Documents are visited best first (keep policy, ties by
@@ -43,7 +45,7 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from itertools import filterfalse, repeat
 from operator import is_not
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional, Union
 
 import numpy as np
 import xxhash
@@ -53,6 +55,7 @@ from .arrays import distinct_sorted
 from .fingerprint import Fingerprint
 from .index import DedupIndex
 from .lsh import all_band_hashes, candidate_keys, hash_band, merge_keys, pairs_of_keys
+from .neighbours import BandNeighbours, band_pairs_bound
 from .settings import DedupSettings
 from .shingles import ShingleSet, shingle_set, shingle_sets
 from .verify import overlap, overlaps_reaching, similarity_given
@@ -84,6 +87,15 @@ _HELPED_MIN_PAIRS = 500_000
 # Fewest documents whose LSH bands are worth spreading over helpers (see
 # _Batch.candidate_keys): at 10k documents the bands take 0.1 s in one process.
 _HELPED_MIN_NODES = 30_000
+# Most candidate pairs (one band's, times the bands) listed before verifying;
+# beyond, they are looked up in the bands as nodes are visited (:mod:`.neighbours`).
+# On the clusterer's input of a 100k-document run (12-16 million by this
+# count) both ways took about as long (6.9-8.0 s listed, 7.1-7.8 s looked up,
+# three runs each; the main process's peak 295 against 216 MB). On that of a
+# million generated documents (about 480 million; 254 million distinct pairs)
+# listing took 599.6 s and 10.8 GB in the main process, looking up 402.6 s
+# and 1.4 GB, with the same clusters.
+_LISTED_MAX_PAIRS = 100_000_000
 _SHARED_LINES = 5
 _LINE_CAP = 200
 
@@ -268,7 +280,7 @@ class Candidates:
         return np.concatenate([down, up]) if len(down) else up
 
 
-def greedy_verified(order: np.ndarray, candidates: Candidates, verify: Callable[[int, np.ndarray], np.ndarray],
+def greedy_verified(order: np.ndarray, candidates: Union[Candidates, BandNeighbours], verify: Callable[[int, np.ndarray], np.ndarray],
                     kept_of: np.ndarray, sim_of: np.ndarray, first_new: int = 0,
                     verify_many: Optional[Callable[[list[tuple[int, np.ndarray]]], Any]] = None,
                     ahead: int = 64, share_of: Optional[np.ndarray] = None) -> int:
@@ -636,17 +648,27 @@ class _Batch:
         rep[by_rank] = by_rank[first][group]  # np.unique's first index is the best-ranked member
         reps = np.flatnonzero((rep == np.arange(len(rep))) & has_text)
 
-        # 2. LSH candidates among representatives
-        pairs = pairs_of_keys(self.candidate_keys(reps), reps)
-
-        # 3. verification and 4. kept-copy clusters, together
-        candidates = Candidates(pairs, self.m + self.n)
-        del pairs
-        kept_of, sim_of, share_of = self.assign(order, rep, candidates)
+        # 2. LSH candidates among representatives, and 3. verification and
+        # 4. kept-copy clusters, together
+        kept_of, sim_of, share_of = self.assign(order, rep, self.candidates(reps))
         result = self.report(kept_of, sim_of, share_of)
         if self.c.index is not None:
             self.save(kept_of)
         return result
+
+    def candidates(self, reps: np.ndarray) -> Union[Candidates, BandNeighbours]:
+        """The LSH candidates among ``reps``: every pair listed, or, when the bands
+        would give too many (large groups of copies), looked up in the bands as
+        each node is visited (:mod:`.neighbours`); the same candidates either way.
+        Which one is judged from one band's buckets (copies share most bands)."""
+        s = self.s
+        if len(reps) and s.bands:
+            sizes = np.unique(self.band_column(reps, 0), return_counts=True)[1]
+            if band_pairs_bound(sizes, s.max_cluster_size) * s.bands > _LISTED_MAX_PAIRS:
+                return BandNeighbours(lambda b: self.band_column(reps, b), range(s.bands), reps,
+                                      s.max_cluster_size)
+        pairs = pairs_of_keys(self.candidate_keys(reps), reps)
+        return Candidates(pairs, self.m + self.n)
 
     def candidate_keys(self, reps: np.ndarray) -> np.ndarray:
         """The LSH candidate pairs among ``reps`` (:func:`.lsh.candidate_keys`).
@@ -706,7 +728,7 @@ class _Batch:
     def verify_part(self, asked: list[tuple[int, np.ndarray]]) -> list[np.ndarray]:
         return [self.verify(u, vs) for u, vs in asked]
 
-    def assign(self, order, rep, candidates: Candidates):
+    def assign(self, order, rep, candidates: Union[Candidates, BandNeighbours]):
         """kept_of[node] = kept node (itself if kept); sim_of[node] = similarity to it;
         share_of[node] = the share of its shingles the kept copy has (NaN if none was found)."""
         total = self.m + self.n
