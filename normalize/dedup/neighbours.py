@@ -71,7 +71,8 @@ class BandNeighbours:
             self._end[i] = (starts + sizes)[bucket]
             paired[order[sizes[bucket] > 1]] = True
             self.pairs += band_pairs_bound(sizes, max_bucket)
-        self._offsets = np.arange(len(bands), dtype=np.int64) * n
+        self._bands = np.arange(len(bands))
+        self._offsets = self._bands * n
         # nodes with a partner in some band (every other one is a loner)
         self.nodes = self._nodes[paired]
 
@@ -79,9 +80,8 @@ class BandNeighbours:
         """``node``'s candidate partners, in ascending order."""
         row = int(np.searchsorted(self._nodes, node))
         at = self._at[:, row].astype(np.int64)
-        bands = np.arange(len(at))
-        lo = np.maximum(self._start[bands, at], at - self._reach)
-        hi = np.minimum(self._end[bands, at], at + self._reach + 1)
+        lo = np.maximum(self._start[self._bands, at], at - self._reach)
+        hi = np.minimum(self._end[self._bands, at], at + self._reach + 1)
         width = hi - lo
         some = width > 1
         if not some.any():
