@@ -89,13 +89,16 @@ _HELPED_MIN_PAIRS = 500_000
 _HELPED_MIN_NODES = 30_000
 # Most candidate pairs (one band's, times the bands) listed before verifying;
 # beyond, they are looked up in the bands as nodes are visited (:mod:`.neighbours`).
-# On the clusterer's input of a 100k-document run (12-16 million by this
-# count) both ways took about as long (6.9-8.0 s listed, 7.1-7.8 s looked up,
-# three runs each; the main process's peak 295 against 216 MB). On that of a
-# million generated documents (about 480 million; 254 million distinct pairs)
-# listing took 599.6 s and 10.8 GB in the main process, looking up 402.6 s
-# and 1.4 GB, with the same clusters.
-_LISTED_MAX_PAIRS = 100_000_000
+# Listed, a distinct pair costs about 40 bytes at the peak (a million generated
+# documents: 254 million pairs, 11.1 GB in the main process), so up to about
+# 0.8 GB here in the worst case, pairs that share one band each; looked up, 16
+# bytes per document and band. Either way took about as long on the clusterer's
+# input of a 100k-document run (12-16 million by this count: 6.9-8.0 s listed,
+# 7.1-7.8 s looked up, three runs each; the main process's peak 295 against 216
+# MB). On that of the million documents (about 480 million) listing took 599.6 s
+# and 10.8 GB in the main process, looking up 402.6 s and 1.4 GB, with the same
+# clusters.
+_LISTED_MAX_PAIRS = 20_000_000
 _SHARED_LINES = 5
 _LINE_CAP = 200
 
