@@ -30,11 +30,16 @@ def _settings(config: Optional[str], **flags: Any) -> Settings:
     return Settings().updated(**values)
 
 
+# how a record's fields are read: for the processing commands and for inspect
+_TEXT_FIELD = click.option("--text-field", default=None, help="JSON/Parquet field holding the text [text].")
+_ID_FIELD = click.option("--id-field", default=None, help="Field holding the record id [id]; else FILE:LINE.")
+
+
 def common(func: Callable) -> Callable:
     """Options every processing command shares."""
     options = [
-        click.option("--text-field", default=None, help="JSON/Parquet field holding the text [text]."),
-        click.option("--id-field", default=None, help="Field holding the record id [id]; else FILE:LINE."),
+        _TEXT_FIELD,
+        _ID_FIELD,
         click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes [all cores]."),
         click.option("--max-doc-bytes", type=click.IntRange(min=1), default=None, help="Reject larger documents [10 MiB]."),
         click.option("--strict", is_flag=True, default=None, help="Stop at the first rejected record (exit 3)."),
@@ -218,8 +223,8 @@ def report(outdir: str, debug: bool) -> None:
 @click.option("--id", "record_id", default=None, help="Only the record with this id (JSON Lines, Parquet).")
 @click.option("--line", type=click.IntRange(min=1), default=None,
               help="Only the record at this line (JSON Lines) or row (Parquet), as rejected.jsonl and 'source' give it.")
-@click.option("--text-field", default=None, help="JSON/Parquet field holding the text [text].")
-@click.option("--id-field", default=None, help="Field holding the record id [id].")
+@_TEXT_FIELD
+@_ID_FIELD
 @click.option("--debug", is_flag=True)
 @guarded
 def inspect(file: str, record_id: Optional[str], line: Optional[int], text_field: Optional[str],
