@@ -33,7 +33,7 @@ from .engine.aside import run_aside
 from .engine.local import LocalEngine, warm_up
 from .engine.packed import Renamed, unpack
 from .engine.shelf import Addresses, Shelf, Unlinking, read, shelf_files
-from .engine.spool import DocumentSpool, ShingleStore, TextStore, encode_text, shingle_bytes
+from .engine.spool import SETS, SHINGLE_ALIGN, DocumentSpool, ShingleStore, TextStore, encode_text, shingle_bytes
 from .errors import Rejection, StrictModeStop
 from .read.jsonl import RawRecord
 from .read.records import record_to_document
@@ -265,7 +265,7 @@ class Pipeline:
             self._unlinking.start([path for path in self._first_pass_files if path not in kept])
 
         votes = self._count_votes(names, named_at, aside=own_clusterer is None) if names is not None else None
-        result = clusterer.finish(texts.__getitem__, shingles_of=shingles.__getitem__ if shingles is not None else None)
+        result = clusterer.finish(texts.__getitem__, shingles_of=shingles)
         extra = self._name_variants(result, votes(), names) if votes is not None else {}
         for position, (data, written) in enumerate(spool):
             a = result.assignment(position)
@@ -426,6 +426,7 @@ class TakeForClustering:
         self.written = written
         self.keeps_document = written is None
         self.shingles = shingles  # (False: the engine clusters on its own and shingles the texts itself)
+        self.sets = Shelf(shelf.directory, SETS)  # (flushed with the shelf: see Shelf.flush)
 
     def __call__(self, doc: Document) -> tuple:
         put = self.shelf.put
@@ -440,5 +441,5 @@ class TakeForClustering:
             written = pickle.dumps((None, (put(record_head(doc, *self.written)), facts(doc), doc.translation)),
                                    protocol=pickle.HIGHEST_PROTOCOL)
         return (doc.id, fingerprint, len(doc.text), put(encode_text(doc.text)),
-                None if shingles is None or not self.shingles else put(shingle_bytes(shingles)),
+                None if shingles is None or not self.shingles else self.sets.put(shingle_bytes(shingles), SHINGLE_ALIGN),
                 len(doc.artefacts), mentions, written)

@@ -560,6 +560,47 @@ def test_groups_of_copies_cluster_the_same_with_candidates_looked_up(monkeypatch
     assert len(sizes) >= 3 and sizes[-1] > 8  # (buckets larger than the cap were met)
 
 
+def test_candidates_looked_up_are_checked_in_the_sets_viewed_in_place(monkeypatch, tmp_path):
+    """With candidates looked up in the bands and the sets in a store, the
+    candidates' hashes are viewed where the store keeps them, not read and
+    held: the same clusters as from sets read one by one, or from the texts."""
+    import normalize.dedup.cluster as clustering
+    from normalize.engine.spool import ShingleStore
+
+    texts = []
+    for story in range(3):
+        paras = article(310 + story, 8)
+        texts += ["\n\n".join(edit(paras, 0.03, story * 100 + k)) for k in range(30)]
+    texts += ["\n\n".join(article(410 + k, 6)) for k in range(10)]
+    random.Random(6).shuffle(texts)
+    capped = DedupSettings(max_cluster_size=8)
+    monkeypatch.setattr(clustering, "_LISTED_MAX_PAIRS", 0)
+    fingerprints = [fingerprint_text(t, capped) for t in texts]
+    store = ShingleStore(str(tmp_path))
+    for fp in fingerprints:
+        store.append(fp.shingles)
+    viewed, hashes = [], ShingleStore.hashes
+    monkeypatch.setattr(ShingleStore, "hashes", lambda self, positions: viewed.append(len(positions))
+                        or hashes(self, positions))
+
+    def run(shingles_of):
+        c = Clusterer(capped)
+        for k, (t, fp) in enumerate(zip(texts, fingerprints)):
+            c.add(f"d{k}", fp, length=len(t))
+        return c.finish(lambda pos: texts[pos], shingles_of)
+
+    from_texts, read_one_by_one = run(None), run(store.__getitem__)
+    assert not viewed
+    in_place = run(store)
+    assert len(viewed) >= 3 and sum(viewed) > 3 * 8  # (the candidates of each group's kept copies)
+    n = len(texts)
+    for other in (read_one_by_one, in_place):
+        assert [other.assignment(i) for i in range(n)] == [from_texts.assignment(i) for i in range(n)]
+        assert other.clusters == from_texts.clusters
+    assert len(together(from_texts, n)) >= 3
+    store.close()
+
+
 def test_deterministic_and_invariant_to_input_order():
     stories = [article(60 + k, 8) for k in range(4)]
     texts, ids = [], []
@@ -662,6 +703,44 @@ def test_fingerprint_shingle_sets_equal_those_made_from_the_text(tmp_path, monke
         if len(fresh):
             assert np.array_equal(layout(back), layout(fresh))
     assert store[len(texts)] is None
+    # viewed in place: the same sets, and their hashes alone
+    for i, t in enumerate(texts):
+        fresh = shingle_set(t, SETTINGS.word_ngram, SETTINGS.char_ngram, SETTINGS.seed)
+        seen = store.viewed(i)
+        assert np.array_equal(np.asarray(seen), np.asarray(fresh))
+        if len(fresh):
+            assert np.array_equal(layout(seen), layout(fresh))
+    hashes = store.hashes(list(range(len(texts))))
+    assert [h.tolist() for h in hashes] == [np.asarray(store[i]).tolist() for i in range(len(texts))]
+    assert store.viewed(len(texts)) is None and store.hashes([0, len(texts)]) is None  # (a set not known)
+    store.close()
+
+
+def test_shingle_sets_viewed_in_place_where_aligned_and_read_where_not(tmp_path):
+    """Sets are put 4-aligned whatever came before them on the shelf, and viewed
+    in the mapped file; one put unaligned is read instead (and gives no view);
+    a set put after the file was mapped is still found."""
+    from normalize.engine.shelf import Shelf, words
+    from normalize.engine.spool import SETS, ShingleStore, shingle_bytes
+
+    sets = [shingle_set(text(article(120 + k, 3)), SETTINGS.word_ngram, SETTINGS.char_ngram, SETTINGS.seed)
+            for k in range(3)]
+    store = ShingleStore(str(tmp_path))
+    shelf = Shelf(str(tmp_path), SETS)  # (the store's file)
+    shelf.put(b"odd")  # (what else a worker's shelf holds comes before)
+    store.append(sets[0])
+    shelf.put(b"x")
+    unaligned = shelf.put(shingle_bytes(sets[1]))
+    assert unaligned.offset % 4 != 0
+    store.add(unaligned)
+    assert store.addresses[0].offset % 4 == 0 and words(store.addresses[0]) is not None
+    assert words(unaligned) is None
+    assert np.array_equal(np.asarray(store.viewed(1)), np.asarray(sets[1]))  # read, not viewed
+    assert store.hashes([0, 1]) is None
+    # the file is mapped by now; a set put after it is viewed from a new mapping
+    store.append(sets[2])
+    assert np.array_equal(store.hashes([2])[0], np.asarray(sets[2]))
+    assert np.array_equal(np.asarray(store.viewed(0)), np.asarray(sets[0]))  # (the first one still there)
     store.close()
 
 

@@ -213,11 +213,13 @@ class Clusterer:
 
     # -- finish -------------------------------------------------------------
 
-    def finish(self, text_of: Callable[[int], str],
-               shingles_of: Optional[Callable[[int], Optional[np.ndarray]]] = None) -> ClusterResult:
+    def finish(self, text_of: Callable[[int], str], shingles_of: Any = None) -> ClusterResult:
         """Cluster everything added. ``text_of(position)`` gives a document's
         cleaned text; ``shingles_of(position)``, if given, its shingle set as the
-        fingerprint made it (else, or when it gives None, the text is shingled)."""
+        fingerprint made it (else, or when it gives None, the text is shingled).
+        ``shingles_of`` may also be a store of sets, indexed by position, that can
+        view them in place (:class:`~normalize.engine.spool.ShingleStore`, with
+        ``viewed`` and ``hashes``): see :meth:`_Batch.assign`."""
         return _Batch(self, text_of, shingles_of).run()
 
 
@@ -569,7 +571,10 @@ class _Batch:
         self.c = clusterer
         self.s = clusterer.settings
         self.text_of = text_of
-        self.shingles_of = shingles_of
+        # a store that can view its sets in place (see assign), else a function
+        self.store: Any = shingles_of if hasattr(shingles_of, "hashes") else None
+        self.shingles_of = shingles_of.__getitem__ if self.store is not None else shingles_of
+        self.viewing = False  # candidates' sets viewed in the store, not read and held (see assign)
         self.segments = clusterer.index.segments if clusterer.index else []
         self.old_ids = [i for seg in self.segments for i in seg.ids]
         self.m = len(self.old_ids)
@@ -713,16 +718,23 @@ class _Batch:
         """Per node of ``vs``: its similarity to node ``u``, and the share of its
         shingles ``u`` has (:func:`shingle_share`); both NaN if it is no copy."""
         nodes = vs.tolist()
-        self.prefetch([u, *nodes])
+        viewed = None
+        if self.viewing and nodes and min(nodes) >= self.m:  # (candidates are new documents)
+            viewed = self.store.hashes([v - self.m for v in nodes])
+        if viewed is None:
+            self.prefetch([u, *nodes])
         mine = self.shingles(u)
-        theirs = self._sets.get_all(nodes)  # (a million look-ups at 100k documents: in C)
-        if not all(map(is_not, theirs, repeat(None))):  # (not all held: a budget smaller than one node's candidates)
-            theirs = [self.shingles(v) for v in nodes]
+        theirs = viewed
+        if theirs is None:
+            theirs = self._sets.get_all(nodes)  # (a million look-ups at 100k documents: in C)
+            if not all(map(is_not, theirs, repeat(None))):  # (not all held: a budget smaller than one node's candidates)
+                theirs = [self.shingles(v) for v in nodes]
         found = np.full((len(theirs), 2), np.nan)
         # most candidates are no copies: their counts are not worked out to the end (-1)
         inters = overlaps_reaching(mine, theirs, self.s)
         for k in np.flatnonzero(inters >= 0).tolist():
-            other, inter = theirs[k], int(inters[k])
+            other = theirs[k] if viewed is None else self.store.viewed(nodes[k] - self.m)
+            inter = int(inters[k])
             sim = similarity_given(mine, other, inter, self.s)
             if sim is not None:
                 found[k] = sim, _share(inter, len(other))
@@ -742,6 +754,17 @@ class _Batch:
         helpers = self.c.helpers if candidates.pairs >= _HELPED_MIN_PAIRS else 1
         # each helper's own cache is larger (this process's stays empty meanwhile)
         self._sets.budget = _HELPER_CACHE_BYTES if helpers > 1 else _CACHE_BYTES
+        # Candidates looked up in the bands mean groups of hundreds of copies, and
+        # there a set is asked about again each time one of the many kept copies
+        # among its candidates is visited, throughout the walk: no cache of a
+        # sensible size holds them between two visits (a million generated
+        # documents: 64 reads of each of 390,000 sets in each of two helpers,
+        # which took 186 s of a 476 s clustering). Their hashes are then viewed
+        # where the store keeps them (normalize.engine.shelf.words): that
+        # clustering took 253 s, with the same clusters. Not with fewer copies:
+        # the cache serves them as well, and a helper that maps the files counts
+        # the pages it touches in its resident size.
+        self.viewing = self.store is not None and isinstance(candidates, BandNeighbours)
         with Helpers(self.verify_part, helpers) as spread:
             self.verified = greedy_verified(order, candidates, self.verify, kept_of, sim_of, first_new=self.m,
                                             verify_many=None if helpers == 1 else partial(_spread, spread, helpers),

@@ -19,7 +19,7 @@ from typing import IO, Any, Iterator
 import numpy as np
 
 from ..document import Document
-from .shelf import Addresses, Shelf, Shelved, open_for_reads, read_at, read
+from .shelf import Addresses, Shelf, Shelved, open_for_reads, read_at, read, words
 
 
 class DocumentSpool:
@@ -103,12 +103,12 @@ class ShingleStore:
     (:func:`shingle_bytes`) and added by address."""
 
     def __init__(self, directory: str) -> None:
-        self.shelf = Shelf(directory)
+        self.shelf = Shelf(directory, SETS)
         self.addresses = Addresses()
 
     def append(self, shingles: np.ndarray | None) -> int:
         """Store a set; None (not known) is stored as such and read back as None."""
-        return self.add(None if shingles is None else self.shelf.put(shingle_bytes(shingles)))
+        return self.add(None if shingles is None else self.shelf.put(shingle_bytes(shingles), align=SHINGLE_ALIGN))
 
     def add(self, address: Shelved | None) -> int:
         return self.addresses.append(address)
@@ -121,9 +121,39 @@ class ShingleStore:
         # verification reads sets at random, hundreds of thousands of times at 100k documents
         return None if address is None else shingles_from_bytes(read(address))
 
+    def viewed(self, position: int) -> np.ndarray | None:
+        """The set at ``position`` as ``[]`` reads it, but viewed where it is
+        stored (:func:`.shelf.words`), not read; read if it cannot be viewed."""
+        address = self.addresses[position]
+        if address is None:
+            return None
+        stored = words(address)
+        return shingles_from_bytes(read(address) if stored is None else stored)
+
+    def hashes(self, positions: list[int]) -> list[np.ndarray] | None:
+        """The shingle hashes alone of the sets at ``positions``, viewed where they
+        are stored (:func:`.shelf.words`): what a candidate pair's first check
+        needs (most candidates are no copies, and their sets' other half, the
+        lines, is never looked at). None if some set cannot be viewed (not
+        known, or not put aligned)."""
+        found = []
+        for position in positions:
+            address = self.addresses[position]
+            stored = None if address is None else words(address)
+            if stored is None:
+                return None
+            found.append(stored[: len(stored) >> 1])
+        return found
+
     def close(self) -> None:
         """Close this process's files of the directory (the shelf's, see :meth:`.shelf.Shelf.close`)."""
         self.shelf.close()
+
+
+# Sets are put on shelves of their own kind (see .shelf.Shelf), at offsets that
+# are a multiple of SHINGLE_ALIGN: viewed in place as 32-bit numbers.
+SETS = "sets"
+SHINGLE_ALIGN = 4
 
 
 def shingle_bytes(shingles: np.ndarray) -> bytes:
@@ -142,8 +172,9 @@ _LITTLE_ENDIAN = sys.byteorder == "little"
 _HASHES, _LINES = np.dtype("<u4"), np.dtype("<i4")
 
 
-def shingles_from_bytes(data: bytes) -> np.ndarray:
-    """The set :func:`shingle_bytes` stored (views of ``data``, read-only, not copies).
+def shingles_from_bytes(data: bytes | np.ndarray) -> np.ndarray:
+    """The set :func:`shingle_bytes` stored (views of ``data``, read-only, not copies;
+    ``data`` may be the bytes, or the stored 32-bit numbers, see :func:`.shelf.words`).
 
     Verification reads hundreds of thousands of sets at 100k documents, and
     this is written for it: positional arguments, no conversion where the
@@ -151,11 +182,15 @@ def shingles_from_bytes(data: bytes) -> np.ndarray:
     ``ShingleSet``'s constructor (a third of the cost, all told)."""
     from ..dedup.shingles import ShingleSet
 
-    n = len(data) >> 3
-    hashes = np.frombuffer(data, _HASHES, n)
-    lines = np.frombuffer(data, _LINES, n, 4 * n)
-    if not _LITTLE_ENDIAN:
-        hashes, lines = hashes.astype(np.uint32), lines.astype(np.int32)
+    if isinstance(data, np.ndarray):  # the numbers, in the machine's (little-endian) order
+        n = len(data) >> 1
+        hashes, lines = data[:n], data[n:].view(np.int32)
+    else:
+        n = len(data) >> 3
+        hashes = np.frombuffer(data, _HASHES, n)
+        lines = np.frombuffer(data, _LINES, n, 4 * n)
+        if not _LITTLE_ENDIAN:
+            hashes, lines = hashes.astype(np.uint32), lines.astype(np.int32)
     if n and lines[0] < 0:
         return hashes
     stored = hashes.view(ShingleSet)
