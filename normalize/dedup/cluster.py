@@ -758,12 +758,12 @@ class _Batch:
         # there a set is asked about again each time one of the many kept copies
         # among its candidates is visited, throughout the walk: no cache of a
         # sensible size holds them between two visits (a million generated
-        # documents: 64 reads of each of 390,000 sets in each of two helpers,
-        # which took 186 s of a 476 s clustering). Their hashes are then viewed
-        # where the store keeps them (normalize.engine.shelf.words): that
-        # clustering took 253 s, with the same clusters. Not with fewer copies:
-        # the cache serves them as well, and a helper that maps the files counts
-        # the pages it touches in its resident size.
+        # documents: each helper read each of its 382,000 sets 64 times). Their
+        # hashes are then viewed where the store keeps them
+        # (normalize.engine.shelf.words): that clustering took 264.9 s instead
+        # of 417.7 s, with the same clusters. Not with fewer copies: the cache
+        # serves them as well, and a helper that maps the files counts the pages
+        # it touches in its resident size.
         self.viewing = self.store is not None and isinstance(candidates, BandNeighbours)
         with Helpers(self.verify_part, helpers) as spread:
             self.verified = greedy_verified(order, candidates, self.verify, kept_of, sim_of, first_new=self.m,
