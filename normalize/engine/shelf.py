@@ -9,11 +9,13 @@ and unpickled each time, and the main process, which also reads the input and
 clusters, was busy copying bytes the whole run.
 
 Now the process that makes a bulky result puts it on its own :class:`Shelf`, a
-file per process in the run's temporary directory, and hands back only its
-:class:`Shelved` address (file, offset, size). The main process keeps the
-addresses (:class:`Addresses`, 20 bytes each) and reads back, with one
-positioned read (:func:`read`), only what it needs, when it needs it; a worker
-of the next pass reads a document straight from where the last pass put it.
+file per process (and kind of bytes) in the run's temporary directory, and
+hands back only its :class:`Shelved` address (file, offset, size). The main
+process keeps the addresses (:class:`Addresses`, 20 bytes each) and reads
+back, with one positioned read (:func:`read`), only what it needs, when it
+needs it; a worker of the next pass reads a document straight from where the
+last pass put it. Shingle sets, which verification may ask for millions of
+times, can also be viewed in place (:func:`words`).
 
 A file is only ever appended to, by the one process that owns it, and each
 batch's puts are flushed before its results are handed back, so whatever an
@@ -184,10 +186,11 @@ def words(address: Shelved) -> Optional[np.ndarray]:
 
     Verifying a near-duplicate candidate reads two shingle sets, and a crawl
     with large groups of copies asks about each set again and again: a million
-    generated documents, 49 million reads of 390,000 sets, more than any cache
-    of a sensible size holds. A read (``os.pread``, then arrays made of the
-    bytes) costs about 8 microseconds; a view of the mapping costs a fraction
-    of one, and the kernel's page cache, shared by every process, is the cache.
+    generated documents, 49 million reads of some 390,000 sets, more than any
+    cache of a sensible size holds. A read (``os.pread``, then arrays made of
+    the bytes) costs about 5 microseconds, a view of the mapping under one
+    (and about one more the first time its pages are touched), and the
+    kernel's page cache, shared by every process, is the cache.
 
     The pages of a mapping a process has touched count in its resident size
     (the kernel maps the neighbours of a page it faults in as well, so soon the

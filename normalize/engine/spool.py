@@ -98,9 +98,10 @@ def encode_text(text: str) -> bytes:
 
 class ShingleStore:
     """Shingle sets (32-bit hashes and the line of each) on a
-    :class:`~.shelf.Shelf`, read back by position as the ``ShingleSet`` that
-    was stored: appended here, or put on a worker's shelf
-    (:func:`shingle_bytes`) and added by address."""
+    :class:`~.shelf.Shelf` of their own kind (:data:`SETS`), read back by
+    position as the ``ShingleSet`` that was stored, or viewed where they are:
+    appended here, or put on a worker's shelf (:func:`shingle_bytes`, aligned
+    to :data:`SHINGLE_ALIGN`) and added by address."""
 
     def __init__(self, directory: str) -> None:
         self.shelf = Shelf(directory, SETS)
