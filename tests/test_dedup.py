@@ -741,6 +741,13 @@ def test_shingle_sets_viewed_in_place_where_aligned_and_read_where_not(tmp_path)
     store.append(sets[2])
     assert np.array_equal(store.hashes([2])[0], np.asarray(sets[2]))
     assert np.array_equal(np.asarray(store.viewed(0)), np.asarray(sets[0]))  # (the first one still there)
+    # sets in the files of several processes (here: of another directory), asked for together
+    (tmp_path / "other").mkdir()
+    other = Shelf(str(tmp_path / "other"), SETS)
+    store.add(other.put(shingle_bytes(sets[1]), align=4))
+    other.flush()
+    assert [h.tolist() for h in store.hashes([3, 0, 2, 3])] == [np.asarray(sets[k]).tolist() for k in (1, 0, 2, 1)]
+    other.close()
     store.close()
 
 

@@ -204,20 +204,26 @@ def words(address: Shelved) -> Optional[np.ndarray]:
         return None
     if not size:
         return np.empty(0, dtype=np.uint32)
+    return mapped_words(path, offset + size)[offset // 4 : (offset + size) // 4]
+
+
+def mapped_words(path: str, end: int) -> np.ndarray:
+    """The file at ``path`` mapped into memory as 32-bit numbers (see :func:`words`),
+    its first ``end`` bytes at least: mapped again if it has grown since."""
     mapped = _maps.get(path)
-    if mapped is None or offset + size > 4 * len(mapped):
+    if mapped is None or end > 4 * len(mapped):
         writer = _writing.get(path)
         if writer is not None and writer.dirty:
             writer.fh.flush()  # our own puts, still in the buffer
             writer.dirty = False
         with open(path, "rb") as fh:
             length = os.fstat(fh.fileno()).st_size // 4 * 4
-            if offset + size > length:
-                raise ValueError(f"{path}: {size} bytes at {offset} are past the end of the file")
+            if end > length:
+                raise ValueError(f"{path}: {end} bytes asked for, past the end of the file")
             # (the mapping outlives the file object, and is unmapped with the last array viewing it)
             mapped = _maps[path] = np.frombuffer(mmap.mmap(fh.fileno(), length, access=mmap.ACCESS_READ),
                                                  dtype=np.uint32)
-    return mapped[offset // 4 : (offset + size) // 4]
+    return mapped
 
 
 class Unlinking:
@@ -310,6 +316,16 @@ class Addresses:
     def __getitem__(self, k: int) -> Optional[Shelved]:
         number = self._path[k]
         return None if number < 0 else Shelved(self._paths[number], self._offset[k], self._size[k])
+
+    def columns(self, ks: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Of the addresses ``ks``: the file numbers (-1: None; see :meth:`path`),
+        offsets and sizes, as arrays (without an address made for each)."""
+        at = np.asarray(ks, dtype=np.int64)
+        return (np.frombuffer(self._path, dtype=np.int32)[at], np.frombuffer(self._offset, dtype=np.int64)[at],
+                np.frombuffer(self._size, dtype=np.int64)[at])
+
+    def path(self, number: int) -> str:
+        return self._paths[number]
 
     def __iter__(self) -> Iterator[Optional[Shelved]]:
         return map(self.__getitem__, range(len(self)))
