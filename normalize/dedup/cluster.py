@@ -760,7 +760,7 @@ class _Batch:
         # sensible size holds them between two visits (a million generated
         # documents: each helper read each of its 382,000 sets 64 times). Their
         # hashes are then viewed where the store keeps them
-        # (normalize.engine.shelf.words): that clustering took 264.9 s instead
+        # (normalize.engine.shelf.words): that clustering took 209.6 s instead
         # of 417.7 s, with the same clusters. Not with fewer copies: the cache
         # serves them as well, and a helper that maps the files counts the pages
         # it touches in its resident size.
