@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import functools
 import json
+import logging
 import os
 import signal
 import sys
@@ -53,12 +54,24 @@ def common(func: Callable) -> Callable:
     return func
 
 
+def _notes(quiet: bool) -> None:
+    """The library's notes (its loggers, e.g. a leftover of a killed run
+    removed; see engine.scratch) on stderr, a line each, unless ``--quiet``."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("normalize: %(message)s"))
+    logger = logging.getLogger("normalize")
+    logger.handlers[:] = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.ERROR if quiet else logging.INFO)
+
+
 def guarded(func: Callable) -> Callable:
     """Turn run-level errors into one line and an exit code."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         debug = kwargs.get("debug", False)
+        _notes(bool(kwargs.get("quiet")))
         global _handler_pid
         _handler_pid = os.getpid()
         previous = signal.signal(signal.SIGTERM, _terminate)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import pickle
-import tempfile
 from array import array
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +31,7 @@ from .document import Document
 from .engine.aside import run_aside
 from .engine.local import LocalEngine, warm_up
 from .engine.packed import Renamed, unpack
+from .engine.scratch import RunFolder
 from .engine.shelf import Addresses, Shelf, Unlinking, read, shelf_files
 from .engine.spool import SETS, SHINGLE_ALIGN, DocumentSpool, ShingleStore, TextStore, encode_text, shingle_bytes
 from .errors import Rejection, StrictModeStop
@@ -202,7 +202,7 @@ class Pipeline:
                 yield self._emit(item)
 
     def _clustered(self, docs: Iterator[Document]) -> Iterator[Event]:
-        with tempfile.TemporaryDirectory(prefix="normalize-") as tmp:
+        with RunFolder() as tmp:  # (removes what killed runs left: see engine.scratch)
             self._unlinking = Unlinking()  # files no longer needed, unlinked meanwhile
             try:
                 yield from self._clustered_in(docs, tmp)

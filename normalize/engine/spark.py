@@ -26,7 +26,6 @@ import atexit
 import os
 import shutil
 import sys
-import tempfile
 import uuid
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +36,7 @@ from typing import Any, Iterable, Iterator, Optional, Sequence
 from ..errors import RunError
 from .local import BATCH, Item, Stage, apply_stages_to_batch
 from .packed import Take, pack_all, unpack
+from .scratch import make_folder
 
 DOCS_PER_TASK = 256  # documents a task works on: big enough that scheduling is a small cost
 
@@ -120,7 +120,7 @@ class SparkEngine:
         # executors on this machine must run the same Python as the driver
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-        self._scratch = tempfile.mkdtemp(prefix="normalize-spark-")
+        self._scratch = make_folder("normalize-spark-")
         # Spark's INFO chatter would drown the run's own messages; a folder of the
         # user's own (SPARK_CONF_DIR) wins over ours
         os.environ.setdefault("SPARK_CONF_DIR", _conf_dir())

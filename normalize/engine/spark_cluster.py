@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import uuid
 import weakref
 from typing import Any, Callable, Iterable, Iterator, Optional
@@ -53,6 +52,7 @@ from ..dedup.settings import DedupSettings
 from ..dedup.shingles import shingle_sets
 from ..dedup.verify import similarity
 from ..errors import RunError
+from .scratch import make_folder
 
 STAGING_ENV = "NORMALIZE_SPARK_STAGING"
 PART_ROWS = 65536  # rows per staged Parquet file, at most
@@ -73,7 +73,7 @@ class Staging:
             raise RunError(f"--engine spark on a cluster needs {STAGING_ENV}: a folder on storage every executor can read")
         self._temp = None
         if not root:
-            root = self._temp = tempfile.mkdtemp(prefix="normalize-staging-")
+            root = self._temp = make_folder("normalize-staging-")
         from pyarrow import fs
 
         if "://" in root:
