@@ -12,11 +12,14 @@ So every folder a run makes holds an ``owner.json`` naming the process that
 made it, and a run starting removes the folders whose owner is certainly
 gone (:func:`sweep`). "Certainly" matters: the temporary directory may be
 shared by containers (each with its own process numbers) or mounted on
-several machines. A folder is removed only when its owner was on this host,
-and either the host has been restarted since, or the owner's process number
-belongs, in this PID namespace, to no process or to one started at another
-time (the number was reused). A folder without an owner file (made by
-something else, or by an older version) is never touched.
+several machines, which may even share a host name. A folder is removed
+only when its owner ran on this machine since it last started (the same
+host name and boot id) and in this PID namespace, and its process number
+now belongs to no process, to one that has ended but not been waited for,
+or to one started at another time (the number was reused). Anything else
+is left alone: a folder without an owner file (made by something else, or
+by an older version), another machine's or container's, and one left from
+before a restart (most systems empty the temporary directory then).
 """
 from __future__ import annotations
 
@@ -50,9 +53,8 @@ def _stat(pid: int) -> Optional[list[str]]:
     return None if stat is None else stat.rpartition(")")[2].split()
 
 
-def _started(pid: int) -> Optional[int]:
-    """When process ``pid`` started (clock ticks after boot), or None."""
-    fields = _stat(pid)
+def _started(fields: Optional[list[str]]) -> Optional[int]:
+    """When a process started (clock ticks after boot), from its :func:`_stat`; or None."""
     return int(fields[19]) if fields and len(fields) > 19 else None  # field 22 of the line
 
 
@@ -66,7 +68,7 @@ def _pid_namespace() -> Optional[str]:
 def owner() -> dict:
     """This process, as an owner file names it."""
     return {"host": socket.gethostname(), "boot": _read("/proc/sys/kernel/random/boot_id"),
-            "pid_namespace": _pid_namespace(), "pid": os.getpid(), "started": _started(os.getpid())}
+            "pid_namespace": _pid_namespace(), "pid": os.getpid(), "started": _started(_stat(os.getpid()))}
 
 
 def make_folder(prefix: str = PREFIX, parent: Optional[str] = None) -> str:
@@ -98,12 +100,8 @@ class RunFolder:
 
 def _gone(them: dict, us: dict) -> bool:
     """Whether the process an owner file names has certainly ended."""
-    if not isinstance(them, dict) or them.get("host") != us["host"]:
-        return False  # another machine's, or unreadable: nothing can be told from here
-    if them.get("boot") and us["boot"] and them["boot"] != us["boot"]:
-        return True  # the machine has restarted since
-    if them.get("pid_namespace") != us["pid_namespace"]:
-        return False  # another container's process numbers
+    if not isinstance(them, dict) or any(them.get(key) != us[key] for key in ("host", "boot", "pid_namespace")):
+        return False  # another machine's, boot's or container's (or unreadable): nothing can be told from here
     pid = them.get("pid")
     if not isinstance(pid, int) or pid <= 0:
         return False
@@ -112,13 +110,13 @@ def _gone(them: dict, us: dict) -> bool:
     except ProcessLookupError:
         return True
     except PermissionError:
-        pass  # alive, another user's
+        pass  # a process of another user's
     except OSError:
         return False
     fields = _stat(pid)
     if fields and fields[0] in ("Z", "X"):
         return True  # ended, and not yet waited for by its parent
-    started = int(fields[19]) if fields and len(fields) > 19 else None
+    started = _started(fields)
     return started is not None and them.get("started") is not None and started != them["started"]
 
 
