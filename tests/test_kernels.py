@@ -255,10 +255,11 @@ def test_stories_are_those_of_numpy_and_scipy(seed, n_docs, cliques):
     everywhere = array("Q", [7])  # on more pages of site a than COMMON: it links none of them
     summaries += [corpus.Summary("a", everywhere, array("Q")) for _ in range(corpus.COMMON + 1)]
     rng.shuffle(summaries)
-    mine = corpus._same_story(summaries)
+    collected = corpus.Collected.of(summaries)
+    mine = corpus._same_story(collected)
     with pytest.MonkeyPatch.context() as mp:
         _without(mp, corpus)
-        reference = corpus._same_story(summaries)
+        reference = corpus._same_story(collected)
     assert mine.dtype == reference.dtype and np.array_equal(mine, reference)
 
 

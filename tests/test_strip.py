@@ -6,6 +6,7 @@ import pickle
 import random
 from array import array
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -387,7 +388,7 @@ def _stories_by_brute_force(summaries) -> list[int]:
 @pytest.mark.parametrize("chunk", [1 << 22, 7, "C"])
 def test_story_links_match_the_pair_by_pair_rule(monkeypatch, chunk):
     from normalize.strip import corpus
-    from normalize.strip.corpus import COMMON, Summary, _same_story
+    from normalize.strip.corpus import COMMON, Collected, Summary, _same_story
 
     if chunk == "C":  # the pairs counted by the C kernel
         if corpus.kernels is None:
@@ -406,7 +407,7 @@ def test_story_links_match_the_pair_by_pair_rule(monkeypatch, chunk):
             prose.update(common)
         summaries.append(Summary(site, array("Q", sorted(prose)), array("Q")))
     expected = _stories_by_brute_force(summaries)
-    assert _same_story(summaries).tolist() == expected
+    assert _same_story(Collected.of(summaries)).tolist() == expected
     assert 20 < len(set(expected)) < len(summaries)
 
 
@@ -594,3 +595,24 @@ def test_the_story_leading_a_line_is_found_as_one_sort_per_line_would():
         expected.append((ranked[0][0], ranked[0][1], ranked[1][1]))
     assert found == expected
     assert any(count == runner_up for _, count, runner_up in found)  # ties were met
+
+
+def test_the_corpus_pass_keeps_the_summaries_in_columns_and_gathers_a_storys_prose():
+    from normalize.strip.corpus import Collected, Summary, _LazyProse
+
+    rng = random.Random(11)
+    summaries = [Summary(rng.choice(["a.com", "b.org", ""]), array("Q", sorted(rng.sample(range(500), rng.randint(0, 9)))),
+                         array("Q", sorted(rng.sample(range(500), rng.randint(0, 5))))) for _ in range(300)]
+    collected = Collected.of(summaries)
+    assert len(collected) == 300
+    names = {name: k for k, name in enumerate(dict.fromkeys(sm.source for sm in summaries))}  # first seen first
+    assert collected.sites == names and list(collected.site) == [names[sm.source] for sm in summaries]
+    assert list(collected.prose) == [h for sm in summaries for h in sm.prose]
+    assert list(collected.lines) == [h for sm in summaries for h in sm.lines]
+    assert list(collected.prose_counts) == [len(sm.prose) for sm in summaries]
+    assert list(collected.line_counts) == [len(sm.lines) for sm in summaries]
+    story = np.array([rng.choice([0, 3, 7, n]) for n in range(300)], dtype=np.int64)
+    prose = _LazyProse(collected, story)
+    for st in (0, 3, 7, 11, 299, 1000):
+        expected = set().union(*(summaries[n].prose for n in range(300) if story[n] == st))
+        assert prose[st] == expected

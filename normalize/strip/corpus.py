@@ -134,7 +134,7 @@ class CorpusRepeats:
 
     def __init__(self, min_stories: int = 3) -> None:
         self.min_stories = min_stories
-        self.summaries: list[Summary] = []
+        self.collected = Collected()
 
     @staticmethod
     def summarise(doc: Document) -> Summary:
@@ -153,7 +153,7 @@ class CorpusRepeats:
         return summary, lines
 
     def add(self, summary: Summary) -> None:
-        self.summaries.append(summary)
+        self.collected.add(summary)
 
     def finish(self) -> "StripCorpusRepeats":
         # The documents in the order they came: it numbers the stories (each
@@ -161,55 +161,108 @@ class CorpusRepeats:
         # only ever breaks a tie between two stories, and a line that two
         # stories carry equally often has no home either way (see _home). Sorted
         # first, as they once were, they took a third of this step at 100k.
-        summaries = self.summaries
-        story = _same_story(summaries)
-        sources = sorted({sm.source for sm in summaries})
-        source_no = {name: k for k, name in enumerate(sources)}
+        collected = self.collected
+        story = _same_story(collected)
+        sources = sorted(collected.sites)
+        rank = np.empty(len(sources), dtype=np.int32)  # a site's number among the sources sorted
+        for k, name in enumerate(sources):
+            rank[collected.sites[name]] = k
         # one row per (document, candidate line): site, line hash, story. Counting
-        # them in sorted arrays, not a dict per line, keeps the peak small.
-        counts = np.array([len(sm.lines) for sm in summaries], dtype=np.int64)
-        site = np.repeat(np.array([source_no[sm.source] for sm in summaries], dtype=np.int64), counts)
-        line = np.frombuffer(b"".join(sm.lines.tobytes() for sm in summaries), dtype=np.uint64)
-        owner = np.repeat(story, counts)
+        # them in sorted arrays, not a dict per line, keeps the peak small: the
+        # hashes are the collected ones (not a copy), the numbers 4 bytes where
+        # they fit, and each array is reordered in turn, the old one let go.
+        counts = np.frombuffer(collected.line_counts, dtype=np.uint32).astype(np.int64)
+        site = np.repeat(rank[np.frombuffer(collected.site, dtype=np.int32)], counts)
+        line = np.frombuffer(collected.lines, dtype=np.uint64)
+        owner = np.repeat(story.astype(_narrowest(len(story))), counts)
         order = np.lexsort((owner, line, site))
-        site, line, owner = site[order], line[order], owner[order]
+        site = site[order]
+        line = line[order]
+        owner = owner[order]
+        del order
         # distinct (site, line, story) with the number of documents carrying it
         new = np.ones(len(line), dtype=bool)
         new[1:] = (site[1:] != site[:-1]) | (line[1:] != line[:-1]) | (owner[1:] != owner[:-1])
         starts = np.flatnonzero(new)
+        del new
         carried = np.diff(np.append(starts, len(line)))
-        site, line, owner = site[starts], line[starts], owner[starts]
+        site = site[starts]
+        line = line[starts]
+        owner = owner[starts]
         # group by (site, line): how many stories carry it
         first = np.ones(len(line), dtype=bool)
         first[1:] = (site[1:] != site[:-1]) | (line[1:] != line[:-1])
         group_starts = np.flatnonzero(first)
+        del first
         group_ends = np.append(group_starts[1:], len(line))
         wide = (group_ends - group_starts) >= self.min_stories
+        starts, ends = group_starts[wide], group_ends[wide]
+        del group_starts, group_ends, wide
+        site, line = site[starts].tolist(), line[starts].tolist()  # of the lines carried by enough stories
 
-        members: dict[int, list[int]] = defaultdict(list)
-        for n, st in enumerate(story.tolist()):
-            members[st].append(n)
-        story_prose = _LazyProse(summaries, members)
+        story_prose = _LazyProse(collected, story)
         chrome: dict[str, dict[int, frozenset[int]]] = defaultdict(dict)
         homes: dict[int, frozenset[int]] = {}
-        starts = group_starts[wide]
-        owned = zip(*_leading_story(carried, owner, starts, group_ends[wide])) if len(starts) else ()
-        for lo, (story_no, count, runner_up) in zip(starts.tolist(), owned):
-            chrome[sources[int(site[lo])]][int(line[lo])] = _home(story_no, count, runner_up, story_prose, homes)
+        owned = zip(*_leading_story(carried, owner, starts, ends)) if len(starts) else ()
+        for at, lo, (story_no, count, runner_up) in zip(site, line, owned):
+            chrome[sources[at]][lo] = _home(story_no, count, runner_up, story_prose, homes)
         return StripCorpusRepeats(dict(sorted(chrome.items())))
 
 
 class _LazyProse:
     """story -> the prose hashes of its documents, gathered only when asked."""
 
-    def __init__(self, summaries: list[Summary], members: dict[int, list[int]]) -> None:
-        self.summaries, self.members = summaries, members
+    def __init__(self, collected: "Collected", story: np.ndarray) -> None:
+        self.prose = collected.prose
+        self.ends = np.cumsum(np.frombuffer(collected.prose_counts, dtype=np.uint32), dtype=np.int64)
+        self.by_story = np.argsort(story, kind="stable")  # the documents of each story, together
+        self.stories = story[self.by_story]
 
     def __getitem__(self, story: int) -> set[int]:
         out: set[int] = set()
-        for n in self.members.get(story, ()):
-            out.update(self.summaries[n].prose)
+        lo, hi = np.searchsorted(self.stories, [story, story + 1]).tolist()
+        for n in self.by_story[lo:hi].tolist():
+            out.update(self.prose[int(self.ends[n - 1]) if n else 0:int(self.ends[n])])
         return out
+
+
+class Collected:
+    """The summaries of a corpus, as :meth:`CorpusRepeats.add` keeps them until
+    the end of the first pass: in columns, per document its site (numbered in
+    order of first appearance, :attr:`sites`) and how many prose and
+    candidate hashes it has, and the hashes of all documents end to end.
+
+    A :class:`Summary` kept as it came (an object, its two arrays, its site's
+    name) cost about a kilobyte beyond its hashes: at 100k documents, 120 MB of
+    which the hashes were 27 MB."""
+
+    def __init__(self) -> None:
+        self.sites: dict[str, int] = {}
+        self.site = array("i")
+        self.prose, self.prose_counts = array("Q"), array("I")
+        self.lines, self.line_counts = array("Q"), array("I")
+
+    @classmethod
+    def of(cls, summaries) -> "Collected":
+        collected = cls()
+        for summary in summaries:
+            collected.add(summary)
+        return collected
+
+    def add(self, summary: Summary) -> None:
+        self.site.append(self.sites.setdefault(summary.source, len(self.sites)))
+        self.prose.extend(summary.prose)
+        self.prose_counts.append(len(summary.prose))
+        self.lines.extend(summary.lines)
+        self.line_counts.append(len(summary.lines))
+
+    def __len__(self) -> int:
+        return len(self.site)
+
+
+def _narrowest(n: int) -> type:
+    """The integer type for numbers below ``n``: 4 bytes where they fit."""
+    return np.int32 if n < 2**31 else np.int64
 
 
 def _leading_story(carried: np.ndarray, owner: np.ndarray, starts: np.ndarray, ends: np.ndarray
@@ -249,7 +302,7 @@ def _home(story: int, count: int, runner_up: int, story_prose, homes: dict) -> f
     return homes[story]
 
 
-def _same_story(summaries: list[Summary]) -> np.ndarray:
+def _same_story(collected: Collected) -> np.ndarray:
     """Per document, its story: the lowest number among the documents of its site
     linked to it, directly or through others, by prose lines in common (at least
     SAME_STORY of the smaller document's, and two unless it has only one).
@@ -260,27 +313,29 @@ def _same_story(summaries: list[Summary]) -> np.ndarray:
     lines each pair shares are counted, and the stories are the connected
     components of the pairs that qualify (:func:`_stories`).
     """
-    n_docs = len(summaries)
-    lens = np.array([len(sm.prose) for sm in summaries], dtype=np.int64)
+    n_docs = len(collected)
+    lens = np.frombuffer(collected.prose_counts, dtype=np.uint32).astype(np.int64)
     if not lens.any():
         return np.arange(n_docs, dtype=np.int64)
-    site_no: dict[str, int] = {}
-    site_of_doc = np.array([site_no.setdefault(sm.source, len(site_no)) for sm in summaries], dtype=np.int64)
-    line = np.frombuffer(b"".join(sm.prose.tobytes() for sm in summaries), dtype=np.uint64)
+    line = np.frombuffer(collected.prose, dtype=np.uint64)
     doc = np.repeat(np.arange(n_docs, dtype=np.int64), lens)
-    site = np.repeat(site_of_doc, lens)
+    site = np.repeat(np.frombuffer(collected.site, dtype=np.int32), lens)
     order = np.lexsort((doc, line, site))  # by site, line, then document
-    line, doc, site = line[order], doc[order], site[order]
+    line = line[order]
+    doc = doc[order]
+    site = site[order]
+    del order
     new = np.ones(len(line), dtype=bool)
     new[1:] = (line[1:] != line[:-1]) | (site[1:] != site[:-1])
+    del line, site
     starts = np.flatnonzero(new)
-    ends = np.append(starts[1:], len(line))
+    ends = np.append(starts[1:], len(new))
+    del new
     size = ends - starts
-    end_of_row = np.repeat(ends, size)
-    size_of_row = np.repeat(size, size)
     # each row pairs with the later rows of its (site, line) group: higher documents
-    rows = np.flatnonzero((size_of_row >= 2) & (size_of_row <= COMMON))
-    partners = end_of_row[rows] - rows - 1
+    linking = (size >= 2) & (size <= COMMON)
+    rows = np.flatnonzero(np.repeat(linking, size))
+    partners = np.repeat(ends[linking], size[linking]) - rows - 1
     rows, partners = rows[partners > 0], partners[partners > 0]
     return (_stories if kernels is None else _stories_c)(doc, rows, partners, lens)
 
