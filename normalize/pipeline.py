@@ -266,6 +266,9 @@ class Pipeline:
 
         votes = self._count_votes(names, named_at, aside=own_clusterer is None) if names is not None else None
         result = clusterer.finish(texts.__getitem__, shingles_of=shingles)
+        # what the clustering needed and the writing does not (the signatures: half
+        # a gigabyte a million documents; the addresses of texts and sets) goes now
+        del clusterer, texts, shingles
         extra = self._name_variants(result, votes(), names) if votes is not None else {}
         for position, (data, written) in enumerate(spool):
             a = result.assignment(position)
