@@ -286,12 +286,13 @@ class Pipeline:
                 doc.artefacts.extend(found_late)
                 doc.translation = revise(doc.translation, found_late)
             yield self._emit(doc)
-        self.tally.clusters(result.clusters)  # (waits for the reports: the last to read the shelves)
+        clusters = result.clusters  # (waits for the reports: the last to read the shelves)
         # closed first: a file still open here would be freed only when closed, not when unlinked
         Shelf(tmp).close()
         self._unlinking.start(shelf_files(tmp, exclude_own=False))
         self.tally.oversized_clusters = len(getattr(result, "oversized", ()) or ())
-        for cluster in result.clusters:
+        for cluster in clusters:  # (counted as they go by: they may be read from disk)
+            self.tally.cluster(cluster)
             yield ("cluster", cluster)
         spool.remove()
         if names is not None:

@@ -911,8 +911,9 @@ def test_reports_made_aside_are_the_reports_made_in_line(monkeypatch):
     texts.append(text(article(299, 6)))  # a singleton
     inline, aside = cluster(texts), cluster(texts, reports_aside=True)
     assert aside._reports is None  # still in the making
-    assert aside.clusters == inline.clusters and aside.oversized == inline.oversized
+    assert list(aside.clusters) == inline.clusters and aside.oversized == inline.oversized
     assert len(inline.clusters) == 4 and all(len(c["members"]) == 5 for c in inline.clusters)
+    assert len(aside.clusters) == 4 and list(aside.clusters) == list(aside.clusters)  # read from disk, again
     assert [aside.assignment(i) for i in range(len(texts))] == [inline.assignment(i) for i in range(len(texts))]
 
 
@@ -955,3 +956,25 @@ def test_exact_hashes_of_a_batch_are_those_of_each_text(seed_texts):
     texts = list(seed_texts.values())[:20] + ["", "\n\n", "One line.", "Two\nlines."]
     assert exact_hashes(batch_keys(texts)) == [exact_hash(t) for t in texts]
     assert exact_hash("Two\nlines.") == exact_hash("two lines")  # a line break counts as a space
+
+
+def test_spooled_reports_come_back_merged_by_id_a_chunk_at_a_time(monkeypatch):
+    from normalize.dedup import spooled
+
+    monkeypatch.setattr(spooled, "CHUNK", 3)  # several chunks a file
+    rng = random.Random(3)
+    reports = [{"id": f"dup-{n:04d}", "size": rng.randint(2, 9), "members": [{"id": str(n)}]} for n in range(40)]
+    rng.shuffle(reports)
+    files = [spooled.spool_file(), spooled.spool_file()]
+    spooled.spool([{"id": "left by a failed attempt", "size": 2}] * 7, files[0])
+    counts = [spooled.spool(reports[:17], files[0]), spooled.spool(reports[17:], files[1])]
+    merged = spooled.SpooledClusters(files, counts)
+    assert counts == [17, 23] and len(merged) == 40
+    expected = sorted(reports, key=lambda r: r["id"])
+    assert list(merged) == expected
+    first, second = iter(merged), iter(merged)  # two passes at once keep their own places
+    assert [next(first) for _ in range(5)] == expected[:5]
+    assert list(second) == expected and list(first) == expected[5:]
+    nothing = spooled.spool_file()
+    empty = spooled.SpooledClusters([nothing], [spooled.spool([], nothing)])
+    assert list(empty) == [] and len(empty) == 0

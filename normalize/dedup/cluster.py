@@ -58,6 +58,7 @@ from .lsh import all_band_hashes, candidate_keys, hash_band, merge_keys, pairs_o
 from .neighbours import BandNeighbours, band_pairs_bound
 from .settings import DedupSettings
 from .shingles import ShingleSet, shingle_set, shingle_sets
+from .spooled import SpooledClusters, spool, spool_file
 from .verify import overlap, overlaps_reaching, similarity_given
 
 _BLOCK = 1 << 16
@@ -134,11 +135,13 @@ class ClusterResult:
     """Per-document assignments (by add position) and per-cluster reports.
 
     The reports may still be in the making (``later``: the function that waits
-    for them, see :func:`normalize.engine.aside.run_aside`); asking for them waits."""
+    for them, see :func:`normalize.engine.aside.run_aside`); asking for them
+    waits. Made aside, they are read back from disk as they are iterated
+    (:class:`~.spooled.SpooledClusters`); else a list. Either way, in id order."""
 
-    def __init__(self, assignments: dict[int, Assignment], clusters: Optional[list[dict]] = None,
+    def __init__(self, assignments: dict[int, Assignment], clusters: Optional[Iterable[dict]] = None,
                  oversized: Optional[list[dict]] = None, *,
-                 later: Optional[Callable[[], tuple[list[dict], list[dict]]]] = None):
+                 later: Optional[Callable[[], tuple[Iterable[dict], list[dict]]]] = None):
         self.assignments = assignments
         self._reports = None if later is not None else (clusters or [], oversized or [])
         self._later = later
@@ -147,14 +150,14 @@ class ClusterResult:
         return self.assignments.get(position, SINGLETON)
 
     @property
-    def clusters(self) -> list[dict]:
+    def clusters(self) -> Iterable[dict]:
         return self._collected()[0]
 
     @property
     def oversized(self) -> list[dict]:
         return self._collected()[1]
 
-    def _collected(self) -> tuple[list[dict], list[dict]]:
+    def _collected(self) -> tuple[Iterable[dict], list[dict]]:
         if self._reports is None:
             assert self._later is not None
             self._reports, self._later = self._later(), None
@@ -815,13 +818,24 @@ class _Batch:
             oversized = sorted((c for part in parts for c in part[1]), key=lambda c: c["id"])
             return clusters, oversized
 
+        def spooled(half: list[tuple[int, list[int]]], file) -> tuple[int, list[dict]]:
+            clusters, oversized = reports(half)
+            return spool(clusters, file), oversized
+
+        def merged(parts: list[tuple[int, list[dict]]], files) -> tuple[SpooledClusters, list[dict]]:
+            oversized = sorted((c for part in parts for c in part[1]), key=lambda c: c["id"])
+            return SpooledClusters(files, [part[0] for part in parts]), oversized
+
         items = list(members.items())
         if self.c.reports_aside and sum(map(len, members.values())) >= _ASIDE_MIN_MEMBERS:
             # in two forked processes, half the members each: on two cores the
             # main process goes on meanwhile (names, writing), and with one
-            # process making them all it would wait for the reports at the end
-            waits = [run_aside(lambda half=half: reports(half)) for half in _halves(items)]
-            return ClusterResult(assignments, later=lambda: in_order([wait() for wait in waits]))
+            # process making them all it would wait for the reports at the end;
+            # they wait on disk to be written (see .spooled), not in this process
+            files = [spool_file(), spool_file()]
+            waits = [run_aside(lambda half=half, file=file: spooled(half, file))
+                     for half, file in zip(_halves(items), files)]
+            return ClusterResult(assignments, later=lambda: merged([wait() for wait in waits], files))
         return ClusterResult(assignments, *in_order([reports(items)]))
 
     def member_reports(self, kept: int, members: list[int], sim_of, share_of) -> list[dict]:

@@ -7,7 +7,7 @@ report figures that do not add up.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterable
+from typing import Any
 
 from ..document import Document
 from ..errors import Rejection, RunError
@@ -61,9 +61,8 @@ class Tally:
     def rejection(self, rejection: Rejection) -> None:
         self.rejected += 1
 
-    def clusters(self, clusters: Iterable[dict]) -> None:
-        for cluster in clusters:
-            self.cluster_sizes[int(cluster["size"])] += 1
+    def cluster(self, cluster: dict) -> None:
+        self.cluster_sizes[int(cluster["size"])] += 1
 
     def check(self) -> None:
         if self.read != self.kept + self.duplicates + self.rejected:

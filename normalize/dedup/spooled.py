@@ -1,0 +1,69 @@
+"""Cluster reports that wait on disk, in id order, until they are written.
+
+A cluster's report lists its members with their similarity and the lines
+they share: for a million news articles, half a gigabyte of
+``clusters.jsonl``, and several times that as Python dicts. The reports are
+made in two forked processes (see :meth:`~.cluster._Batch.report`), each for
+half of the clusters, while the main process writes the documents. Sent back
+whole through a pipe, they would all be held in the main process at the end
+of the run, when it writes them. So each process writes its half, sorted by
+id, to an anonymous temporary file (:func:`spool`: no name, so nothing is
+left if the run is killed), and :class:`SpooledClusters` reads both back in
+chunks, merged by id: the same reports, in the same order, a chunk of each
+half in memory at a time.
+"""
+from __future__ import annotations
+
+import heapq
+import os
+import pickle
+import struct
+import tempfile
+from operator import itemgetter
+from typing import IO, Iterator
+
+CHUNK = 512  # reports pickled together: one pickle per report would cost more than it saves
+_LENGTH = struct.Struct("<Q")
+
+
+def spool_file() -> IO[bytes]:
+    """An anonymous temporary file for one process's reports (made before it forks)."""
+    return tempfile.TemporaryFile(prefix="normalize-reports-")
+
+
+def spool(clusters: list[dict], file: IO[bytes]) -> int:
+    """Write ``clusters`` to ``file`` sorted by id (replacing what a failed
+    attempt left there); returns how many."""
+    clusters = sorted(clusters, key=itemgetter("id"))
+    file.seek(0)
+    file.truncate()
+    for start in range(0, len(clusters), CHUNK):
+        data = pickle.dumps(clusters[start:start + CHUNK], protocol=pickle.HIGHEST_PROTOCOL)
+        file.write(_LENGTH.pack(len(data)))
+        file.write(data)
+    file.flush()
+    return len(clusters)
+
+
+class SpooledClusters:
+    """The reports of several :func:`spool` files, merged by id as they are
+    iterated (as often as asked: each pass reads the files afresh)."""
+
+    def __init__(self, files: list[IO[bytes]], counts: list[int]) -> None:
+        self.files, self.count = files, sum(counts)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[dict]:
+        return heapq.merge(*map(_read, self.files), key=itemgetter("id"))
+
+
+def _read(file: IO[bytes]) -> Iterator[dict]:
+    """The reports of one file, a chunk at a time; read at offsets of its own
+    (``os.pread``), so that two passes over the same file do not meet."""
+    fd, offset = file.fileno(), 0
+    while header := os.pread(fd, _LENGTH.size, offset):
+        (length,) = _LENGTH.unpack(header)
+        yield from pickle.loads(os.pread(fd, length, offset + _LENGTH.size))
+        offset += _LENGTH.size + length
