@@ -904,6 +904,7 @@ def test_reports_made_aside_are_the_reports_made_in_line(monkeypatch):
     from normalize.dedup import cluster as cluster_module
 
     monkeypatch.setattr(cluster_module, "_ASIDE_MIN_MEMBERS", 1)
+    monkeypatch.setattr(cluster_module, "CHUNK", 3)  # several chunks a half
     texts = []
     for story in range(4):
         paras = article(200 + story, 8)
@@ -958,23 +959,28 @@ def test_exact_hashes_of_a_batch_are_those_of_each_text(seed_texts):
     assert exact_hash("Two\nlines.") == exact_hash("two lines")  # a line break counts as a space
 
 
-def test_spooled_reports_come_back_merged_by_id_a_chunk_at_a_time(monkeypatch):
+def test_spooled_reports_come_back_merged_by_id_a_chunk_at_a_time():
     from normalize.dedup import spooled
 
-    monkeypatch.setattr(spooled, "CHUNK", 3)  # several chunks a file
     rng = random.Random(3)
     reports = [{"id": f"dup-{n:04d}", "size": rng.randint(2, 9), "members": [{"id": str(n)}]} for n in range(40)]
-    rng.shuffle(reports)
+    halves = sorted(rng.sample(reports, 17), key=lambda r: r["id"]), []
+    halves[1].extend(r for r in reports if r not in halves[0])
+
+    def chunks(half):  # several chunks a file, one of them empty
+        return [half[:3], [], *(half[k:k + 3] for k in range(3, len(half), 3))]
+
     files = [spooled.spool_file(), spooled.spool_file()]
-    spooled.spool([{"id": "left by a failed attempt", "size": 2}] * 7, files[0])
-    counts = [spooled.spool(reports[:17], files[0]), spooled.spool(reports[17:], files[1])]
+    spooled.spool([[{"id": "left by a failed attempt", "size": 2}] * 7], files[0])
+    counts = [spooled.spool(chunks(half), file) for half, file in zip(halves, files)]
     merged = spooled.SpooledClusters(files, counts)
     assert counts == [17, 23] and len(merged) == 40
-    expected = sorted(reports, key=lambda r: r["id"])
-    assert list(merged) == expected
+    assert list(merged) == reports
     first, second = iter(merged), iter(merged)  # two passes at once keep their own places
-    assert [next(first) for _ in range(5)] == expected[:5]
-    assert list(second) == expected and list(first) == expected[5:]
+    assert [next(first) for _ in range(5)] == reports[:5]
+    assert list(second) == reports and list(first) == reports[5:]
     nothing = spooled.spool_file()
     empty = spooled.SpooledClusters([nothing], [spooled.spool([], nothing)])
     assert list(empty) == [] and len(empty) == 0
+    with pytest.raises(ValueError, match="out of id order"):
+        spooled.spool([reports[5:7], reports[:2]], spooled.spool_file())

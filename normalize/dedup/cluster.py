@@ -58,7 +58,7 @@ from .lsh import all_band_hashes, candidate_keys, hash_band, merge_keys, pairs_o
 from .neighbours import BandNeighbours, band_pairs_bound
 from .settings import DedupSettings
 from .shingles import ShingleSet, shingle_set, shingle_sets
-from .spooled import SpooledClusters, spool, spool_file
+from .spooled import CHUNK, SpooledClusters, spool, spool_file
 from .verify import overlap, overlaps_reaching, similarity_given
 
 _BLOCK = 1 << 16
@@ -819,8 +819,17 @@ class _Batch:
             return clusters, oversized
 
         def spooled(half: list[tuple[int, list[int]]], file) -> tuple[int, list[dict]]:
-            clusters, oversized = reports(half)
-            return spool(clusters, file), oversized
+            # made in id order, a chunk at a time, each written as it is made
+            half = sorted(half, key=lambda item: cluster_id_for(self.node_id(item[0])))
+            oversized: list[dict] = []
+
+            def chunks() -> Iterable[list[dict]]:
+                for start in range(0, len(half), CHUNK):
+                    clusters, notes = reports(half[start:start + CHUNK])
+                    oversized.extend(notes)
+                    yield clusters
+
+            return spool(chunks(), file), oversized
 
         def merged(parts: list[tuple[int, list[dict]]], files) -> tuple[SpooledClusters, list[dict]]:
             oversized = sorted((c for part in parts for c in part[1]), key=lambda c: c["id"])

@@ -6,11 +6,12 @@ they share: for a million news articles, half a gigabyte of
 made in two forked processes (see :meth:`~.cluster._Batch.report`), each for
 half of the clusters, while the main process writes the documents. Sent back
 whole through a pipe, they would all be held in the main process at the end
-of the run, when it writes them. So each process writes its half, sorted by
-id, to an anonymous temporary file (:func:`spool`: no name, so nothing is
-left if the run is killed), and :class:`SpooledClusters` reads both back in
-chunks, merged by id: the same reports, in the same order, a chunk of each
-half in memory at a time.
+of the run, when it writes them. So each process makes its half in id order,
+:data:`CHUNK` clusters at a time, and writes each chunk to an anonymous
+temporary file (:func:`spool`; no name, so nothing is left if the run is
+killed), and :class:`SpooledClusters` reads both back a chunk at a time,
+merged by id: the same reports, in the same order, and no process holds
+more than a chunk of them.
 """
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ import pickle
 import struct
 import tempfile
 from operator import itemgetter
-from typing import IO, Iterator
+from typing import IO, Iterable, Iterator
 
-CHUNK = 512  # reports pickled together: one pickle per report would cost more than it saves
+CHUNK = 512  # clusters made and pickled together: one pickle per report would cost more than it saves
 _LENGTH = struct.Struct("<Q")
 
 
@@ -31,18 +32,24 @@ def spool_file() -> IO[bytes]:
     return tempfile.TemporaryFile(prefix="normalize-reports-")
 
 
-def spool(clusters: list[dict], file: IO[bytes]) -> int:
-    """Write ``clusters`` to ``file`` sorted by id (replacing what a failed
-    attempt left there); returns how many."""
-    clusters = sorted(clusters, key=itemgetter("id"))
+def spool(chunks: Iterable[list[dict]], file: IO[bytes]) -> int:
+    """Write the reports of ``chunks`` (lists, in id order throughout) to
+    ``file``, replacing what a failed attempt left there; returns how many.
+    The order is checked: the merge relies on it."""
     file.seek(0)
     file.truncate()
-    for start in range(0, len(clusters), CHUNK):
-        data = pickle.dumps(clusters[start:start + CHUNK], protocol=pickle.HIGHEST_PROTOCOL)
+    count, last = 0, ""
+    for chunk in chunks:
+        ids = [report["id"] for report in chunk]
+        if ids and (ids[0] < last or any(a > b for a, b in zip(ids, ids[1:]))):
+            raise ValueError("cluster reports spooled out of id order")
+        data = pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
         file.write(_LENGTH.pack(len(data)))
         file.write(data)
+        count += len(chunk)
+        last = ids[-1] if ids else last
     file.flush()
-    return len(clusters)
+    return count
 
 
 class SpooledClusters:
