@@ -44,7 +44,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from itertools import filterfalse, repeat
-from operator import is_not
+from operator import is_not, itemgetter
 from typing import Any, Callable, Iterable, Optional, Union
 
 import numpy as np
@@ -813,10 +813,8 @@ class _Batch:
                     oversized.append(note)
             return clusters, oversized
 
-        def in_order(parts: list[tuple[list[dict], list[dict]]]) -> tuple[list[dict], list[dict]]:
-            clusters = sorted((c for part in parts for c in part[0]), key=lambda c: c["id"])
-            oversized = sorted((c for part in parts for c in part[1]), key=lambda c: c["id"])
-            return clusters, oversized
+        def by_id(found: Iterable[dict]) -> list[dict]:
+            return sorted(found, key=itemgetter("id"))
 
         def spooled(half: list[tuple[int, list[int]]], file) -> tuple[int, list[dict]]:
             # made in id order, a chunk at a time, each written as it is made
@@ -832,8 +830,7 @@ class _Batch:
             return spool(chunks(), file), oversized
 
         def merged(parts: list[tuple[int, list[dict]]], files) -> tuple[SpooledClusters, list[dict]]:
-            oversized = sorted((c for part in parts for c in part[1]), key=lambda c: c["id"])
-            return SpooledClusters(files, [part[0] for part in parts]), oversized
+            return SpooledClusters(files, [n for n, _ in parts]), by_id(note for _, notes in parts for note in notes)
 
         items = list(members.items())
         if self.c.reports_aside and sum(map(len, members.values())) >= _ASIDE_MIN_MEMBERS:
@@ -845,7 +842,8 @@ class _Batch:
             waits = [run_aside(lambda half=half, file=file: spooled(half, file))
                      for half, file in zip(_halves(items), files)]
             return ClusterResult(assignments, later=lambda: merged([wait() for wait in waits], files))
-        return ClusterResult(assignments, *in_order([reports(items)]))
+        clusters, oversized = reports(items)
+        return ClusterResult(assignments, by_id(clusters), by_id(oversized))
 
     def member_reports(self, kept: int, members: list[int], sim_of, share_of) -> list[dict]:
         """See :func:`member_entries`; an index document's text is not kept, only its

@@ -16,12 +16,13 @@ more than a chunk of them.
 from __future__ import annotations
 
 import heapq
-import os
 import pickle
 import struct
 import tempfile
 from operator import itemgetter
 from typing import IO, Iterable, Iterator
+
+from ..engine.shelf import read_at
 
 CHUNK = 512  # clusters made and pickled together: one pickle per report would cost more than it saves
 _LENGTH = struct.Struct("<Q")
@@ -68,9 +69,10 @@ class SpooledClusters:
 
 def _read(file: IO[bytes]) -> Iterator[dict]:
     """The reports of one file, a chunk at a time; read at offsets of its own
-    (``os.pread``), so that two passes over the same file do not meet."""
-    fd, offset = file.fileno(), 0
-    while header := os.pread(fd, _LENGTH.size, offset):
+    (:func:`~normalize.engine.shelf.read_at`), so that two passes over the
+    same file, or a forked process writing it, do not meet."""
+    offset = 0
+    while header := read_at(file, offset, _LENGTH.size):
         (length,) = _LENGTH.unpack(header)
-        yield from pickle.loads(os.pread(fd, length, offset + _LENGTH.size))
+        yield from pickle.loads(read_at(file, offset + _LENGTH.size, length))
         offset += _LENGTH.size + length
