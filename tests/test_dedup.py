@@ -601,6 +601,110 @@ def test_candidates_looked_up_are_checked_in_the_sets_viewed_in_place(monkeypatc
     store.close()
 
 
+def test_counts_by_bucket_bound_the_overlap_of_any_two_sets():
+    # the sum of the smaller counts can never be below the true overlap; a
+    # bucket full in both sets, or a set not counted, gives no bound; and the C
+    # loop gives what numpy gives
+    from normalize.dedup import bound
+
+    rng = np.random.default_rng(3)
+    sets = []
+    for _ in range(60):
+        shared = rng.integers(0, 2**32, rng.integers(0, 3000), dtype=np.uint64)
+        own = rng.integers(0, 2**32, rng.integers(0, 3000), dtype=np.uint64)
+        sets.append(np.unique(np.concatenate([shared, own])).astype(np.uint32))
+        sets.append(np.unique(np.concatenate([shared, rng.integers(0, 2**32, 500, dtype=np.uint64)])).astype(np.uint32))
+    # sets with more hashes in a bucket than a count holds
+    crowded = (np.arange(40, dtype=np.uint32) << bound.BITS) | 7
+    sets += [crowded, np.unique(np.concatenate([crowded[:30], (np.arange(20, dtype=np.uint32) << 12) | 5]))]
+    counts = bound.bucket_counts(sets)
+    assert counts.shape == (len(sets), bound.BUCKETS // 2) and counts.dtype == np.uint8
+    each = bound.unpacked(counts).astype(np.int64)
+    assert each.max() == bound.FULL and (each[:, 7] == np.bincount(sets[5] & 1023, minlength=1024)[7]).sum() >= 1
+    small = each.max(axis=1) < bound.FULL
+    assert (each.sum(axis=1)[small] == np.array([len(s) for s in sets])[small]).all()
+    assert each[-2].tolist() == [bound.FULL if b == 7 else 0 for b in range(bound.BUCKETS)]
+    assert each[-1][5] == bound.FULL and each[-1].sum() == 2 * bound.FULL
+    rows = np.arange(-1, len(sets))
+    ruled_out = 0
+    for row, mine in enumerate(sets):
+        got = bound.bucket_bounds(counts, row, rows)
+        kernels, bound.kernels = bound.kernels, None
+        try:
+            assert got.tolist() == bound.bucket_bounds(counts, row, rows).tolist()
+        finally:
+            bound.kernels = kernels
+        assert got[0] == bound.NO_BOUND
+        for other, b in zip(sets, got[1:].tolist()):
+            assert b >= overlap(mine, other)
+            ruled_out += b < min(len(mine), len(other))
+    assert ruled_out > 1000  # (the bound says more than the sizes do)
+    assert bound.bucket_bounds(counts, len(sets) - 2, np.array([len(sets) - 1]))[0] == bound.NO_BOUND
+    assert bound.bucket_bounds(counts, len(sets) - 2, np.array([0]))[0] < bound.NO_BOUND
+
+
+def test_least_overlaps_are_worked_out_as_the_merge_works_them_out():
+    from normalize.dedup.bound import least_overlaps
+    from normalize.dedup.verify import least_overlap
+
+    sizes = np.random.default_rng(4).integers(0, 6000, 5000)
+    for settings in (SETTINGS, DedupSettings(threshold=0.83, containment=0.71, min_containment_shingles=3)):
+        for size in (0, 1, 2, 19, 20, 21, 333, 1000, 5999):
+            assert least_overlaps(size, sizes, settings).tolist() == [least_overlap(size, int(b), settings) for b in sizes]
+
+
+def test_pairs_that_cannot_be_copies_are_ruled_out_before_their_sets_are_read(monkeypatch, tmp_path):
+    """Candidates looked up in the bands, sets in a store: a bound from counts by
+    bucket spares reading the sets of most pairs that are no copies, and the
+    clusters are the ones without it (whole copies, cut-short copies, loners)."""
+    import normalize.dedup.cluster as clustering
+    from normalize.dedup.bound import OverlapBound
+    from normalize.engine.spool import ShingleStore
+
+    topic = _vocabulary(random.Random(9), 80)
+    texts, cut = [], []
+    for story in range(4):
+        paras = article(320 + story, 9, topic)
+        texts += ["\n\n".join(edit(paras, 0.03, story * 100 + k)) for k in range(15)]
+        cut.append("\n\n".join(paras[:7]))
+        texts += [cut[-1], "\n\n".join(paras[:3])]  # a truncation, an excerpt
+        # follow-ups: two of the story's paragraphs in another story (no copies,
+        # but candidates: they share a band with it now and then)
+        texts += ["\n\n".join(paras[2 * k : 2 * k + 2] + article(500 + 10 * story + k, 5, topic)) for k in range(4)]
+    texts += ["\n\n".join(article(420 + k, 6, topic)) for k in range(25)]
+    random.Random(7).shuffle(texts)
+    loose = DedupSettings(max_cluster_size=8, lsh_threshold=0.1)  # candidates that are no copies, too
+    monkeypatch.setattr(clustering, "_LISTED_MAX_PAIRS", 0)
+    fingerprints = [fingerprint_text(t, loose) for t in texts]
+    store = ShingleStore(str(tmp_path))
+    for fp in fingerprints:
+        store.append(fp.shingles)
+    viewed, hashes = [], ShingleStore.hashes
+    monkeypatch.setattr(ShingleStore, "hashes", lambda self, positions: viewed.append(len(positions))
+                        or hashes(self, positions))
+
+    def run(shingles_of):
+        viewed.clear()
+        c = Clusterer(loose)
+        for k, (t, fp) in enumerate(zip(texts, fingerprints)):
+            c.add(f"d{k}", fp, length=len(t))
+        return c.finish(lambda pos: texts[pos], shingles_of), sum(viewed)
+
+    from_texts, _ = run(None)
+    bounded, read_bounded = run(store)
+    monkeypatch.setattr(OverlapBound, "may_reach", lambda self, u, vs, settings: np.ones(len(vs), dtype=bool))
+    unbounded, read_all = run(store)
+    assert read_all - read_bounded >= 10 and read_bounded > 0  # (pairs of follow-ups left unread)
+    n = len(texts)
+    for other in (bounded, unbounded):
+        assert [other.assignment(i) for i in range(n)] == [from_texts.assignment(i) for i in range(n)]
+        assert other.clusters == from_texts.clusters
+    groups = together(from_texts, n)
+    assert len(groups) >= 4 and max(map(len, groups)) > 8
+    assert all(from_texts.assignment(texts.index(t)).duplicate_of for t in cut)  # (judged on their lines)
+    store.close()
+
+
 def test_deterministic_and_invariant_to_input_order():
     stories = [article(60 + k, 8) for k in range(4)]
     texts, ids = [], []

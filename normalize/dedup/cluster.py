@@ -59,7 +59,8 @@ from .neighbours import BandNeighbours, band_pairs_bound
 from .settings import DedupSettings
 from .shingles import ShingleSet, shingle_set, shingle_sets
 from .spooled import CHUNK, SpooledClusters, spool, spool_file
-from .verify import overlap, overlaps_reaching, similarity_given
+from .bound import OverlapBound
+from .verify import needs_layout, overlap, overlaps_reaching, similarity_given
 
 _BLOCK = 1 << 16
 # Bytes of shingle sets held at once while verifying. A kept copy's candidates
@@ -584,6 +585,7 @@ class _Batch:
         self.n = len(clusterer.ids)
         self._sets = _SetCache(_CACHE_BYTES)
         self.verified = 0  # pairs verified (see greedy_verified)
+        self.bound: Optional[OverlapBound] = None  # (see assign)
 
     # node helpers
     def node_id(self, node: int) -> str:
@@ -719,7 +721,18 @@ class _Batch:
 
     def verify(self, u: int, vs: np.ndarray) -> np.ndarray:
         """Per node of ``vs``: its similarity to node ``u``, and the share of its
-        shingles ``u`` has (:func:`shingle_share`); both NaN if it is no copy."""
+        shingles ``u`` has (:func:`shingle_share`); both NaN if it is no copy.
+        With a bound (see :meth:`assign`), the sets of the nodes it rules out are not read."""
+        if self.bound is not None and len(vs):
+            may = self.bound.may_reach(u, vs, self.s)
+            if not may.all():
+                found = np.full((len(vs), 2), np.nan)
+                found[may] = self.verify_read(u, vs[may])
+                return found
+        return self.verify_read(u, vs)
+
+    def verify_read(self, u: int, vs: np.ndarray) -> np.ndarray:
+        """:meth:`verify`, every set read (or viewed)."""
         nodes = vs.tolist()
         viewed = None
         if self.viewing and nodes and min(nodes) >= self.m:  # (candidates are new documents)
@@ -736,8 +749,9 @@ class _Batch:
         # most candidates are no copies: their counts are not worked out to the end (-1)
         inters = overlaps_reaching(mine, theirs, self.s)
         for k in np.flatnonzero(inters >= 0).tolist():
-            other = theirs[k] if viewed is None else self.store.viewed(nodes[k] - self.m)
-            inter = int(inters[k])
+            other, inter = theirs[k], int(inters[k])
+            if viewed is not None and needs_layout(len(mine), len(other), inter, self.s):
+                other = self.store.viewed(nodes[k] - self.m)  # (the hashes and the line of each)
             sim = similarity_given(mine, other, inter, self.s)
             if sim is not None:
                 found[k] = sim, _share(inter, len(other))
@@ -768,12 +782,21 @@ class _Batch:
         # serves them as well, and a helper that maps the files counts the pages
         # it touches in its resident size.
         self.viewing = self.store is not None and isinstance(candidates, BandNeighbours)
+        # There, too, most of a text's thousand candidates are no copies, and a
+        # bound on each pair's overlap from counts made beforehand (.bound) rules
+        # most of them out without their sets: at a million generated documents,
+        # 72% of the pairs asked about. The counts are read once, here, before
+        # the helpers are forked (they share them): half a kilobyte a text.
+        if self.viewing:
+            nodes = candidates.nodes[candidates.nodes >= self.m]
+            self.bound = OverlapBound(nodes, lambda v: self.store.read_hashes(v - self.m))
         with Helpers(self.verify_part, helpers) as spread:
             self.verified = greedy_verified(order, candidates, self.verify, kept_of, sim_of, first_new=self.m,
                                             verify_many=None if helpers == 1 else partial(_spread, spread, helpers),
                                             share_of=share_of)
         self._sets.budget = _CACHE_BYTES
         self._sets.trim()  # (had a helper failed, its work was done here)
+        self.bound = None
         loners = np.flatnonzero((kept_of < 0) & (rep == np.arange(total)))
         kept_of[loners], sim_of[loners] = loners, 1.0
         # exact copies follow their representative: into its cluster, at its similarity

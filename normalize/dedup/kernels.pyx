@@ -26,7 +26,9 @@ the results must be equal to the last bit.
 * :func:`intersection_sizes` does :func:`.verify.overlaps` (no per-character
   loop, but the same kind: a pass over two sorted arrays, which numpy can only
   do as a binary search per value), and :func:`intersection_sizes_reaching`
-  :func:`.verify.overlaps_reaching`.
+  :func:`.verify.overlaps_reaching`;
+* :func:`bucket_bounds` does :func:`.bound.bucket_bounds`: a pass over two rows of
+  counts, which numpy does as a gather, a minimum and a sum, each a pass of its own.
 """
 from libc.stdint cimport int16_t, int64_t, uint8_t, uint32_t, uint64_t
 
@@ -38,6 +40,7 @@ cdef enum:
     DIGIT = 3
     EXPAND = 4
 
+cdef int64_t NO_BOUND = 0x7FFFFFFFFFFFFFFF  # .bound.NO_BOUND
 cdef uint32_t SPACE = 32, NL = 10, ZERO = 48, BMP = 0x10000
 
 
@@ -230,6 +233,33 @@ def intersection_sizes_reaching(const uint32_t[::1] mine, list others, double th
             need = 0
         with nogil:
             out[k] = merge_count(mine, other, need)
+
+
+def bucket_bounds(const uint8_t[:, ::1] counts, Py_ssize_t row, const int64_t[::1] rows, int64_t[::1] out):
+    """``out[k]``: the sum over the buckets of the smaller of the counts of
+    ``counts[row]`` and ``counts[rows[k]]``, two 4-bit counts a byte
+    (:func:`.bound.bucket_bounds`); ``NO_BOUND`` where ``rows[k]`` is -1 or both
+    rows are full (15) in some bucket."""
+    cdef Py_ssize_t k, b, width = counts.shape[1]
+    cdef const uint8_t *mine
+    cdef const uint8_t *other
+    cdef uint32_t total
+    cdef uint8_t lo, hi, full
+    with nogil:
+        mine = &counts[row, 0]
+        for k in range(rows.shape[0]):
+            if rows[k] < 0:
+                out[k] = NO_BOUND
+                continue
+            other = &counts[rows[k], 0]
+            total = 0
+            full = 0
+            for b in range(width):  # (a loop the compiler turns into vector instructions)
+                lo = mine[b] & 15 if (mine[b] & 15) < (other[b] & 15) else other[b] & 15
+                hi = mine[b] >> 4 if (mine[b] >> 4) < (other[b] >> 4) else other[b] >> 4
+                total += lo + hi
+                full |= (lo == 15) | (hi == 15)
+            out[k] = NO_BOUND if full else total
 
 
 def script_counts(const uint32_t[::1] points, const int64_t[::1] doc_starts, const int16_t[::1] table,

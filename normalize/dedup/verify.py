@@ -240,9 +240,19 @@ def similarity_given(a: np.ndarray, b: np.ndarray, inter: int, settings: DedupSe
         return None
     small, big = (a, b) if len(a) <= len(b) else (b, a)
     jaccard = inter / (len(small) + len(big) - inter)
-    contained = inter / len(small)
-    partial = (contained >= settings.containment and inter < settings.full_copy_share * len(big)
-               and len(small) >= settings.min_containment_shingles)
-    if partial:
-        return max(contained, jaccard) if is_partial_copy(small, big, inter, settings) else None
+    if _partial(len(small), len(big), inter, settings):
+        return max(inter / len(small), jaccard) if is_partial_copy(small, big, inter, settings) else None
     return jaccard if jaccard >= settings.threshold else None
+
+
+def needs_layout(a: int, b: int, inter: int, settings: DedupSettings) -> bool:
+    """Does :func:`similarity_given` of sets of ``a`` and ``b`` shingles sharing
+    ``inter`` look at their lines? Only for a partial copy; a whole copy is
+    judged on the counts alone, and its set's line numbers need not be read."""
+    return a > 0 and b > 0 and _partial(min(a, b), max(a, b), inter, settings)
+
+
+def _partial(small: int, big: int, inter: int, settings: DedupSettings) -> bool:
+    """Is the smaller set contained in the bigger one, which holds clearly more?"""
+    return (inter / small >= settings.containment and inter < settings.full_copy_share * big
+            and small >= settings.min_containment_shingles)

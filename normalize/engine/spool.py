@@ -131,6 +131,17 @@ class ShingleStore:
         stored = words(address)
         return shingles_from_bytes(read(address) if stored is None else stored)
 
+    def read_hashes(self, position: int) -> np.ndarray | None:
+        """The shingle hashes alone of the set at ``position`` (the first half of
+        what was stored), read, not viewed: for a pass over every set that keeps
+        none of them (a mapping would count the whole file in this process's
+        resident size)."""
+        address = self.addresses[position]
+        if address is None:
+            return None
+        path, offset, size = address
+        return np.frombuffer(read(Shelved(path, offset, size // 2)), _HASHES)
+
     def hashes(self, positions: list[int]) -> list[np.ndarray] | None:
         """The shingle hashes alone of the sets at ``positions``, viewed where they
         are stored (:func:`.shelf.words`): what a candidate pair's first check
