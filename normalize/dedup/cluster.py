@@ -54,6 +54,7 @@ import xxhash
 
 from ..engine.aside import Helpers, run_aside
 from .arrays import distinct_sorted
+from .bound import OverlapBound
 from .fingerprint import Fingerprint
 from .index import DedupIndex
 from .lsh import all_band_hashes, candidate_keys, hash_band, merge_keys, pairs_of_keys
@@ -61,7 +62,6 @@ from .neighbours import BandNeighbours, band_pairs_bound
 from .settings import DedupSettings
 from .shingles import ShingleSet, shingle_set, shingle_sets
 from .spooled import CHUNK, SpooledClusters, spool, spool_file
-from .bound import OverlapBound
 from .verify import needs_layout, overlap, overlaps_reaching, similarity_given
 
 _BLOCK = 1 << 16
@@ -729,7 +729,8 @@ class _Batch:
             may = self.bound.may_reach(u, vs, self.s)
             if not may.all():
                 found = np.full((len(vs), 2), np.nan)
-                found[may] = self.verify_read(u, vs[may])
+                if may.any():
+                    found[may] = self.verify_read(u, vs[may])
                 return found
         return self.verify_read(u, vs)
 
