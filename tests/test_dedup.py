@@ -653,10 +653,12 @@ def test_least_overlaps_are_worked_out_as_the_merge_works_them_out():
             assert least_overlaps(size, sizes, settings).tolist() == [least_overlap(size, int(b), settings) for b in sizes]
 
 
-def test_pairs_that_cannot_be_copies_are_ruled_out_before_their_sets_are_read(monkeypatch, tmp_path):
-    """Candidates looked up in the bands, sets in a store: a bound from counts by
-    bucket spares reading the sets of most pairs that are no copies, and the
-    clusters are the ones without it (whole copies, cut-short copies, loners)."""
+@pytest.mark.parametrize("looked_up", [False, True])
+def test_pairs_that_cannot_be_copies_are_ruled_out_before_their_sets_are_read(monkeypatch, tmp_path, looked_up):
+    """Sets in a store, candidates listed or looked up in the bands: a bound from
+    counts by bucket spares reading and merging the sets of most pairs that are
+    no copies, and the clusters are the ones without it (whole copies,
+    cut-short copies, loners)."""
     import normalize.dedup.cluster as clustering
     from normalize.dedup.bound import OverlapBound
     from normalize.engine.spool import ShingleStore
@@ -674,27 +676,29 @@ def test_pairs_that_cannot_be_copies_are_ruled_out_before_their_sets_are_read(mo
     texts += ["\n\n".join(article(420 + k, 6, topic)) for k in range(25)]
     random.Random(7).shuffle(texts)
     loose = DedupSettings(max_cluster_size=8, lsh_threshold=0.1)  # candidates that are no copies, too
-    monkeypatch.setattr(clustering, "_LISTED_MAX_PAIRS", 0)
+    monkeypatch.setattr(clustering, "_HELPED_MIN_PAIRS", 0)  # (a bound is made from so many pairs)
+    if looked_up:
+        monkeypatch.setattr(clustering, "_LISTED_MAX_PAIRS", 0)
     fingerprints = [fingerprint_text(t, loose) for t in texts]
     store = ShingleStore(str(tmp_path))
     for fp in fingerprints:
         store.append(fp.shingles)
-    viewed, hashes = [], ShingleStore.hashes
-    monkeypatch.setattr(ShingleStore, "hashes", lambda self, positions: viewed.append(len(positions))
-                        or hashes(self, positions))
+    merged, merge = [], clustering.overlaps_reaching
+    monkeypatch.setattr(clustering, "overlaps_reaching", lambda mine, others, settings: merged.append(len(others))
+                        or merge(mine, others, settings))
 
     def run(shingles_of):
-        viewed.clear()
+        merged.clear()
         c = Clusterer(loose)
         for k, (t, fp) in enumerate(zip(texts, fingerprints)):
             c.add(f"d{k}", fp, length=len(t))
-        return c.finish(lambda pos: texts[pos], shingles_of), sum(viewed)
+        return c.finish(lambda pos: texts[pos], shingles_of), sum(merged)
 
     from_texts, _ = run(None)
-    bounded, read_bounded = run(store)
+    bounded, merged_bounded = run(store)
     monkeypatch.setattr(OverlapBound, "may_reach", lambda self, u, vs, settings: np.ones(len(vs), dtype=bool))
-    unbounded, read_all = run(store)
-    assert read_all - read_bounded >= 10 and read_bounded > 0  # (pairs of follow-ups left unread)
+    unbounded, merged_all = run(store)
+    assert merged_all - merged_bounded >= 10 and merged_bounded > 0  # (pairs of follow-ups left alone)
     n = len(texts)
     for other in (bounded, unbounded):
         assert [other.assignment(i) for i in range(n)] == [from_texts.assignment(i) for i in range(n)]

@@ -24,9 +24,9 @@ both sets gives no bound; it takes a set of thousands of shingles to fill one
 (11 of the 223,306 sets counted for the figure above had a full bucket).
 
 It costs half a kilobyte a text (190 MB for the 390,000 texts of that million
-documents), read once before the walk, so it is made only where candidates
-are many per text: when they are looked up in the bands
-(:mod:`.neighbours`), not listed.
+documents) and a read of every set before the walk, so it is made only where
+there are many pairs to verify (as many as make helpers worth forking): at
+100k generated documents the clustering took 7.66 s with it, 8.80 s without.
 """
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ BITS = 10
 BUCKETS = 1 << BITS  # two to a byte: even buckets in the low half, odd ones in the high half
 FULL = 15
 NO_BOUND = np.iinfo(np.int64).max  # (no bound known: the pair must be verified)
-_CHUNK = 4096  # sets counted at once
+_CHUNK = 256  # sets counted at once (the arrays of a chunk are eight bytes a shingle, several times over)
 
 
 class OverlapBound:

@@ -785,13 +785,13 @@ class _Batch:
         # serves them as well, and a helper that maps the files counts the pages
         # it touches in its resident size.
         self.viewing = self.store is not None and isinstance(candidates, BandNeighbours)
-        # There, too, most of a text's thousand candidates are no copies, and a
-        # bound on each pair's overlap from counts made beforehand (.bound) rules
-        # most of them out without their sets: at a million generated documents,
-        # 72.9% of the candidate pairs of texts drawn at random. The counts are
-        # read once, here, before the helpers are forked (they share them): half
-        # a kilobyte a text.
-        if self.viewing:
+        # Most candidates are no copies, and a bound on each pair's overlap from
+        # counts made beforehand (.bound) rules most of them out without their
+        # sets: at a million generated documents, 72.9% of the candidate pairs of
+        # texts drawn at random. The counts are read once, here, before the
+        # helpers are forked (they share them): half a kilobyte a text. Where
+        # there are few pairs to verify, reading every set first costs more.
+        if self.store is not None and candidates.pairs >= _HELPED_MIN_PAIRS:
             nodes = candidates.nodes[candidates.nodes >= self.m]
             self.bound = OverlapBound(nodes, lambda v: self.store.read_hashes(v - self.m))
         with Helpers(self.verify_part, helpers) as spread:
