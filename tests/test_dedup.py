@@ -560,6 +560,17 @@ def test_groups_of_copies_cluster_the_same_with_candidates_looked_up(monkeypatch
     assert len(sizes) >= 3 and sizes[-1] > 8  # (buckets larger than the cap were met)
 
 
+def stored(texts: list[str], settings: DedupSettings, directory) -> tuple[list, "ShingleStore"]:
+    """The texts' fingerprints, and their shingle sets in a store in ``directory``."""
+    from normalize.engine.spool import ShingleStore
+
+    fingerprints = [fingerprint_text(t, settings) for t in texts]
+    store = ShingleStore(str(directory))
+    for fp in fingerprints:
+        store.append(fp.shingles)
+    return fingerprints, store
+
+
 def test_candidates_looked_up_are_checked_in_the_sets_viewed_in_place(monkeypatch, tmp_path):
     """With candidates looked up in the bands and the sets in a store, the
     candidates' hashes are viewed where the store keeps them, not read and
@@ -575,10 +586,7 @@ def test_candidates_looked_up_are_checked_in_the_sets_viewed_in_place(monkeypatc
     random.Random(6).shuffle(texts)
     capped = DedupSettings(max_cluster_size=8)
     monkeypatch.setattr(clustering, "_LISTED_MAX_PAIRS", 0)
-    fingerprints = [fingerprint_text(t, capped) for t in texts]
-    store = ShingleStore(str(tmp_path))
-    for fp in fingerprints:
-        store.append(fp.shingles)
+    fingerprints, store = stored(texts, capped, tmp_path)
     viewed, hashes = [], ShingleStore.hashes
     monkeypatch.setattr(ShingleStore, "hashes", lambda self, positions: viewed.append(len(positions))
                         or hashes(self, positions))
@@ -661,7 +669,6 @@ def test_pairs_that_cannot_be_copies_are_ruled_out_before_their_sets_are_read(mo
     cut-short copies, loners)."""
     import normalize.dedup.cluster as clustering
     from normalize.dedup.bound import OverlapBound
-    from normalize.engine.spool import ShingleStore
 
     topic = _vocabulary(random.Random(9), 80)
     texts, cut = [], []
@@ -679,10 +686,7 @@ def test_pairs_that_cannot_be_copies_are_ruled_out_before_their_sets_are_read(mo
     monkeypatch.setattr(clustering, "_HELPED_MIN_PAIRS", 0)  # (a bound is made from so many pairs)
     if looked_up:
         monkeypatch.setattr(clustering, "_LISTED_MAX_PAIRS", 0)
-    fingerprints = [fingerprint_text(t, loose) for t in texts]
-    store = ShingleStore(str(tmp_path))
-    for fp in fingerprints:
-        store.append(fp.shingles)
+    fingerprints, store = stored(texts, loose, tmp_path)
     merged, merge = [], clustering.overlaps_reaching
     monkeypatch.setattr(clustering, "overlaps_reaching", lambda mine, others, settings: merged.append(len(others))
                         or merge(mine, others, settings))
