@@ -652,8 +652,7 @@ def test_counts_by_bucket_bound_the_overlap_of_any_two_sets():
 
 
 def test_least_overlaps_are_worked_out_as_the_merge_works_them_out():
-    from normalize.dedup.bound import least_overlaps
-    from normalize.dedup.verify import least_overlap
+    from normalize.dedup.verify import least_overlap, least_overlaps
 
     sizes = np.random.default_rng(4).integers(0, 6000, 5000)
     for settings in (SETTINGS, DedupSettings(threshold=0.83, containment=0.71, min_containment_shingles=3)):

@@ -36,6 +36,7 @@ import numpy as np
 
 from .key import kernels
 from .settings import DedupSettings
+from .verify import least_overlaps
 
 BITS = 10
 BUCKETS = 1 << BITS  # two to a byte: even buckets in the low half, odd ones in the high half
@@ -70,10 +71,12 @@ class OverlapBound:
     def rows(self, nodes: np.ndarray) -> np.ndarray:
         """Each node's row of counts, -1 for a node not counted."""
         nodes = np.asarray(nodes, dtype=np.int64)
-        inside = (nodes >= 0) & (nodes < len(self._row_of))
+        inside = nodes < len(self._row_of)
         if inside.all():
             return self._row_of[nodes]
-        return np.where(inside, self._row_of[np.where(inside, nodes, 0)] if len(self._row_of) else -1, -1)
+        rows = np.full(len(nodes), -1, dtype=np.int64)
+        rows[inside] = self._row_of[nodes[inside]]
+        return rows
 
     def may_reach(self, u: int, vs: np.ndarray, settings: DedupSettings) -> np.ndarray:
         """For each node of ``vs``: can it share with ``u`` the least overlap of a
@@ -121,15 +124,3 @@ def bucket_bounds(counts: np.ndarray, row: int, rows: np.ndarray) -> np.ndarray:
     out[(low == FULL).any(axis=1) | (rows < 0)] = NO_BOUND
     return out
 
-
-def least_overlaps(size: int, sizes: np.ndarray, settings: DedupSettings) -> np.ndarray:
-    """:func:`.verify.least_overlap` of a set of ``size`` shingles with sets of
-    each of ``sizes``, worked out as the verifying merge works it out (floating
-    point, the same operations in the same order), so that a pair ruled out
-    here is one the merge would give up on."""
-    sizes = np.asarray(sizes, dtype=np.int64)
-    small, big = np.minimum(size, sizes), np.maximum(size, sizes)
-    t = settings.threshold
-    least = t * (small + big) / (1 + t)
-    least = np.where(small >= settings.min_containment_shingles, np.minimum(least, settings.containment * small), least)
-    return np.maximum(least.astype(np.int64) - 1, 0)

@@ -155,6 +155,20 @@ def least_overlap(a: int, b: int, settings: DedupSettings) -> int:
     return max(0, int(least) - 1)
 
 
+def least_overlaps(size: int, sizes: np.ndarray, settings: DedupSettings) -> np.ndarray:
+    """:func:`least_overlap` of a set of ``size`` shingles with sets of each of
+    ``sizes``, at once (a node's thousand candidates: a call each would cost
+    more than the bound saves, see :mod:`.bound`). Worked out as the merge
+    works it out (floating point, the same operations in the same order), so
+    that a pair ruled out with it is one the merge would give up on."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    small, big = np.minimum(size, sizes), np.maximum(size, sizes)
+    t = settings.threshold
+    least = t * (small + big) / (1 + t)
+    least = np.where(small >= settings.min_containment_shingles, np.minimum(least, settings.containment * small), least)
+    return np.maximum(least.astype(np.int64) - 1, 0)
+
+
 _SIEVE_BITS = 18
 _SIEVE_MAX = 1 << (_SIEVE_BITS - 5)  # at most 1 value in 32 let through by chance
 
