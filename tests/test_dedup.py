@@ -509,9 +509,16 @@ def test_candidate_pairs_are_the_pairs_sharing_a_bucket_in_some_band():
     assert pairs_of_keys(whole, nodes).tolist() == candidate_pairs(column, 9, nodes).tolist()
 
 
-def test_band_neighbours_are_the_listed_candidates_without_listing_them():
+@pytest.mark.parametrize("c_loop", [True, False], ids=["C loop", "numpy"])
+def test_band_neighbours_are_the_listed_candidates_without_listing_them(c_loop, monkeypatch):
+    from normalize.dedup import neighbours
     from normalize.dedup.lsh import candidate_keys, pairs_of_keys
     from normalize.dedup.neighbours import BandNeighbours
+
+    if c_loop and neighbours.kernels is None:
+        pytest.skip("the kernels are not built here")
+    if not c_loop:
+        monkeypatch.setattr(neighbours, "kernels", None)
 
     rng = np.random.default_rng(7)
     nodes = np.sort(rng.choice(5000, 400, replace=False))
@@ -815,15 +822,15 @@ def test_fingerprint_shingle_sets_equal_those_made_from_the_text(tmp_path, monke
             assert np.array_equal(layout(back), layout(fresh))
     assert store[len(texts)] is None
     # viewed in place: the same sets, and their hashes alone
-    for i, t in enumerate(texts):
+    viewed = store.laid_out(list(range(len(texts))))
+    for t, seen in zip(texts, viewed):
         fresh = shingle_set(t, SETTINGS.word_ngram, SETTINGS.char_ngram, SETTINGS.seed)
-        seen = store.viewed(i)
         assert np.array_equal(np.asarray(seen), np.asarray(fresh))
         if len(fresh):
             assert np.array_equal(layout(seen), layout(fresh))
     hashes = store.hashes(list(range(len(texts))))
     assert [h.tolist() for h in hashes] == [np.asarray(store[i]).tolist() for i in range(len(texts))]
-    assert store.viewed(len(texts)) is None and store.hashes([0, len(texts)]) is None  # (a set not known)
+    assert store.laid_out([0, len(texts)]) is None and store.hashes([0, len(texts)]) is None  # (a set not known)
     store.close()
 
 
@@ -831,6 +838,7 @@ def test_shingle_sets_viewed_in_place_where_aligned_and_read_where_not(tmp_path)
     """Sets are put 4-aligned whatever came before them on the shelf, and viewed
     in the mapped file; one put unaligned is read instead (and gives no view);
     a set put after the file was mapped is still found."""
+    from normalize.dedup.shingles import layout
     from normalize.engine.shelf import Shelf, words
     from normalize.engine.spool import SETS, ShingleStore, shingle_bytes
 
@@ -846,12 +854,13 @@ def test_shingle_sets_viewed_in_place_where_aligned_and_read_where_not(tmp_path)
     store.add(unaligned)
     assert store.addresses[0].offset % 4 == 0 and words(store.addresses[0]) is not None
     assert words(unaligned) is None
-    assert np.array_equal(np.asarray(store.viewed(1)), np.asarray(sets[1]))  # read, not viewed
-    assert store.hashes([0, 1]) is None
+    assert np.array_equal(np.asarray(store[1]), np.asarray(sets[1]))  # read, not viewed
+    assert store.hashes([0, 1]) is None and store.laid_out([1]) is None
     # the file is mapped by now; a set put after it is viewed from a new mapping
     store.append(sets[2])
     assert np.array_equal(store.hashes([2])[0], np.asarray(sets[2]))
-    assert np.array_equal(np.asarray(store.viewed(0)), np.asarray(sets[0]))  # (the first one still there)
+    first = store.laid_out([0])[0]  # (the first one still there, with its lines)
+    assert np.array_equal(np.asarray(first), np.asarray(sets[0])) and np.array_equal(layout(first), layout(sets[0]))
     # sets in the files of several processes (here: of another directory), asked for together
     (tmp_path / "other").mkdir()
     other = Shelf(str(tmp_path / "other"), SETS)

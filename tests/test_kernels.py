@@ -142,6 +142,42 @@ def test_intersection_sizes_reaching_take_any_array_the_kernel_refuses():
     assert all(count in (true, -1) for count, true in zip(reaching, exact))
 
 
+# a set with the line of each value: (values, lines) drawn together, so that
+# some lines hold many values and line 0 (a headline) is short or missing
+_LAID_OUT = st.lists(st.tuples(st.integers(min_value=0, max_value=400), st.integers(min_value=0, max_value=12)),
+                     min_size=1, max_size=150)
+
+
+def _laid_out(pairs: list[tuple[int, int]], laid: bool = True):
+    from normalize.dedup.shingles import ShingleSet
+
+    first = dict(reversed(pairs))  # (a value's line: its first occurrence, as sets_with_lines keeps it)
+    values = np.array(sorted(first), dtype=np.uint32)
+    lines = np.array([first[v] for v in values.tolist()], dtype=np.int32)
+    return ShingleSet(values, lines if laid else None)
+
+
+@built
+@settings(max_examples=400, deadline=None)
+@given(_LAID_OUT, _LAID_OUT, st.integers(min_value=0, max_value=400), st.booleans(), st.sampled_from([3, 20, 60]))
+def test_partial_copies_are_judged_as_numpy_judges_them(a, b, shared, laid, headline_max):
+    """The lines of the longer text carried by the shorter one and whether both
+    open with the same headline, from one merge in C, decide as numpy does."""
+    from normalize.dedup.settings import DedupSettings
+
+    big = _laid_out(a + b[:shared])
+    small = _laid_out(b, laid)
+    dedup = DedupSettings(headline_max_shingles=headline_max, word_share_alone=1.01, min_word_share=0.0)
+    inter = verify.overlap(np.asarray(small), np.asarray(big))
+    share = verify.line_share(big.lines, verify.members(np.asarray(big), np.asarray(small)))
+    found = verify._carried_c(small, big, big.lines, headline_max)
+    assert found == (share, verify.same_headline(small, big, headline_max))
+    judged = verify.is_partial_copy(small, big, inter, dedup)
+    with pytest.MonkeyPatch.context() as mp:
+        _without(mp, verify)
+        assert verify.is_partial_copy(small, big, inter, dedup) == judged
+
+
 def _signatures(batches: list[tuple[np.ndarray, np.ndarray, int]], num_perm: int, seed: int) -> list[np.ndarray]:
     out = []
     for hashes, owner, n_docs in batches:

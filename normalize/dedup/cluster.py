@@ -751,10 +751,14 @@ class _Batch:
         found = np.full((len(theirs), 2), np.nan)
         # most candidates are no copies: their counts are not worked out to the end (-1)
         inters = overlaps_reaching(mine, theirs, self.s)
-        for k in np.flatnonzero(inters >= 0).tolist():
-            other, inter = theirs[k], int(inters[k])
-            if viewed is not None and needs_layout(len(mine), len(other), inter, self.s):
-                other = self.store.viewed(nodes[k] - self.m)  # (the hashes and the line of each)
+        reaching = np.flatnonzero(inters >= 0).tolist()
+        laid_out = {}  # (viewed: the hashes alone; a partial copy's lines are compared too)
+        if viewed is not None:
+            partial = [k for k in reaching if needs_layout(len(mine), len(theirs[k]), int(inters[k]), self.s)]
+            if partial:  # (viewable, as their hashes were)
+                laid_out = dict(zip(partial, self.store.laid_out([nodes[k] - self.m for k in partial])))
+        for k in reaching:
+            other, inter = laid_out.get(k, theirs[k]), int(inters[k])
             sim = similarity_given(mine, other, inter, self.s)
             if sim is not None:
                 found[k] = sim, _share(inter, len(other))

@@ -28,9 +28,17 @@ the results must be equal to the last bit.
   do as a binary search per value), and :func:`intersection_sizes_reaching`
   :func:`.verify.overlaps_reaching`;
 * :func:`bucket_bounds` does :func:`.bound.bucket_bounds`: a pass over two rows of
-  counts, which numpy does as a gather, a minimum and a sum, each a pass of its own.
+  counts, which numpy does as a gather, a minimum and a sum, each a pass of its own;
+* :func:`carried_lines` does :func:`.verify.line_share` of the values two sets
+  share and :func:`.verify.same_headline`'s overlap of their first lines, in
+  one merge where numpy makes a dozen small arrays;
+* :func:`band_neighbours` does :meth:`.neighbours.BandNeighbours.of` but the
+  final sort: numpy gathers a node's places in every band and sorts them all
+  to drop the repeats (a node's copies are its neighbours in most bands); C
+  marks each row as it meets it.
 """
-from libc.stdint cimport int16_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport calloc, free
 
 # character classes of .key (separators sort first)
 cdef enum:
@@ -260,6 +268,90 @@ def bucket_bounds(const uint8_t[:, ::1] counts, Py_ssize_t row, const int64_t[::
                 total += lo + hi
                 full |= (lo == 15) | (hi == 15)
             out[k] = NO_BOUND if full else total
+
+
+def carried_lines(const uint32_t[::1] small, const int32_t[::1] small_lines,
+                  const uint32_t[::1] big, const int32_t[::1] big_lines):
+    """What :func:`.verify.is_partial_copy` asks of two sets sorted by value
+    (distinct uint32) and the line of each value: (the lines of ``big``
+    carried by ``small``, ``big``'s lines with values, the values on the first
+    line (0) of ``small``, of ``big``, and on both). A line is carried when at
+    least half of its values are in ``small`` (:func:`.verify.line_share`).
+    ``small_lines`` may be empty: ``small`` has no layout, and no value is on
+    its first line. Raises ValueError if a line number of ``big`` is negative."""
+    cdef Py_ssize_t i = 0, j = 0, n = small.shape[0], m = big.shape[0], k
+    cdef int32_t top = -1
+    cdef int64_t carried = 0, counted = 0, head_small = 0, head_big = 0, head_both = 0
+    cdef int64_t *total
+    cdef int64_t *hits
+    cdef uint32_t a, b
+    cdef bint laid = small_lines.shape[0] == n  # (no lines for small: none on its first line)
+    if not laid and small_lines.shape[0] != 0 or big_lines.shape[0] != m:
+        raise ValueError("a set and its lines differ in length")
+    for k in range(m):
+        if big_lines[k] < 0:
+            raise ValueError("negative line number")
+        if big_lines[k] > top:
+            top = big_lines[k]
+    total = <int64_t *>calloc(2 * (top + 1) + 1, sizeof(int64_t))
+    if total == NULL:
+        raise MemoryError()
+    hits = total + top + 1
+    with nogil:
+        if laid:
+            for k in range(n):
+                head_small += small_lines[k] == 0
+        for k in range(m):
+            total[big_lines[k]] += 1
+            head_big += big_lines[k] == 0
+        while i < n and j < m:
+            a = small[i]
+            b = big[j]
+            if a == b:
+                hits[big_lines[j]] += 1
+                if laid:
+                    head_both += (small_lines[i] == 0) & (big_lines[j] == 0)
+            i += a <= b
+            j += b <= a
+        for k in range(top + 1):
+            if total[k]:
+                counted += 1
+                carried += 2 * hits[k] >= total[k]
+    free(total)
+    return carried, counted, head_small, head_big, head_both
+
+
+def band_neighbours(const int32_t[:, ::1] order, const int32_t[:, ::1] at, const int32_t[:, ::1] start,
+                    const int32_t[:, ::1] end, Py_ssize_t row, Py_ssize_t reach, uint8_t[::1] seen,
+                    int64_t[::1] out):
+    """The rows within ``reach`` places of ``row`` in its bucket of each band
+    (``order``, ``at``, ``start``, ``end`` as :class:`.neighbours.BandNeighbours`
+    keeps them), each once, ``row`` itself left out, in the order met: written
+    to ``out``, their number returned. ``seen`` (a flag per row, all 0) is
+    used to drop repeats and left all 0 again."""
+    cdef Py_ssize_t b, p, lo, hi, here, k = 0, n = order.shape[1]
+    cdef int32_t r
+    if at.shape[0] != order.shape[0] or at.shape[1] != n or start.shape[0] != order.shape[0] \
+            or end.shape[0] != order.shape[0] or seen.shape[0] < n or not 0 <= row < n:
+        raise ValueError("bands out of step")
+    if out.shape[0] < order.shape[0] * (2 * reach + 1):
+        raise ValueError("no room for the neighbours")
+    with nogil:
+        for b in range(order.shape[0]):
+            here = at[b, row]
+            lo = start[b, here] if start[b, here] > here - reach else here - reach
+            hi = end[b, here] if end[b, here] < here + reach + 1 else here + reach + 1
+            if hi - lo < 2:
+                continue
+            for p in range(lo, hi):
+                r = order[b, p]
+                if r != row and not seen[r]:
+                    seen[r] = 1
+                    out[k] = r
+                    k += 1
+        for p in range(k):
+            seen[out[p]] = 0
+    return k
 
 
 def script_counts(const uint32_t[::1] points, const int64_t[::1] doc_starts, const int16_t[::1] table,

@@ -25,6 +25,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from .key import kernels
+
 
 def band_pairs_bound(sizes: np.ndarray, max_bucket: int) -> int:
     """How many pairs buckets of these ``sizes`` give, as :func:`~.lsh.candidate_keys`
@@ -75,10 +77,18 @@ class BandNeighbours:
         self._offsets = self._bands * n
         # nodes with a partner in some band (every other one is a loner)
         self.nodes = self._nodes[paired]
+        self._seen = self._found = None  # the C loop's room to work (see of)
+        if kernels is not None:
+            self._seen = np.zeros(n, dtype=np.uint8)
+            self._found = np.empty(len(bands) * (2 * self._reach + 1), dtype=np.int64)
 
     def of(self, node: int) -> np.ndarray:
         """``node``'s candidate partners, in ascending order."""
         row = int(np.searchsorted(self._nodes, node))
+        if self._found is not None:  # (the same rows; a copy's rows recur in most bands, met once here)
+            found = kernels.band_neighbours(self._order, self._at, self._start, self._end, row, self._reach,
+                                            self._seen, self._found)
+            return self._nodes[np.sort(self._found[:found])]
         at = self._at[:, row].astype(np.int64)
         lo = np.maximum(self._start[self._bands, at], at - self._reach)
         hi = np.minimum(self._end[self._bands, at], at + self._reach + 1)

@@ -216,10 +216,34 @@ def is_partial_copy(small: np.ndarray, big: np.ndarray, inter: int, settings: De
         return words >= settings.min_size_ratio
     if words < settings.min_word_share:
         return False
-    shared = members(np.asarray(big), np.asarray(small))
-    if same_headline(small, big, settings.headline_max_shingles):
-        return line_share(lines, shared) >= settings.headline_line_share
-    return line_share(lines, shared) >= settings.min_line_share
+    found = _carried_c(small, big, lines, settings.headline_max_shingles) if kernels is not None else None
+    if found is None:
+        share = line_share(lines, members(np.asarray(big), np.asarray(small)))
+        headline = same_headline(small, big, settings.headline_max_shingles)
+    else:
+        share, headline = found
+    return share >= (settings.headline_line_share if headline else settings.min_line_share)
+
+
+_NO_LINES = np.empty(0, dtype=np.int32)
+
+
+def _carried_c(small: np.ndarray, big: np.ndarray, big_lines: np.ndarray,
+               max_shingles: int) -> Optional[tuple[float, bool]]:
+    """(:func:`line_share` of ``big``'s lines carried by ``small``, :func:`same_headline`)
+    in one merge of the two sets (:func:`.kernels.carried_lines`), where numpy
+    makes a dozen small arrays: at a million generated documents, judging the
+    partial copies took a third of the verifying helpers' time. None if the
+    arrays are not the contiguous 32-bit ones the store gives (numpy then)."""
+    small_lines = layout(small)
+    try:
+        carried, counted, head_small, head_big, head_both = kernels.carried_lines(
+            small, _NO_LINES if small_lines is None else small_lines, big, big_lines)
+    except (ValueError, TypeError):
+        return None
+    headline = (0 < head_small <= max_shingles and 0 < head_big <= max_shingles and head_big < len(big_lines)
+                and 2 * head_both >= head_small + head_big - head_both)
+    return (carried / counted if counted else 0.0), headline
 
 
 def same_headline(small: np.ndarray, big: np.ndarray, max_shingles: int) -> bool:

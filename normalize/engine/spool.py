@@ -19,7 +19,7 @@ from typing import IO, Any, Iterator
 import numpy as np
 
 from ..document import Document
-from .shelf import Addresses, Shelf, Shelved, mapped_words, open_for_reads, read_at, read, words
+from .shelf import Addresses, Shelf, Shelved, mapped_words, open_for_reads, read_at, read
 
 
 class DocumentSpool:
@@ -122,15 +122,6 @@ class ShingleStore:
         # verification reads sets at random, hundreds of thousands of times at 100k documents
         return None if address is None else shingles_from_bytes(read(address))
 
-    def viewed(self, position: int) -> np.ndarray | None:
-        """The set at ``position`` as ``[]`` reads it, but viewed where it is
-        stored (:func:`.shelf.words`), not read; read if it cannot be viewed."""
-        address = self.addresses[position]
-        if address is None:
-            return None
-        stored = words(address)
-        return shingles_from_bytes(read(address) if stored is None else stored)
-
     def read_hashes(self, position: int) -> np.ndarray | None:
         """The shingle hashes alone of the set at ``position`` (the first half of
         what was stored), read, not viewed: for a pass over every set that keeps
@@ -148,12 +139,25 @@ class ShingleStore:
         needs (most candidates are no copies, and their sets' other half, the
         lines, is never looked at). None if some set cannot be viewed (not
         known, or not put aligned)."""
+        return self._views(positions, 8)
+
+    def laid_out(self, positions: list[int]) -> list[np.ndarray] | None:
+        """The sets at ``positions`` as ``[]`` reads them (hashes and lines),
+        viewed where they are stored, as :meth:`hashes` views the hashes: for
+        the candidate pairs that may be partial copies, whose lines are
+        compared. None if some set cannot be viewed (then neither can its hashes)."""
+        views = self._views(positions, 4)
+        return None if views is None else list(map(shingles_from_bytes, views))
+
+    def _views(self, positions: list[int], per_word: int) -> list[np.ndarray] | None:
+        """Views of the stored 32-bit words of the sets at ``positions``: of the
+        first ``4 / per_word`` of each (8: the hashes alone; 4: all of it)."""
         files, offsets, sizes = self.addresses.columns(positions)
         if not _LITTLE_ENDIAN or (files < 0).any() or ((offsets | sizes) % SHINGLE_ALIGN).any():
             return None
         # (thousands of candidates at a time: no address made, no call, per set)
         starts = offsets // 4
-        ends = starts + sizes // 8  # the hashes, the first half of each set
+        ends = starts + sizes // per_word
         maps = {int(f): mapped_words(self.addresses.path(int(f)), int(4 * ends[files == f].max()))
                 for f in np.unique(files)}
         return [maps[f][start:end] for f, start, end in zip(files.tolist(), starts.tolist(), ends.tolist())]
@@ -183,6 +187,7 @@ def shingle_bytes(shingles: np.ndarray) -> bytes:
 
 _LITTLE_ENDIAN = sys.byteorder == "little"
 _HASHES, _LINES = np.dtype("<u4"), np.dtype("<i4")
+_ShingleSet: Any = None  # normalize.dedup.shingles.ShingleSet, once shingles_from_bytes has imported it
 
 
 def shingles_from_bytes(data: bytes | np.ndarray) -> np.ndarray:
@@ -192,8 +197,11 @@ def shingles_from_bytes(data: bytes | np.ndarray) -> np.ndarray:
     Verification reads hundreds of thousands of sets at 100k documents, and
     this is written for it: positional arguments, no conversion where the
     stored byte order is the machine's, and the set made as a view, without
-    ``ShingleSet``'s constructor (a third of the cost, all told)."""
-    from ..dedup.shingles import ShingleSet
+    ``ShingleSet``'s constructor (a third of the cost, all told), whose class
+    is imported once (an import statement here took a third of the rest)."""
+    global _ShingleSet
+    if _ShingleSet is None:  # (not with this module: commands that do not cluster import no dedup code)
+        from ..dedup.shingles import ShingleSet as _ShingleSet
 
     if isinstance(data, np.ndarray):  # the numbers, in the machine's (little-endian) order
         n = len(data) >> 1
@@ -206,6 +214,6 @@ def shingles_from_bytes(data: bytes | np.ndarray) -> np.ndarray:
             hashes, lines = hashes.astype(np.uint32), lines.astype(np.int32)
     if n and lines[0] < 0:
         return hashes
-    stored = hashes.view(ShingleSet)
+    stored = hashes.view(_ShingleSet)
     stored.lines = lines
     return stored
