@@ -241,9 +241,8 @@ def _carried_c(small: np.ndarray, big: np.ndarray, big_lines: np.ndarray,
             small, _NO_LINES if small_lines is None else small_lines, big, big_lines)
     except (ValueError, TypeError):
         return None
-    headline = (0 < head_small <= max_shingles and 0 < head_big <= max_shingles and head_big < len(big_lines)
-                and 2 * head_both >= head_small + head_big - head_both)
-    return (carried / counted if counted else 0.0), headline
+    return (carried / counted if counted else 0.0), _heads_agree(head_small, head_big, head_both, len(big_lines),
+                                                                 max_shingles)
 
 
 def same_headline(small: np.ndarray, big: np.ndarray, max_shingles: int) -> bool:
@@ -255,12 +254,14 @@ def same_headline(small: np.ndarray, big: np.ndarray, max_shingles: int) -> bool
         return False
     head_big = np.asarray(big)[big_lines == 0]
     head_small = np.asarray(small)[small_lines == 0]
-    if not 0 < len(head_big) <= max_shingles or not 0 < len(head_small) <= max_shingles:
-        return False
-    if len(head_big) == len(big_lines):
-        return False
-    inter = overlap(head_small, head_big)
-    return 2 * inter >= len(head_small) + len(head_big) - inter
+    return _heads_agree(len(head_small), len(head_big), overlap(head_small, head_big), len(big_lines), max_shingles)
+
+
+def _heads_agree(head_small: int, head_big: int, shared: int, big_size: int, max_shingles: int) -> bool:
+    """:func:`same_headline` from counts: the shingles on each text's first line,
+    those on both, and the longer text's shingles in all."""
+    return (0 < head_small <= max_shingles and 0 < head_big <= max_shingles and head_big < big_size
+            and 2 * shared >= head_small + head_big - shared)
 
 
 def similarity(a: np.ndarray, b: np.ndarray, settings: DedupSettings) -> Optional[float]:
