@@ -7,7 +7,7 @@ that the same input and settings give byte-identical outputs.
 from __future__ import annotations
 
 import os
-import sys
+import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Optional
@@ -15,10 +15,6 @@ from typing import Any, Optional
 from .errors import RunError
 from .read.options import DEFAULT_MAX_DOC_BYTES, ReadOptions
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 # Settings that do not change what is written.
 EXECUTION_ONLY = frozenset({"workers", "engine", "spark_master", "quiet", "verbose", "debug", "progress"})
