@@ -451,10 +451,7 @@ def test_line_sums_public_api_path_matches_the_fast_kernel(monkeypatch):
 def test_line_sums_kernel_refuses_rows_out_of_range():
     import pytest
 
-    from normalize.detect.langid import kernels
-
-    if kernels is None:
-        pytest.skip("built without the C kernels")
+    kernels = pytest.importorskip("normalize.detect.langid.kernels", reason="built without the C kernels")
     logp = np.ones((4, 3), dtype=np.float32)
     out = np.zeros((1, 3), dtype=np.float32)
     bounds = np.array([0, 2], dtype=np.int32)
