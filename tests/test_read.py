@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from normalize.document import Document
 from normalize.errors import Rejection, RunError
 from normalize.read import ReadOptions, read_inputs
+from normalize.read.records import MAX_DEPTH
 
 
 def _read(*inputs, **opts):
@@ -277,6 +278,25 @@ def test_a_line_nested_too_deeply_is_rejected_not_fatal(tmp_path):
     items = _read(path)
     assert isinstance(items[0], Rejection) and items[0].line == 1 and "nested too deeply" in items[0].reason
     assert isinstance(items[1], Document) and items[1].id == "b"
+
+
+def _nested(levels: int) -> str:
+    """A record whose field "n" makes it ``levels`` deep (the record itself one)."""
+    return '{"id": "deep", "text": "x", "n": ' + "[" * (levels - 1) + "]" * (levels - 1) + "}"
+
+
+@pytest.mark.parametrize("levels", [MAX_DEPTH + 1, 500, 1023])
+def test_a_record_nested_past_the_limit_is_rejected_with_its_id(tmp_path, levels):
+    """orjson reads 1,023 levels inside a record; past MAX_DEPTH the record is
+    refused at once, as pickling it between the passes would fail the run."""
+    path = tmp_path / "deep.jsonl"
+    path.write_text(_nested(levels) + "\n" + json.dumps({"id": "b", "text": "fine"}) + "\n", "utf-8")
+    first, second = _read(path)
+    assert isinstance(first, Rejection) and (first.line, first.id) == (1, "deep")
+    assert first.reason == f"record nested too deeply (over {MAX_DEPTH} levels)"
+    assert isinstance(second, Document) and second.id == "b"
+    (kept,) = _read(_jsonl(tmp_path / "ok.jsonl", [json.loads(_nested(MAX_DEPTH))]))
+    assert isinstance(kept, Document)
 
 
 @pytest.mark.parametrize("raw", [False, True])

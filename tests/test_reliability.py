@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from normalize import Settings, run
+from normalize import Pipeline, Settings, run
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -115,6 +115,35 @@ def test_a_50_mb_single_line_document_is_rejected_not_truncated(tmp_path):
     assert summary["counts"] == {"read": 3, "kept": 2, "duplicates": 0, "rejected": 1}
     (rej,) = [json.loads(l) for l in (tmp_path / "out" / "rejected.jsonl").read_text().splitlines()]
     assert rej["line"] == 2 and "over the limit" in rej["reason"]
+
+
+def test_records_nested_to_the_limit_go_through_and_past_it_are_rejected(tmp_path):
+    """A record MAX_DEPTH levels deep is pickled between the passes by two
+    workers and written back whole; one level more is rejected, and the run goes
+    on. (Some 500 levels, which orjson reads, once stopped the run with a
+    RecursionError.) The records given to the Python API meet the same limit."""
+    from normalize.read.records import MAX_DEPTH
+
+    def nested(levels):  # the record itself is the first level
+        value = []
+        for _ in range(levels - 2):
+            value = [value]
+        return value
+
+    rows = [{"id": "limit", "text": "A short article sentence here.", "n": nested(MAX_DEPTH)},
+            {"id": "past", "text": "Another short sentence of an article.", "n": nested(MAX_DEPTH + 1)},
+            {"id": "flat", "text": "A third sentence, of a third article."}]
+    src = write_jsonl(tmp_path / "deep.jsonl", rows)
+    summary = run([str(src)], tmp_path / "out", Settings(workers=2, report=False))
+    assert summary["counts"] == {"read": 3, "kept": 2, "duplicates": 0, "rejected": 1}
+    docs = {d["id"]: d for d in map(json.loads, (tmp_path / "out" / "documents.jsonl").read_text().splitlines())}
+    assert set(docs) == {"limit", "flat"} and docs["limit"]["n"] == rows[0]["n"]
+    (rej,) = map(json.loads, (tmp_path / "out" / "rejected.jsonl").read_text().splitlines())
+    assert (rej["line"], rej["id"]) == (2, "past") and "nested too deeply" in rej["reason"]
+
+    pipeline = Pipeline(Settings(workers=1, report=False), command="run")
+    assert [d["id"] for d in pipeline.run(rows)] == ["limit", "flat"]
+    assert [(r.line, r.id) for r in pipeline.rejected] == [(2, "past")]
 
 
 def test_nul_and_control_characters_do_not_reach_the_output(tmp_path):

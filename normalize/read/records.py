@@ -22,11 +22,12 @@ def record_to_document(record: Any, name: str, number: int, options: ReadOptions
         return Rejection(name, number, None, f"record is a JSON {kind}, not an object")
     raw_id = record.get(options.id_field)
     doc_id = str(raw_id) if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id) else None
+    if _too_deep(record):
+        return Rejection(name, number, _shown(doc_id), f"record nested too deeply (over {MAX_DEPTH} levels)")
     if check_unicode:
         record, problem = _lone_surrogates(record, options.text_field)
         if problem is not None:
-            shown = doc_id.encode("utf-8", "backslashreplace").decode("utf-8") if doc_id else None
-            return Rejection(name, number, shown, problem)
+            return Rejection(name, number, _shown(doc_id), problem)
     if options.text_field not in record:
         return Rejection(name, number, doc_id, f"no '{options.text_field}' field")
     text = record[options.text_field]
@@ -40,6 +41,33 @@ def record_to_document(record: Any, name: str, number: int, options: ReadOptions
     if doc_id is None:
         doc_id = f"{name}:{number}"
     return Document(id=doc_id, text=text, source=Source(name, number), fields=record)
+
+
+def _shown(doc_id: Optional[str]) -> Optional[str]:
+    """An id as a rejection shows it: a lone surrogate in it escaped, so it can be written."""
+    return doc_id.encode("utf-8", "backslashreplace").decode("utf-8") if doc_id else None
+
+
+# Levels of nesting a record may have, itself the first. JSON sets no limit and
+# orjson reads 1,024 levels, but a record is pickled between the passes and
+# written out again, and pickle and the JSON encoders go down a level by
+# calling themselves: a field nested 500 deep stopped a whole run with a
+# RecursionError while pickling. News records nest a few levels.
+MAX_DEPTH = 200
+_CONTAINERS = (dict, list, tuple)
+
+
+def _too_deep(record: dict, limit: int = MAX_DEPTH) -> bool:
+    """Whether containers nest more than ``limit`` levels deep in ``record``
+    (without recursion: a deep record must not stop this check either)."""
+    stack = [(record, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        items = value.values() if isinstance(value, dict) else value
+        stack.extend([(item, depth + 1) for item in items if isinstance(item, _CONTAINERS)])
+    return False
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
