@@ -299,6 +299,20 @@ def test_a_record_nested_past_the_limit_is_rejected_with_its_id(tmp_path, levels
     assert isinstance(kept, Document)
 
 
+@pytest.mark.parametrize("value, shown", [("NaN", "NaN"), ("Infinity", "Infinity"), ("-Infinity", "-Infinity"),
+                                          ("1e400", "Infinity"), ('{"a": [1, -1e999]}', "-Infinity")])
+def test_a_number_json_cannot_write_back_rejects_its_record(tmp_path, value, shown):
+    """Python's json reads NaN, Infinity and numbers past a double's range; no
+    JSON line may hold them, so the record could not be written: it is rejected
+    with the field named (it once stopped the run in the writer)."""
+    path = tmp_path / "odd.jsonl"
+    path.write_text('{"id": "odd", "text": "x", "score": ' + value + '}\n{"id": "b", "text": "y", "score": 0.5}\n', "utf-8")
+    first, second = _read(path)
+    assert isinstance(first, Rejection) and (first.line, first.id) == (1, "odd")
+    assert first.reason == f"field 'score' holds {shown}, which JSON cannot hold"
+    assert isinstance(second, Document) and second.fields["score"] == 0.5
+
+
 @pytest.mark.parametrize("raw", [False, True])
 def test_a_byte_order_mark_opening_a_line_is_not_part_of_the_record(tmp_path, raw):
     # one at the start of the file (as Windows tools write it), one where a

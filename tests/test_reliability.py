@@ -146,6 +146,17 @@ def test_records_nested_to_the_limit_go_through_and_past_it_are_rejected(tmp_pat
     assert [(r.line, r.id) for r in pipeline.rejected] == [(2, "past")]
 
 
+def test_a_record_json_cannot_write_back_is_rejected_and_the_run_goes_on(tmp_path):
+    src = tmp_path / "nan.jsonl"
+    src.write_text('{"id": "nan", "text": "A sentence about the weather today.", "score": NaN}\n'
+                   '{"id": "ok", "text": "Another sentence about the markets.", "score": 1.5}\n', "utf-8")
+    summary = run([str(src)], tmp_path / "out", Settings(workers=2, report=False))
+    assert summary["counts"] == {"read": 2, "kept": 1, "duplicates": 0, "rejected": 1}
+    (doc,) = map(json.loads, (tmp_path / "out" / "documents.jsonl").read_text().splitlines())
+    (rej,) = map(json.loads, (tmp_path / "out" / "rejected.jsonl").read_text().splitlines())
+    assert (doc["id"], doc["score"]) == ("ok", 1.5) and (rej["id"], rej["line"]) == ("nan", 1)
+
+
 def test_nul_and_control_characters_do_not_reach_the_output(tmp_path):
     src = write_jsonl(tmp_path / "in.jsonl", [{"id": "n", "text": "Zero\u0000 bytes\u0007 inside a sentence that is otherwise fine."}])
     run([str(src)], tmp_path / "out", Settings(workers=1, report=False))

@@ -1,6 +1,7 @@
 """Turning one structured input record (a JSON object, a Parquet row) into a Document."""
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Optional, Union
 
@@ -22,8 +23,9 @@ def record_to_document(record: Any, name: str, number: int, options: ReadOptions
         return Rejection(name, number, None, f"record is a JSON {kind}, not an object")
     raw_id = record.get(options.id_field)
     doc_id = str(raw_id) if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id) else None
-    if _too_deep(record):
-        return Rejection(name, number, _shown(doc_id), f"record nested too deeply (over {MAX_DEPTH} levels)")
+    problem = _unwritable(record)
+    if problem is not None:
+        return Rejection(name, number, _shown(doc_id), problem)
     if check_unicode:
         record, problem = _lone_surrogates(record, options.text_field)
         if problem is not None:
@@ -55,19 +57,28 @@ def _shown(doc_id: Optional[str]) -> Optional[str]:
 # RecursionError while pickling. News records nest a few levels.
 MAX_DEPTH = 200
 _CONTAINERS = (dict, list, tuple)
+_NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 
 
-def _too_deep(record: dict, limit: int = MAX_DEPTH) -> bool:
-    """Whether containers nest more than ``limit`` levels deep in ``record``
-    (without recursion: a deep record must not stop this check either)."""
-    stack = [(record, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > limit:
-            return True
-        items = value.values() if isinstance(value, dict) else value
-        stack.extend([(item, depth + 1) for item in items if isinstance(item, _CONTAINERS)])
-    return False
+def _unwritable(record: dict) -> Optional[str]:
+    """Why ``record`` could not be carried to the output and written back as
+    JSON, if it could not: it nests more than :data:`MAX_DEPTH` levels, or a
+    field holds NaN or an infinity (Python's ``json`` reads ``NaN``,
+    ``Infinity`` and ``1e400``; no JSON writer may write them back). Looked
+    for without recursion: a deep record must not stop this check either."""
+    for key, value in record.items():
+        stack = [(value, 2)]
+        while stack:
+            value, depth = stack.pop()
+            if isinstance(value, float):
+                if not math.isfinite(value):
+                    return f"field '{_shown(str(key))}' holds {_NON_FINITE[repr(value)]}, which JSON cannot hold"
+            elif isinstance(value, _CONTAINERS):
+                if depth > MAX_DEPTH:
+                    return f"record nested too deeply (over {MAX_DEPTH} levels)"
+                items = value.values() if isinstance(value, dict) else value
+                stack.extend([(item, depth + 1) for item in items if isinstance(item, (float, *_CONTAINERS))])
+    return None
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
