@@ -19,8 +19,7 @@ def record_to_document(record: Any, name: str, number: int, options: ReadOptions
     knows (a JSON line's length: no escape decodes to more bytes than it
     takes); within the limit, the text need not be encoded to be measured."""
     if not isinstance(record, dict):
-        kind = type(record).__name__ if not isinstance(record, list) else "array"
-        return Rejection(name, number, None, f"record is a JSON {kind}, not an object")
+        return Rejection(name, number, None, f"record is {_kind(record)}, not an object")
     raw_id = record.get(options.id_field)
     doc_id = str(raw_id) if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id) else None
     problem = _unwritable(record)
@@ -34,7 +33,7 @@ def record_to_document(record: Any, name: str, number: int, options: ReadOptions
         return Rejection(name, number, doc_id, f"no '{options.text_field}' field")
     text = record[options.text_field]
     if not isinstance(text, str):
-        return Rejection(name, number, doc_id, f"'{options.text_field}' is {type(text).__name__}, not a string")
+        return Rejection(name, number, doc_id, f"'{options.text_field}' is {_kind(text)}, not a string")
     if not text.strip():
         return Rejection(name, number, doc_id, "empty text")
     if (size_at_most is None or size_at_most > options.max_doc_bytes) and \
@@ -43,6 +42,21 @@ def record_to_document(record: Any, name: str, number: int, options: ReadOptions
     if doc_id is None:
         doc_id = f"{name}:{number}"
     return Document(id=doc_id, text=text, source=Source(name, number), fields=record)
+
+
+def _kind(value: Any) -> str:
+    """What ``value`` is, in JSON's words (a Parquet null is JSON's null too)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, (list, tuple)):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return "a string" if isinstance(value, str) else f"a {type(value).__name__}"
 
 
 def _shown(doc_id: Optional[str]) -> Optional[str]:
