@@ -141,6 +141,10 @@ def test_parquet_streams_rows(tmp_path):
     items = _read(path)
     assert isinstance(items[0], Document) and items[0].fields["score"] == 1.5
     assert isinstance(items[1], Rejection) and items[1].line == 2 and items[1].reason == "'text' is null, not a string"
+    binary = tmp_path / "binary.parquet"
+    pq.write_table(pa.table({"id": ["c"], "text": pa.array([b"bytes"], type=pa.binary())}), binary)
+    (rejected,) = _read(binary)
+    assert rejected.reason == "'text' is binary data, not a string"
 
 
 def test_parquet_without_text_column_or_corrupt_is_a_run_error(tmp_path):

@@ -56,6 +56,8 @@ def _kind(value: Any) -> str:
         return "an array"
     if isinstance(value, dict):
         return "an object"
+    if isinstance(value, (bytes, bytearray)):
+        return "binary data"  # (a Parquet column of binary type)
     return "a string" if isinstance(value, str) else f"a {type(value).__name__}"
 
 
