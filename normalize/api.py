@@ -18,7 +18,8 @@ from .errors import RunError
 from .pipeline import Pipeline
 from .read import check_inputs, read_inputs
 from .settings import Settings
-from .write.outputs import JsonlWriter, OutputDir, ParquetWriter
+from .write.outputs import JsonlWriter, OutputDir
+from .write.parquet import ParquetWriter
 from .write.summary import Tally
 
 Progress = Callable[[Tally], None]

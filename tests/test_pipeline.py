@@ -203,6 +203,28 @@ def test_parquet_output_has_the_same_columns(tmp_path, seeds_dir):
     assert table.to_pylist()[2]["text"] == jsonl[2]["text"]
 
 
+def test_parquet_output_keeps_every_field_of_records_that_differ(tmp_path):
+    """Records with different fields, and a field with values of two types: every
+    value of documents.jsonl is in documents.parquet (a field of two types as
+    JSON text)."""
+    import pyarrow.parquet as pq
+
+    rows = [{"id": "a", "text": ARTICLE}, {"id": "b", "text": ARTICLE.replace("the", "a"), "url": "http://b.example/"},
+            {"id": "c", "text": "Short note on another subject entirely.", "score": 3, "meta": {"tags": ["x"]}},
+            {"id": "d", "text": "Yet another unrelated short note.", "score": "n/a"}]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run([str(src)], tmp_path / "j", _settings())
+    run([str(src)], tmp_path / "p", _settings(output_format="parquet"))
+    jsonl = _lines(tmp_path / "j" / "documents.jsonl")
+    parquet = pq.read_table(tmp_path / "p" / "documents.parquet").to_pylist()
+    assert [r["id"] for r in parquet] == [r["id"] for r in jsonl]
+    for want, got in zip(jsonl, parquet):
+        for key in ("url", "meta", "text", "cluster_id", "removed"):
+            assert got[key] == want.get(key)
+        assert got["score"] == (None if "score" not in want else json.dumps(want["score"]))
+
+
 def test_a_failed_run_leaves_no_file_under_a_final_name(tmp_path):
     good = tmp_path / "good.jsonl"
     good.write_text(json.dumps({"id": "g", "text": ARTICLE}) + "\n")

@@ -96,3 +96,52 @@ def test_lines_go_into_the_file_as_utf8_whatever_form_they_come_in(tmp_path):
         writer.write('{"c":"é"}')
         writer.write('{"d":"日本"}'.encode("utf-8"))
     assert path.read_bytes().decode("utf-8").splitlines() == ['{"a":"ż","b":1e-05}', '{"c":"é"}', '{"d":"日本"}']
+
+
+# -- documents.parquet --------------------------------------------------------
+
+
+def _parquet_rows(tmp_path, records, batch=2048):
+    import pyarrow.parquet as pq
+
+    from normalize.write.parquet import ParquetWriter
+
+    writer = ParquetWriter(tmp_path / "documents.parquet")
+    writer.BATCH = batch
+    for record in records:
+        writer.write(record)
+    writer.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["documents.parquet"]  # the spool is gone
+    table = pq.read_table(tmp_path / "documents.parquet")
+    return table, table.to_pylist()
+
+
+@pytest.mark.parametrize("batch", [1, 2, 2048])
+def test_a_field_missing_from_the_first_records_is_still_a_column(tmp_path, batch):
+    """Arrow infers a table's columns from its first row, and a Parquet file's
+    schema is fixed before its first row group: a field the first records
+    lacked was once silently left out."""
+    records = [{"id": "a", "text": "x", "lang": "en"}, {"id": "b", "text": "y", "url": "http://b.example/", "lang": "de"},
+               {"id": "c", "text": "z", "tags": ["p", "q"], "lang": "fr"}]
+    table, rows = _parquet_rows(tmp_path, records, batch)
+    assert table.column_names == ["id", "text", "url", "tags", "lang"]  # what the run adds comes last
+    assert [r["url"] for r in rows] == [None, "http://b.example/", None]
+    assert [r["tags"] for r in rows] == [None, None, ["p", "q"]]
+    assert [r["id"] for r in rows] == ["a", "b", "c"]
+
+
+def test_a_field_whose_values_share_no_type_holds_their_json(tmp_path):
+    records = [{"id": "a", "score": 1, "n": 1, "meta": {"k": [1]}, "odd": [1, 2]},
+               {"id": "b", "score": "high", "n": 2.5, "meta": {"j": "x"}, "odd": {"x": 1}},
+               {"id": "c", "score": 2**70, "n": None, "meta": None, "odd": None}]
+    table, rows = _parquet_rows(tmp_path, records, batch=1)
+    assert str(table.schema.field("n").type) == "double"  # whole numbers and fractions: float64
+    assert str(table.schema.field("meta").type) == "struct<k: list<element: int64>, j: string>"
+    assert [r["score"] for r in rows] == ["1", '"high"', str(2**70)]  # each value's JSON text
+    assert [json.loads(r["odd"]) if r["odd"] else None for r in rows] == [[1, 2], {"x": 1}, None]
+    assert [r["n"] for r in rows] == [1.0, 2.5, None]
+
+
+def test_no_documents_still_make_a_file(tmp_path):
+    table, rows = _parquet_rows(tmp_path, [])
+    assert table.column_names == ["id"] and rows == []

@@ -158,56 +158,5 @@ class JsonlWriter:
         self.fh.close()
 
 
-class ParquetWriter:
-    """documents.parquet with the same columns as documents.jsonl.
-
-    Nested columns (source, removed, artefacts, translation) become Arrow
-    structs and lists, and each ``lang_top`` pair a ``{lang, p}`` struct; the schema is fixed by the first batch, and a
-    later batch that does not fit it is a run-level error naming the column.
-    """
-
-    BATCH = 2048
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._rows: list[dict] = []
-        self._writer: Optional[Any] = None
-        self._schema: Optional[Any] = None
-
-    def write(self, record: dict) -> None:
-        if "lang_top" in record:
-            # JSON's [lang, p] pairs mix types, which Arrow lists cannot hold.
-            record = dict(record, lang_top=[{"lang": lang, "p": p} for lang, p in record["lang_top"]])
-        self._rows.append(record)
-        if len(self._rows) >= self.BATCH:
-            self._flush()
-
-    def _flush(self) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        if not self._rows:
-            return
-        try:
-            table = pa.Table.from_pylist(self._rows, schema=self._schema)
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            raise RunError(f"cannot write documents.parquet: records do not share one schema ({exc})") from exc
-        if self._writer is None:
-            self._schema = table.schema
-            self._writer = pq.ParquetWriter(self.path, table.schema)
-        self._writer.write_table(table)
-        self._rows = []
-
-    def close(self) -> None:
-        self._flush()
-        if self._writer is None:  # no documents: still write an empty file with our columns
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            pq.write_table(pa.table({"id": pa.array([], pa.string())}), self.path)
-        else:
-            self._writer.close()
-
-
 def write_rejection(writer: JsonlWriter, rejection: Rejection) -> None:
     writer.write(rejection.as_dict())
