@@ -10,7 +10,7 @@ import os
 import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, get_args, get_type_hints
 
 from .errors import RunError
 from .read.options import DEFAULT_MAX_DOC_BYTES, ReadOptions
@@ -49,7 +49,27 @@ class Settings:
         unknown = set(changes) - known
         if unknown:
             raise RunError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        changes = {k: v for k, v in changes.items() if v is not None}
+        hints = get_type_hints(Settings)
+        for name, value in changes.items():  # (a config file's values: the command line types its own)
+            allowed = [t for t in get_args(hints[name]) or (hints[name],) if t is not type(None)]
+            if not any(_is_a(value, t) for t in allowed):
+                wanted = " or ".join(_WORDS.get(t, t.__name__) for t in allowed)
+                raise RunError(f"setting '{name}' must be {wanted}, not {value!r}")
+        if changes.get("max_doc_bytes", 1) < 1:
+            raise RunError(f"setting 'max_doc_bytes' must be at least 1, not {changes['max_doc_bytes']!r}")
+        return replace(self, **changes)
+
+
+_WORDS = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
+
+
+def _is_a(value: Any, kind: type) -> bool:
+    if isinstance(value, bool):  # (True is an int to Python, not to a settings file)
+        return kind is bool
+    if kind is float:
+        return isinstance(value, (int, float))
+    return isinstance(value, kind)
 
 
 def load_config(path: str | Path) -> dict[str, Any]:

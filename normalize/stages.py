@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 from .document import Document
+from .errors import RunError
 from .settings import Settings
 
 Stage = Callable[[Document], Document]
@@ -82,7 +83,10 @@ def dedup_settings(settings: Settings) -> Any:
         overrides["keep"] = settings.keep
     if settings.threshold is not None:
         overrides["threshold"] = settings.threshold
-    return DedupSettings(**overrides)
+    try:
+        return DedupSettings(**overrides)
+    except ValueError as exc:  # (a setting from a config file: the command line checks its own)
+        raise RunError(str(exc)) from exc
 
 
 def clean_stages() -> list[Stage]:

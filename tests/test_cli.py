@@ -87,6 +87,24 @@ def test_config_file_settings_are_echoed(tmp_path, seeds_dir):
     assert result.exit_code == 1 and "unknown setting" in result.output
 
 
+@pytest.mark.parametrize("line, message", [
+    ('threshold = "high"', "setting 'threshold' must be a number, not 'high'"),
+    ('strict = "yes"', "setting 'strict' must be true or false, not 'yes'"),
+    ("max-doc-bytes = 1.5", "setting 'max_doc_bytes' must be a whole number, not 1.5"),
+    ("max-doc-bytes = 0", "setting 'max_doc_bytes' must be at least 1, not 0"),
+    ('keep = "best"', "keep must be one of longest, first, fewest-artefacts, not 'best'"),
+    ("threshold = 1.5", "threshold must be in (0, 1]"),
+])
+def test_a_bad_value_in_a_config_file_is_one_line_naming_it(tmp_path, seeds_dir, line, message):
+    """The command line checks its own options; a config file's values are
+    checked as they are read (they once reached the stages and ended in a traceback)."""
+    cfg = tmp_path / "n.toml"
+    cfg.write_text(f"[normalize]\n{line}\n")
+    result = invoke("run", seeds_dir, "-o", tmp_path / "out", "--config", cfg, "--workers", 1, "--no-report")
+    assert result.exit_code == 1 and result.output == f"normalize: error: {message}\n"
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
 def test_python_dash_m_and_version():
     proc = subprocess.run([sys.executable, "-m", "normalize", "--version"], capture_output=True, cwd=REPO, timeout=60)
     assert proc.returncode == 0 and b"normalize" in proc.stdout
@@ -164,6 +182,14 @@ def test_index_is_reused_by_the_next_run(tmp_path, seeds_dir, command):
     (tmp_path / "a-file").write_text("")
     refused = invoke(command, seeds_dir, "-o", tmp_path / "out3", "--index", tmp_path / "a-file")
     assert refused.exit_code == 2 and "is a file" in refused.output
+    # an index made with other settings, or damaged, is one line naming it, not a traceback
+    params = json.loads((index / "params.json").read_text())
+    (index / "params.json").write_text(json.dumps(dict(params, num_perm=64)))
+    refused = invoke(command, seeds_dir, "-o", tmp_path / "out4", "--index", index)
+    assert refused.exit_code == 1 and refused.output.startswith(f"normalize: error: dedup index {index} was built with")
+    (index / "params.json").write_text("not json")
+    refused = invoke(command, seeds_dir, "-o", tmp_path / "out5", "--index", index)
+    assert refused.exit_code == 1 and refused.output.startswith(f"normalize: error: dedup index {index} cannot be read")
 
 
 class _HardExit(Exception):

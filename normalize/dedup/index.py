@@ -18,16 +18,18 @@ made with other seeds or shingle sizes cannot be compared.
 from __future__ import annotations
 
 import json
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..errors import RunError
 from .shingles import ShingleSet, layout
 
 
-class IndexMismatch(ValueError):
-    """The index on disk was built with other fingerprint parameters."""
+class IndexMismatch(RunError, ValueError):
+    """The index on disk was built with other fingerprint parameters, or cannot be read."""
 
 
 @dataclass
@@ -65,7 +67,11 @@ class DedupIndex:
         self.segments: list[Segment] = []
         meta = self.path / "params.json"
         if meta.exists():
-            stored = json.loads(meta.read_text("utf-8"))
+            try:
+                stored = json.loads(meta.read_text("utf-8"))
+            except (OSError, ValueError) as exc:
+                raise IndexMismatch(f"dedup index {self.path} cannot be read: {meta.name}: {exc}; "
+                                    "use a new index path") from exc
             if stored != params:
                 diff = {k: (stored.get(k), params.get(k)) for k in sorted(set(stored) | set(params))
                         if stored.get(k) != params.get(k)}
@@ -75,7 +81,11 @@ class DedupIndex:
                     + "; use the same settings or a new index path"
                 )
             for seg in sorted(self.path.glob("seg-*")):
-                self.segments.append(self._load(seg))
+                try:
+                    self.segments.append(self._load(seg))
+                except (OSError, ValueError, EOFError, pickle.UnpicklingError) as exc:
+                    raise IndexMismatch(f"dedup index {self.path} cannot be read: {seg.name}: {exc}; "
+                                        "use a new index path") from exc
 
     @staticmethod
     def _load(seg: Path) -> Segment:
