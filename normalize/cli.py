@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 import click
@@ -226,7 +227,11 @@ cli.command("lang", help="Add language fields (lang, lang_score, lang_top) only 
 def report(outdir: str, debug: bool) -> None:
     """Rebuild OUTDIR/index.html and summary.md from a run's outputs."""
     from .report import build_report
+    from .report.load import documents_file
 
+    folder = Path(outdir)
+    if not documents_file(folder).exists() and not (folder / "summary.json").exists():
+        raise RunError(f"{outdir} holds no run's outputs (documents.jsonl or documents.parquet, summary.json)")
     path = build_report(outdir)
     click.echo(str(path))
 

@@ -105,6 +105,12 @@ def test_a_bad_value_in_a_config_file_is_one_line_naming_it(tmp_path, seeds_dir,
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+def test_report_of_a_folder_without_outputs_says_so(tmp_path):
+    result = invoke("report", tmp_path)
+    assert result.exit_code == 1 and "holds no run's outputs" in result.output
+    assert list(tmp_path.iterdir()) == []  # no empty page written there
+
+
 def test_python_dash_m_and_version():
     proc = subprocess.run([sys.executable, "-m", "normalize", "--version"], capture_output=True, cwd=REPO, timeout=60)
     assert proc.returncode == 0 and b"normalize" in proc.stdout
