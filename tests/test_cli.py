@@ -287,7 +287,8 @@ def test_inspect_names_what_it_cannot_find_or_read(tmp_path):
     src.write_text(json.dumps({"id": "a", "text": INSPECTED}) + "\n{\n")
     missing = invoke("inspect", src, "--id", "zz")
     assert missing.exit_code == 1 and f"{src}: no record with id 'zz'" in missing.output
-    assert "no record with id 'a' and at line 2" in invoke("inspect", src, "--id", "a", "--line", 2).output
+    assert "no record with id 'a' at line 2" in invoke("inspect", src, "--id", "a", "--line", 2).output
+    assert f"{src}: no record at line 9\n" in invoke("inspect", src, "--line", 9).output
     broken = invoke("inspect", src, "--line", 2)
     assert broken.exit_code == 1 and f"{src}, line 2: malformed JSON" in broken.output
     text = tmp_path / "page.txt"

@@ -62,8 +62,6 @@ def records_to_explain(
         if picking:
             return
     if picking:
-        wanted = " and ".join(
-            part for part in (f"id {record_id!r}" if record_id is not None else "",
-                              f"at line {line}" if line is not None else "") if part
-        )
-        raise RunError(f"{path}: no record with {wanted}")
+        wanted = " ".join(part for part in (f"with id {record_id!r}" if record_id is not None else "",
+                                            f"at line {line}" if line is not None else "") if part)
+        raise RunError(f"{path}: no record {wanted}")
