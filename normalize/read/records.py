@@ -73,6 +73,7 @@ def _shown(doc_id: Optional[str]) -> Optional[str]:
 # RecursionError while pickling. News records nest a few levels.
 MAX_DEPTH = 200
 _CONTAINERS = (dict, list, tuple)
+_LOOKED_AT = (float, *_CONTAINERS)
 _NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 
 
@@ -82,8 +83,8 @@ def _unwritable(record: dict) -> Optional[str]:
     field holds NaN or an infinity (Python's ``json`` reads ``NaN``,
     ``Infinity`` and ``1e400``; no JSON writer may write them back). Looked
     for without recursion: a deep record must not stop this check either."""
-    for key, value in record.items():
-        stack = [(value, 2)]
+    for key, field_value in record.items():
+        stack = [(field_value, 2)]  # (a value, its level)
         while stack:
             value, depth = stack.pop()
             if isinstance(value, float):
@@ -93,7 +94,7 @@ def _unwritable(record: dict) -> Optional[str]:
                 if depth > MAX_DEPTH:
                     return f"record nested too deeply (over {MAX_DEPTH} levels)"
                 items = value.values() if isinstance(value, dict) else value
-                stack.extend([(item, depth + 1) for item in items if isinstance(item, (float, *_CONTAINERS))])
+                stack.extend([(item, depth + 1) for item in items if isinstance(item, _LOOKED_AT)])
     return None
 
 
