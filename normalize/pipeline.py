@@ -36,6 +36,7 @@ from .engine.shelf import Addresses, Shelf, Unlinking, read, shelf_files
 from .engine.spool import SETS, SHINGLE_ALIGN, DocumentSpool, ShingleStore, TextStore, encode_text, shingle_bytes
 from .errors import Rejection, StrictModeStop
 from .read.jsonl import RawRecord
+from .read.names import shown
 from .read.records import record_to_document
 from .settings import Settings
 from .stages import dedup_settings, run_first_pass, stages_for
@@ -108,7 +109,8 @@ class Pipeline:
 
     def summary(self, inputs: Optional[list[str]] = None) -> dict[str, Any]:
         return self.tally.as_dict(
-            command=self.command, settings=self.settings.echo(), inputs=list(inputs or []), version=__version__
+            command=self.command, settings=self.settings.echo(), inputs=[shown(i) for i in inputs or []],
+            version=__version__
         )
 
     # -- events ---------------------------------------------------------------

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Optional, get_args, get_type_hints
 
 from .errors import RunError
+from .read.names import shown
 from .read.options import DEFAULT_MAX_DOC_BYTES, ReadOptions
 
 
@@ -42,7 +43,7 @@ class Settings:
 
     def echo(self) -> dict[str, Any]:
         """The settings that shape the output, for summary.json."""
-        return {k: v for k, v in asdict(self).items() if k not in EXECUTION_ONLY}
+        return {k: shown(v) if isinstance(v, str) else v for k, v in asdict(self).items() if k not in EXECUTION_ONLY}
 
     def updated(self, **changes: Any) -> "Settings":
         known = {f.name for f in fields(self)}

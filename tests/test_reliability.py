@@ -157,6 +157,26 @@ def test_a_record_json_cannot_write_back_is_rejected_and_the_run_goes_on(tmp_pat
     assert (doc["id"], doc["score"]) == ("ok", 1.5) and (rej["id"], rej["line"]) == ("nan", 1)
 
 
+def test_a_file_name_that_is_not_utf8_is_shown_escaped(tmp_path):
+    """A Linux file name is bytes; one that is not UTF-8 (a Latin-1 "café")
+    reached the outputs as lone surrogates and stopped the run as they were
+    written. Its bytes are shown escaped, in the id, the source and the summary."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    try:
+        name = os.fsdecode(b"caf\xe9.txt")
+        (folder / name).write_text("A normal sentence about the weather in the city today.", "utf-8")
+    except (OSError, UnicodeError):  # pragma: no cover - a file system that refuses such names
+        pytest.skip("this file system refuses file names that are not UTF-8")
+    for n, args in enumerate(([str(folder)], [str(folder / name)])):
+        out = tmp_path / f"out{n}"
+        summary = run(args, out, Settings(workers=1))
+        (doc,) = map(json.loads, (out / "documents.jsonl").read_text("utf-8").splitlines())
+        assert doc["id"] == "caf\\xe9" and doc["source"]["file"].endswith("caf\\xe9.txt")
+        assert summary["counts"]["kept"] == 1 and all("\udce9" not in i for i in summary["inputs"])
+        assert (out / "index.html").exists()
+
+
 def test_nul_and_control_characters_do_not_reach_the_output(tmp_path):
     src = write_jsonl(tmp_path / "in.jsonl", [{"id": "n", "text": "Zero\u0000 bytes\u0007 inside a sentence that is otherwise fine."}])
     run([str(src)], tmp_path / "out", Settings(workers=1, report=False))

@@ -14,6 +14,7 @@ from typing import BinaryIO, Iterable, Iterator, Optional, Union
 from ..document import Document
 from ..errors import Rejection, RunError
 from .jsonl import RawRecord, read_jsonl, read_jsonl_stream
+from .names import shown
 from .options import ReadOptions
 from .parquet import read_parquet
 from .txt import read_txt, txt_files
@@ -64,10 +65,10 @@ def read_inputs(
         elif kind == "dir":
             root = Path(arg)
             for path in txt_files(root):
-                yield from read_txt(path, path.relative_to(root).with_suffix("").as_posix(), options)
+                yield from read_txt(path, shown(path.relative_to(root).with_suffix("").as_posix()), options)
         elif kind == "txt":
             path = Path(arg)
-            yield from read_txt(path, path.stem, options)
+            yield from read_txt(path, shown(path.stem), options)
         elif kind == "parquet":
             yield from read_parquet(Path(arg), options)
         else:

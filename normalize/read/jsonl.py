@@ -28,6 +28,7 @@ except ImportError:  # pragma: no cover - a declared dependency
 
 from ..document import Document, Source
 from ..errors import Rejection, RunError
+from .names import shown
 from .options import ReadOptions
 from .records import record_to_document
 
@@ -182,4 +183,4 @@ def read_jsonl(path: Path, options: ReadOptions, raw: bool = False) -> Iterator[
     except OSError as exc:
         raise RunError(f"cannot read {path}: {exc.strerror or exc}") from exc
     with stream:
-        yield from read_jsonl_stream(stream, str(path), options, raw)
+        yield from read_jsonl_stream(stream, shown(str(path)), options, raw)

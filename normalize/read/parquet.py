@@ -6,6 +6,7 @@ from typing import Iterator, Union
 
 from ..document import Document
 from ..errors import Rejection, RunError
+from .names import shown
 from .options import ReadOptions
 from .records import record_to_document
 
@@ -16,7 +17,7 @@ def read_parquet(path: Path, options: ReadOptions) -> Iterator[Union[Document, R
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    name = str(path)
+    name = shown(str(path))
     try:
         # pre_buffer=False: by default pyarrow reads the whole file ahead (400 MB held at 100k documents)
         parquet = pq.ParquetFile(path, pre_buffer=False)

@@ -7,11 +7,12 @@ from typing import Iterator, Union
 from ..document import Document, Source
 from ..errors import Rejection, RunError
 from .decode import UndecodableError, decode_bytes
+from .names import shown
 from .options import ReadOptions
 
 
 def read_txt(path: Path, doc_id: str, options: ReadOptions) -> Iterator[Union[Document, Rejection]]:
-    name = str(path)
+    name = shown(str(path))
     try:
         size = path.stat().st_size
         if size > options.max_doc_bytes:
