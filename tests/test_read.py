@@ -317,6 +317,24 @@ def test_a_number_json_cannot_write_back_rejects_its_record(tmp_path, value, sho
     assert isinstance(second, Document) and second.fields["score"] == 0.5
 
 
+@pytest.mark.parametrize("encoding, bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"),
+                                           ("utf-32-le", b"\xff\xfe\x00\x00")])
+@pytest.mark.parametrize("compressed", [False, True])
+def test_json_lines_in_utf16_or_utf32_are_read_as_their_text(tmp_path, encoding, bom, compressed):
+    """JSON Lines saved by a Windows tool (a byte order mark, then UTF-16): every
+    line was rejected as invalid UTF-8; they read as the same records in UTF-8."""
+    rows = [{"id": "a", "text": "Zürich und 中文, in UTF-16."}, {"id": "b", "text": "Second line."}]
+    data = bom + "".join(json.dumps(r, ensure_ascii=False) + "\r\n" for r in rows).encode(encoding)
+    path = tmp_path / ("wide.jsonl.gz" if compressed else "wide.jsonl")
+    path.write_bytes(gzip.compress(data) if compressed else data)
+    docs = _read(path)
+    assert [(d.id, d.text, d.source.line) for d in docs] == [("a", rows[0]["text"], 1), ("b", "Second line.", 2)]
+    # a lone surrogate, which no UTF-16 text may hold, reads as U+FFFD
+    broken = bom + '{"id": "c", "text": "Half \ud800 a pair."}\n'.encode(encoding, "surrogatepass")
+    (damaged := tmp_path / "damaged.jsonl").write_bytes(broken)
+    assert [(d.id, d.text) for d in _read(damaged)] == [("c", "Half \ufffd a pair.")]
+
+
 @pytest.mark.parametrize("raw", [False, True])
 def test_a_byte_order_mark_opening_a_line_is_not_part_of_the_record(tmp_path, raw):
     # one at the start of the file (as Windows tools write it), one where a

@@ -92,13 +92,31 @@ class RawRecord(NamedTuple):
         return parse_line(self.data, self.file, self.line, self.options)
 
 
+def _as_utf8(stream: BinaryIO) -> BinaryIO:
+    """``stream``, or for one that opens with a UTF-16 or UTF-32 byte order
+    mark (JSON Lines saved by a Windows tool), its text as UTF-8: JSON Lines are
+    UTF-8, and such a file's every line would be rejected as invalid UTF-8."""
+    peek = getattr(stream, "peek", None)
+    head = peek(4)[:4] if peek is not None else b""
+    for bom, encoding in _WIDE_BOMS:  # (UTF-32's before UTF-16's: FF FE opens both)
+        if head.startswith(bom):
+            stream.read(len(bom))
+            # (a byte pair that is no UTF-16 becomes U+FFFD, as in any damaged text)
+            return codecs.EncodedFile(stream, "utf-8", encoding, errors="replace")  # type: ignore[return-value]
+    return stream
+
+
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+              (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
 def read_jsonl_stream(stream: BinaryIO, name: str, options: ReadOptions,
                       raw: bool = False) -> Iterator[Union[Document, Rejection, RawRecord]]:
     """The records of a JSON Lines stream, each parsed, or with ``raw`` as a
     :class:`RawRecord` (a line too long to read is rejected either way)."""
     last = 0
     try:
-        for number, line, size in iter_lines(stream, options.max_doc_bytes):
+        for number, line, size in iter_lines(_as_utf8(stream), options.max_doc_bytes):
             last = number
             if line is None:
                 yield Rejection(name, number, None, f"line is {size} bytes, over the limit of {options.max_doc_bytes}")
