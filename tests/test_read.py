@@ -24,6 +24,23 @@ def _jsonl(path: Path, rows) -> Path:
     return path
 
 
+def test_a_folder_without_txt_files_says_how_its_json_lines_are_read(tmp_path, caplog):
+    """A folder is read for its .txt files; one holding only JSON Lines (shards
+    of a crawl, say) read nothing without a word."""
+    _jsonl(tmp_path / "shard-1.jsonl", [{"id": "a", "text": "x"}])
+    (tmp_path / "meta.json").write_text("{}")  # (a lone .json is no corpus)
+    with caplog.at_level("WARNING", logger="normalize"):
+        assert _read(tmp_path) == []
+    (message,) = [r.getMessage() for r in caplog.records]
+    assert message == f"{tmp_path} holds no .txt files; its 1 JSON Lines or Parquet file(s) are read when named, " \
+                      f"e.g. {tmp_path / 'shard-1.jsonl'}"
+    caplog.clear()
+    (tmp_path / "one.txt").write_text("Eins", "utf-8")
+    with caplog.at_level("WARNING", logger="normalize"):
+        assert [d.id for d in _read(tmp_path)] == ["one"]
+    assert caplog.records == []
+
+
 def test_directory_of_txt_ids_are_relative_paths(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "one.txt").write_text("Eins", "utf-8")

@@ -7,6 +7,7 @@ streamed: per-document memory does not grow with the corpus.
 """
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator, Optional, Union
@@ -20,6 +21,8 @@ from .parquet import read_parquet
 from .txt import read_txt, txt_files
 
 __all__ = ["RawRecord", "ReadOptions", "read_inputs", "input_kind"]
+
+log = logging.getLogger(__name__)
 
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".json.gz", ".jsonl.zstd")
 
@@ -64,7 +67,10 @@ def read_inputs(
             yield from read_jsonl_stream(stdin or sys.stdin.buffer, "<stdin>", options, raw)
         elif kind == "dir":
             root = Path(arg)
-            for path in txt_files(root):
+            paths = txt_files(root)
+            if not paths:
+                _say_what_the_folder_holds(root)
+            for path in paths:
                 yield from read_txt(path, shown(path.relative_to(root).with_suffix("").as_posix()), options)
         elif kind == "txt":
             path = Path(arg)
@@ -73,3 +79,16 @@ def read_inputs(
             yield from read_parquet(Path(arg), options)
         else:
             yield from read_jsonl(Path(arg), options, raw)
+
+
+def _say_what_the_folder_holds(root: Path) -> None:
+    """A folder is read for its .txt files only (a run's own outputs, JSON Lines,
+    may lie in it). One that has none but holds JSON Lines or Parquet files was
+    most likely meant to be read for those: say how, rather than read nothing
+    without a word."""
+    structured = sorted(p for p in root.rglob("*") if p.is_file() and input_kind(str(p), "") in ("jsonl", "parquet")
+                        and not p.name.lower().endswith(".json"))
+    if structured:
+        example = shown(str(structured[0]))
+        log.warning(f"{shown(str(root))} holds no .txt files; its {len(structured)} JSON Lines or Parquet "
+                    f"file(s) are read when named, e.g. {example}")
