@@ -70,7 +70,8 @@ def test_a_batch_of_news_pages_goes_to_a_worker_in_one_write(monkeypatch):
 
     real_widen = local._widen_pipe
     monkeypatch.setattr(local, "_widen_pipe", widen)
-    pages = ["A line of a news page, as long as most paragraphs are.\n" * 120] * 64  # ~7 KB each
+    pages = [f"Page {i}. " + "A line of a news page, as long as most paragraphs are.\n" * 120
+             for i in range(local.BATCH)]  # ~7 KB each, and no two alike (pickle would store one once)
     out = list(LocalEngine(2).map([Upper()], docs(pages)))
     assert [d.text for d in out] == [p.upper() for p in pages]
     batch = pickle.dumps(docs(pages[: local.BATCH]), protocol=pickle.HIGHEST_PROTOCOL)
