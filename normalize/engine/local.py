@@ -28,11 +28,12 @@ Item = Union[Document, Rejection]
 
 # Documents a worker is handed at a time. Each batch costs a round trip to a
 # worker and a call of each stage's batch method (the language and MinHash
-# stages work on a whole batch in one go): 128 made the 10k benchmark run 3-8%
-# faster than 32 in two sets of three alternating runs (7.13 against 7.55 s on
-# average) and the 100k one 70.9 against 75.8 s, with the same outputs; 256 and
-# 512 were slower than 128 (at the end of a pass one worker finishes the last
-# batch alone).
+# stages work on a whole batch in one go). Against 32, with the same outputs:
+# the 100k benchmark corpus 75.0 against 82.1 s (benchmarks/bench_run_ab.py, two
+# rounds; the main process's CPU 11.0 against 15.3 s, the workers' 134.6 against
+# 144.6 s); the 10k one 7.7 against 7.7 s there (five rounds), and 0-8% faster in
+# three sets of alternating runs timed inside the process. 256 and 512 were
+# slower than 128 (at the end of a pass one worker finishes the last batch alone).
 BATCH = 128
 
 _stages: Sequence[Stage] = ()
