@@ -317,3 +317,40 @@ def test_workers_parse_the_lines_of_input_and_ids_are_made_unique_in_order(tmp_p
     assert summary["counts"]["read"] == 42 and summary["counts"]["rejected"] == 8
     ids = [json.loads(line)["id"] for line in (tmp_path / "two" / "documents.jsonl").read_text().splitlines()]
     assert [i for i in ids if i.split("#")[0] == "same"] == ["same"] + [f"same#{k}" for k in range(2, 13)]
+
+
+_MAPPED_CHUNKS = """
+import ctypes, sys
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+mallinfo2 = ctypes.CDLL(None).mallinfo2
+mallinfo2.restype = MallInfo2
+if sys.argv[1] == "worker":
+    from normalize.engine.local import _init
+    _init(())
+before = mallinfo2().hblks
+block = bytearray(8 << 20)
+print(mallinfo2().hblks - before)
+"""
+
+
+def test_a_worker_takes_batch_sized_memory_from_its_heap_not_fresh_pages():
+    """A block of a few megabytes (a batch's texts, arrays, pickles) comes from
+    the heap in a worker, where glibc would map fresh pages for it and unmap them
+    when it is freed (see normalize/engine/heap.py)."""
+    import ctypes
+    import subprocess
+    import sys
+
+    if not sys.platform.startswith("linux") or not hasattr(ctypes.CDLL(None), "mallinfo2"):
+        pytest.skip("glibc's malloc only")
+
+    def mapped_chunks(kind: str) -> int:
+        out = subprocess.run([sys.executable, "-c", _MAPPED_CHUNKS, kind], capture_output=True, text=True, check=True)
+        return int(out.stdout)
+
+    assert mapped_chunks("plain") == 1  # glibc's default, in a process of its own
+    assert mapped_chunks("worker") == 0

@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence, Union
 
 from ..document import Document
 from ..errors import Rejection, RunError
+from .heap import keep_freed_memory
 from .packed import Take, pack_all, unpack
 
 Stage = Callable[[Document], Document]
@@ -85,6 +86,9 @@ def _init(stages: Sequence[Stage]) -> None:
     # the workers' time; what it finds is still freed, a little later.
     gc.freeze()
     gc.set_threshold(20000, 50, 50)
+    # It keeps the memory a batch frees for the next one (see .heap), where
+    # the kernel spent most of its time taking pages back and handing them out.
+    keep_freed_memory()
 
 
 def _run_batch(batch: list, take: Optional[Take] = None) -> list:
