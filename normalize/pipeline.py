@@ -22,6 +22,7 @@ import pickle
 from array import array
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from functools import partial
 from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
@@ -204,7 +205,14 @@ class Pipeline:
                 yield self._emit(item)
 
     def _clustered(self, docs: Iterator[Document]) -> Iterator[Event]:
-        with RunFolder() as tmp:  # (removes what killed runs left: see engine.scratch)
+        with RunFolder() as tmp, ExitStack() as passes:  # (RunFolder removes what killed runs left: see engine.scratch)
+            # an engine that can keeps its workers for both passes, each holding the
+            # documents it made in the first (see LocalEngine.holding), until the
+            # last pass is done (see _clustered_in)
+            holding = getattr(self.engine, "holding", None)
+            if holding is not None and self.command == "run":
+                passes.enter_context(holding())
+            self._passes = passes
             self._unlinking = Unlinking()  # files no longer needed, unlinked meanwhile
             try:
                 yield from self._clustered_in(docs, tmp)
@@ -262,6 +270,7 @@ class Pipeline:
             else:
                 spool.write((item.data, written))
         yield from self._drain()
+        self._passes.close()  # (the workers are done: their memory is the clustering's)
         if self.command == "run":  # the documents between the passes: read by now
             kept = set(texts.addresses.paths)  # (a process of both passes keeps its file)
             self._unlinking.start([path for path in self._first_pass_files if path not in kept])
@@ -347,7 +356,7 @@ class Pipeline:
         thread: done in the loop that hands the workers their documents, it
         kept them waiting a quarter of a second."""
         _import_ahead()
-        if getattr(self.engine, "workers", 1) > 1:
+        if getattr(self.engine, "workers", 1) > 1 and not getattr(self.engine, "holds_documents", False):
             warm_up(stages_for(self.command, self.settings)[-1])
 
     def _count_votes(self, names: DocumentSpool, positions: array, aside: bool) -> Callable[[], Any]:
@@ -399,6 +408,8 @@ class TakeCorpusSummary:
     """After the first pass: the document's summary of its lines, which the
     corpus-level repeat detector adds up; with ``ids``, (its id, the summary),
     for a document read in the worker, whose id is not known to be unique yet."""
+
+    holds = True  # a worker that runs the next pass too may keep the document (see engine.packed.Holding)
 
     def __init__(self, shelf: Shelf, ids: bool = False) -> None:
         self.shelf = shelf

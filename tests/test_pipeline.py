@@ -108,14 +108,27 @@ def test_output_order_and_bytes_do_not_depend_on_workers(tmp_path, monkeypatch):
     # one process: its own files, at the end (documents, texts and lines; shingle sets)
     assert [sorted(name.split("-")[0] for name, _ in batch) for batch in unlinked] == [[], ["sets", "shelf"]]
     unlinked.clear()
-    run([str(src)], tmp_path / "w2", _settings(workers=2))
-    # the first pass's workers' shelves once the second pass has read them, the rest at the end
-    first, last = unlinked
-    assert len(first) == 2 and all(there for _, there in first)
-    assert {name for name, _ in first}.isdisjoint(name for name, _ in last) and len(last) >= 2
-    assert not shelf._writers and not shelf._readers and not shelf._maps  # a run closes the files it wrote and read
-    for name in ("documents.jsonl", "clusters.jsonl", "summary.json", "rejected.jsonl"):
-        assert (tmp_path / "w1" / name).read_bytes() == (tmp_path / "w2" / name).read_bytes(), name
+    from normalize.engine import local
+
+    # two workers, which keep for the second pass the documents they made in the
+    # first (in memory, or with no room for them, on their shelves); and two
+    # workers for each pass, which read the first pass's shelves
+    local_engine = local.LocalEngine
+    for out, room, fresh_workers in (("w2", local.HOLD_BYTES, False), ("w2-shelved", 0, False), ("w2-fresh", 0, True)):
+        unlinked.clear()
+        monkeypatch.setattr(local, "HOLD_BYTES", room)
+        if fresh_workers:  # (an engine that cannot hold documents)
+            monkeypatch.setattr(local, "LocalEngine", type("Plain", (local_engine,), {"holding": None}))
+        run([str(src)], tmp_path / out, _settings(workers=2))
+        first, last = unlinked
+        if fresh_workers:  # the first pass's workers' shelves once the second pass has read them, the rest at the end
+            assert len(first) == 2 and all(there for _, there in first)
+            assert {name for name, _ in first}.isdisjoint(name for name, _ in last) and len(last) >= 2
+        else:  # the workers of both passes keep their files to the end
+            assert first == [] and len(last) >= 2
+        assert not shelf._writers and not shelf._readers and not shelf._maps  # a run closes the files it wrote and read
+        for name in ("documents.jsonl", "clusters.jsonl", "summary.json", "rejected.jsonl"):
+            assert (tmp_path / "w1" / name).read_bytes() == (tmp_path / out / name).read_bytes(), (out, name)
     assert [d["id"] for d in _lines(tmp_path / "w1" / "documents.jsonl")] == [f"r{i}" for i in range(150)]
 
 

@@ -13,7 +13,10 @@ A ``take`` whose ``keeps_document`` is False takes all the main process will
 need (the document's line, written in the worker): the document is then not
 pickled at all, and ``data`` is None. A ``take`` with a ``shelf`` (see
 :mod:`.shelf`) has the pickled document put there, and ``data`` is its address:
-the bytes then never reach the main process at all.
+the bytes then never reach the main process at all. A worker that will also
+run the next pass (see :meth:`.local.LocalEngine.holding`) keeps the document
+in its memory instead, as long as it has room (:class:`Holding`), and ``data``
+is an address on no file, which only that worker can unpack.
 
 In one process (one worker, or an engine that gathers documents in its
 driver) and without a shelf, ``data`` is the Document itself.
@@ -41,12 +44,85 @@ class Packed:
         return Packed, (self.data, self.taken)
 
 
+# The "file" of the addresses of documents held in a worker's memory: HELD
+# and the worker's number; the offset is the document's number there.
+HELD = "held-in-worker:"
+
+
+class Holding:
+    """The documents a worker keeps in memory between the passes of a run.
+
+    Pickling a document for the shelf and unpickling it in the next pass cost
+    a tenth of a worker's time in a run over 10,000 articles; a worker that
+    runs the next pass as well need do neither for the documents it made. It
+    keeps them up to ``budget`` bytes (a rough measure of what a document holds,
+    see :func:`held_size`); those past it go on the shelf, as before, so
+    memory does not grow with the corpus."""
+
+    def __init__(self, worker: int, budget: int) -> None:
+        self.path = f"{HELD}{worker}"
+        self.budget = budget
+        self.used = 0
+        self.docs: dict[int, tuple[Document, int]] = {}
+        self.count = 0
+
+    def keep(self, doc: Document) -> Optional[Shelved]:
+        """The document's address here, or None if there is no room for it."""
+        size = held_size(doc)
+        if self.used + size > self.budget:
+            return None
+        self.count += 1
+        self.docs[self.count] = (doc, size)
+        self.used += size
+        return Shelved(self.path, self.count, size)
+
+    def take(self, address: Shelved) -> Document:
+        if address.path != self.path or address.offset not in self.docs:
+            raise RuntimeError(f"document {address.offset} of {address.path} is not held in this worker")
+        doc, size = self.docs.pop(address.offset)
+        self.used -= size
+        return doc
+
+
+def held_size(doc: Document) -> int:
+    """About the bytes ``doc`` holds in memory: its text and lines, and an
+    object's overhead for each line and removed line (28 KB for an article
+    of 6 KB whose 171 lines were 6 KB; this says 36 KB)."""
+    return 2 * (len(doc.text) + sum(map(len, doc.lines))) + 64 * (len(doc.lines) + len(doc.removed))
+
+
+def holder(item: Any) -> Optional[int]:
+    """The worker that holds ``item`` (a document's address, or one renamed), if one does."""
+    if isinstance(item, Renamed):
+        item = item.data
+    if isinstance(item, Shelved) and item.path.startswith(HELD):
+        return int(item.path[len(HELD):])
+    return None
+
+
+_holding: Optional[Holding] = None  # in a worker that holds documents (see local.LocalEngine.holding)
+
+
+def hold_documents(worker: int, budget: int) -> None:
+    global _holding
+    _holding = Holding(worker, budget)
+
+
+def holds_documents() -> bool:
+    """Whether this process is a worker that may keep documents between passes."""
+    return _holding is not None
+
+
 def pack(doc: Document, take: Take, pickled: bool) -> Packed:
     taken = take(doc)  # first: what it takes out of doc.work is not pickled twice
     if getattr(take, "keeps_document", True) is False:  # what it took is all the main process needs
         return Packed(None, taken)
     shelf = getattr(take, "shelf", None)
     if shelf is not None:
+        if _holding is not None and getattr(take, "holds", False):
+            held = _holding.keep(doc)
+            if held is not None:
+                return Packed(held, taken)
         return Packed(shelf.put(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)), taken)
     if not pickled:
         return Packed(doc, taken)
@@ -65,6 +141,10 @@ def unpack(item: Union[bytes, Shelved, Document, RawRecord, Renamed]) -> Union[D
     """A document from the spool, a shelf, or a :class:`Packed` ``data``; or
     from a line of input, parsed here (which may reject it)."""
     if isinstance(item, Shelved):
+        if item.path.startswith(HELD):
+            if _holding is None:
+                raise RuntimeError(f"document {item.offset} of {item.path} is not held in this process")
+            return _holding.take(item)
         return pickle.loads(read(item))
     if isinstance(item, RawRecord):
         return item.parse()
