@@ -28,7 +28,7 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence, Union
 from ..document import Document
 from ..errors import Rejection, RunError
 from .heap import keep_freed_memory
-from .packed import Take, hold_documents, holder, holds_documents, pack_all, unpack
+from .packed import Take, hold_documents, holder, pack_all, unpack
 
 Stage = Callable[[Document], Document]
 Item = Union[Document, Rejection]
@@ -103,15 +103,15 @@ def _run_batch(batch: list, take: Optional[Take] = None) -> list:
     if _stages is None:
         raise RuntimeError("the stages of this pass were not installed in the worker")
     out = pack_all(apply_stages_to_batch(_stages, [unpack(doc) for doc in batch]), take, pickled=True)
-    if holds_documents() and getattr(take, "holds", False):
-        # The documents kept for the next pass live long, and the collector's
-        # full sweeps would go through them all, again and again: at 100k
-        # documents the run took 73-76 s against 71 s without keeping them.
-        # Moved out of its sight, like the tables at the fork (see _init), they
-        # are freed when the next pass is done with them all the same. (What
-        # is frozen is never swept; a batch leaves no garbage in reference
-        # cycles, none found after each of 20 batches of the 10k corpus.)
-        gc.freeze()
+    # What outlives a batch lives long: the stages' line caches, and the
+    # documents a worker keeps for the next pass. The collector's full sweeps
+    # would go through all of it again and again (with documents kept, the
+    # 100k run took 73-76 s against 70-71 s), so it is moved out of their
+    # sight, like the tables at the fork (see _init), and is freed by its
+    # reference counts all the same. (What is frozen is never swept; a batch
+    # leaves no garbage in reference cycles: none found after each of 20
+    # batches of the 10k corpus, in either pass.)
+    gc.freeze()
     return out
 
 
