@@ -356,8 +356,12 @@ class Pipeline:
         thread: done in the loop that hands the workers their documents, it
         kept them waiting a quarter of a second."""
         _import_ahead()
-        if getattr(self.engine, "workers", 1) > 1 and not getattr(self.engine, "holds_documents", False):
-            warm_up(stages_for(self.command, self.settings)[-1])
+        if getattr(self.engine, "workers", 1) > 1:
+            stages = stages_for(self.command, self.settings)[-1]
+            if getattr(self.engine, "holds_documents", False):  # (its workers were forked already)
+                self.engine.expect(stages)
+            else:
+                warm_up(stages)
 
     def _count_votes(self, names: DocumentSpool, positions: array, aside: bool) -> Callable[[], Any]:
         """Start counting the corpus's votes on name spellings; returns the

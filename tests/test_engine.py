@@ -488,3 +488,46 @@ def test_a_worker_of_a_crew_that_dies_fails_the_run(tmp_path):
     finally:
         shelf.close()
     assert engine._crew is None
+
+
+_warmed_here = None  # (set in a worker by Warmed on the warm-up document)
+
+
+class Warmed:
+    """Notes in the worker that its tables were loaded (warm_up runs stages on a document of its own)."""
+
+    name = "warmed"
+
+    def __call__(self, doc):
+        global _warmed_here
+        if doc.id == "warm-up":
+            _warmed_here = os.getpid()
+        return doc
+
+
+class AskWarmed:
+    name = "ask-warmed"
+
+    def __call__(self, doc):
+        doc.text = f"{doc.text}: {_warmed_here == os.getpid()}"
+        return doc
+
+
+def test_workers_load_the_next_pass_tables_once_done_with_this_pass(tmp_path):
+    """The stages of the next pass, expected during this one, are warmed up in
+    each worker behind its last batch, before the pass itself comes."""
+    from normalize.engine.shelf import Shelf
+
+    shelf = Shelf(str(tmp_path))
+    texts = [f"text {i}" for i in range(400)]
+    try:
+        for expect in (False, True):
+            engine = LocalEngine(2)
+            with engine.holding():
+                if expect:
+                    engine.expect([Warmed()])
+                first = list(engine.map([Upper()], docs(texts), take=TakeIdHolding(shelf)))
+                second = list(engine.map([AskWarmed()], [item.data for item in first]))
+            assert [d.text for d in second] == [f"TEXT {i}: {expect}" for i in range(400)]
+    finally:
+        shelf.close()

@@ -115,6 +115,12 @@ def _run_batch(batch: list, take: Optional[Take] = None) -> list:
     return out
 
 
+def _warm(stages: Sequence[Stage]) -> None:
+    """In a worker of a crew, once it is done with a pass: load the tables of
+    the next pass's stages (see :meth:`LocalEngine.expect`)."""
+    warm_up(stages)
+
+
 def _install(stages: Sequence[Stage]) -> None:
     """In a worker of a crew (see :meth:`LocalEngine.holding`): the stages of
     its next pass, their tables loaded here (the worker was forked before the
@@ -228,11 +234,20 @@ class LocalEngine:
         self.hold_bytes = HOLD_BYTES if hold_bytes is None else hold_bytes
         self._crew: Optional[list[ProcessPoolExecutor]] = None  # (while holding(): None until its first pass)
         self._holding = False
+        self._expected: Optional[list[Stage]] = None
 
     @property
     def holds_documents(self) -> bool:
         """True inside :meth:`holding` with workers: later passes run in the workers of the first."""
         return self._holding and self.workers > 1
+
+    def expect(self, stages: Sequence[Stage]) -> None:
+        """The stages of the next pass, as far as they are known during this one
+        (the corpus-level steps may add one): inside :meth:`holding`, each worker
+        loads their tables as soon as it has had the last batch of this pass,
+        while the others finish theirs and this process makes the corpus-level
+        steps, instead of after them."""
+        self._expected = list(stages)
 
     @contextmanager
     def holding(self) -> Iterator[None]:
@@ -314,6 +329,9 @@ class LocalEngine:
                 while len(pending) >= window:
                     future, pool, _ = pending.popleft()
                     yield from _result(future, pool)
+            expected, self._expected = self._expected, None
+            for pool in crew if expected is not None else ():  # (behind each worker's last batches; a
+                pool.submit(_warm, expected)                     # failure there surfaces when the pass installs)
             while pending:
                 future, pool, _ = pending.popleft()
                 yield from _result(future, pool)
