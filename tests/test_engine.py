@@ -531,3 +531,48 @@ def test_workers_load_the_next_pass_tables_once_done_with_this_pass(tmp_path):
             assert [d.text for d in second] == [f"TEXT {i}: {expect}" for i in range(400)]
     finally:
         shelf.close()
+
+
+class DieMidMessageInCrew:
+    """DieMidMessage for a worker of a crew: its own pool's result pipe (the
+    worker also holds, forked later, another pool's)."""
+
+    name = "die-mid-message-in-crew"
+
+    def __call__(self, doc: Document) -> Document:
+        if doc.id == "d300":
+            import signal
+            import struct
+            import sys
+
+            frame = sys._getframe()
+            while frame.f_code.co_name != "_process_worker":
+                frame = frame.f_back
+            frame.f_locals["result_queue"]._writer._send(struct.pack("!i", 100_000) + b"partial")
+            os.kill(os.getpid(), signal.SIGKILL)
+        return doc
+
+
+def test_a_worker_of_a_crew_killed_while_sending_fails_the_run_instead_of_hanging(tmp_path, monkeypatch):
+    """The other worker, forked after the first pool was made, holds that pool's
+    result pipe open as well: the whole crew is stopped, and the run fails."""
+    import time
+
+    from normalize.engine import local
+    from normalize.engine.shelf import Shelf
+    from normalize.errors import RunError
+
+    monkeypatch.setattr(local, "_GRACE", 1.0)
+    monkeypatch.setattr(local, "_POLL", 0.1)
+    shelf = Shelf(str(tmp_path))
+    engine = LocalEngine(2)
+    batch = [Document(id=f"d{i}", text="x", source=Source("t", i)) for i in range(400)]
+    start = time.monotonic()
+    try:
+        with pytest.raises(RunError, match="worker process died"):
+            with engine.holding():
+                first = list(engine.map([Upper()], batch, take=TakeIdHolding(shelf)))
+                list(engine.map([DieMidMessageInCrew()], [item.data for item in first]))
+    finally:
+        shelf.close()
+    assert time.monotonic() - start < 30 and engine._crew is None

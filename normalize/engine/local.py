@@ -160,7 +160,7 @@ _POLL = 0.5
 _GRACE = 5.0
 
 
-def _result(future, pool: ProcessPoolExecutor) -> list[Item]:
+def _result(future, pool: ProcessPoolExecutor, crew: Sequence[ProcessPoolExecutor] = ()) -> list[Item]:
     """``future.result()``, but never a wait forever on a dead worker.
 
     The pool notices a dead worker by itself, except in one case: a worker
@@ -168,7 +168,9 @@ def _result(future, pool: ProcessPoolExecutor) -> list[Item]:
     pipe all workers share, and the pool's reader waits for the rest, which
     never comes. So while waiting, look at the workers; if one has died and the
     pool has not said so within ``_GRACE`` seconds, stop the others and close
-    the pipe, which ends the reader's wait, and fail the run.
+    the pipe, which ends the reader's wait, and fail the run. A pool of a
+    ``crew`` (see :meth:`LocalEngine.holding`) is stopped with the whole crew:
+    a worker forked after another pool was made holds that pool's pipe open too.
     """
     dead_since = None
     while True:
@@ -182,22 +184,24 @@ def _result(future, pool: ProcessPoolExecutor) -> list[Item]:
             continue
         dead_since = dead_since or time.monotonic()
         if time.monotonic() - dead_since >= _GRACE:
-            _abandon(pool, processes)
+            _abandon(list(crew) or [pool])
             raise RunError(WORKER_DIED)
 
 
-def _abandon(pool: ProcessPoolExecutor, processes: list) -> None:
-    """Kill the workers and close the parent's end of the result pipe, so that
-    the pool's reader sees the end of the pipe and the pool can shut down."""
+def _abandon(pools: list[ProcessPoolExecutor]) -> None:
+    """Kill the pools' workers and close the parent's end of their result pipes,
+    so that each pool's reader sees the end of its pipe and the pool can shut down."""
+    processes = [p for pool in pools for p in (getattr(pool, "_processes", None) or {}).values()]
     for process in processes:
         if process.exitcode is None:
             process.kill()
     for process in processes:
         process.join(timeout=_GRACE)
-    queue = getattr(pool, "_result_queue", None)
-    writer = getattr(queue, "_writer", None)
-    if writer is not None:
-        writer.close()
+    for pool in pools:
+        queue = getattr(pool, "_result_queue", None)
+        writer = getattr(queue, "_writer", None)
+        if writer is not None:
+            writer.close()
 
 
 # What the pipe to the workers holds (see the module's docstring): Linux's
@@ -308,7 +312,7 @@ class LocalEngine:
             installs = [(pool.submit(_install, list(stages)), pool) for pool in self._crew]
             try:
                 for future, pool in installs:
-                    _result(future, pool)
+                    _result(future, pool, self._crew)
             except BrokenProcessPool as exc:
                 raise RunError(WORKER_DIED) from exc
         crew = self._crew
@@ -328,13 +332,13 @@ class LocalEngine:
                 pending.append((crew[worker].submit(_run_batch, batch, take), crew[worker], worker))
                 while len(pending) >= window:
                     future, pool, _ = pending.popleft()
-                    yield from _result(future, pool)
+                    yield from _result(future, pool, crew)
             expected, self._expected = self._expected, None
             for pool in crew if expected is not None else ():  # (behind each worker's last batches; a
                 pool.submit(_warm, expected)                     # failure there surfaces when the pass installs)
             while pending:
                 future, pool, _ = pending.popleft()
-                yield from _result(future, pool)
+                yield from _result(future, pool, crew)
         except BrokenProcessPool as exc:
             raise RunError(WORKER_DIED) from exc
         finally:
