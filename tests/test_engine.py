@@ -576,3 +576,34 @@ def test_a_worker_of_a_crew_killed_while_sending_fails_the_run_instead_of_hangin
     finally:
         shelf.close()
     assert time.monotonic() - start < 30 and engine._crew is None
+
+
+def test_stages_expected_only_once_their_pass_has_begun_are_not_loaded_twice(tmp_path):
+    """(the thread that tells the engine what comes next may be slower than a
+    short first pass): the expectation is dropped when its pass begins, and
+    nothing is warmed behind the last pass."""
+    from normalize.engine import local
+    from normalize.engine.shelf import Shelf
+
+    shelf = Shelf(str(tmp_path))
+    warmed = []
+    engine = LocalEngine(2)
+    try:
+        with engine.holding():
+            first = list(engine.map([Upper()], docs(["a", "b"]), take=TakeIdHolding(shelf)))
+            engine.expect([Warmed()])  # (too late: the first pass is over)
+            submit = local.ProcessPoolExecutor.submit
+
+            def noted(pool, fn, *args, **kwargs):
+                warmed.append(fn.__name__)
+                return submit(pool, fn, *args, **kwargs)
+
+            local.ProcessPoolExecutor.submit = noted
+            try:
+                second = list(engine.map([AskWarmed()], [item.data for item in first]))
+            finally:
+                local.ProcessPoolExecutor.submit = submit
+    finally:
+        shelf.close()
+    assert [d.text for d in second] == ["A: False", "B: False"]
+    assert "_warm" not in warmed and warmed.count("_install") == 2

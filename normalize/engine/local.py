@@ -309,6 +309,7 @@ class LocalEngine:
             warm_up(stages)
             self._crew = [_pool(1, list(stages), worker=k, hold_bytes=self.hold_bytes) for k in range(self.workers)]
         else:  # (each worker loads the tables of its own stages; nothing is sent before they are in)
+            self._expected = None  # (told too late, in a short pass: these stages are here now)
             installs = [(pool.submit(_install, list(stages)), pool) for pool in self._crew]
             try:
                 for future, pool in installs:
