@@ -160,7 +160,7 @@ _POLL = 0.5
 _GRACE = 5.0
 
 
-def _result(future, pool: ProcessPoolExecutor, crew: Sequence[ProcessPoolExecutor] = ()) -> list[Item]:
+def _result(future, pool: ProcessPoolExecutor, pools: Sequence[ProcessPoolExecutor] = ()) -> list[Item]:
     """``future.result()``, but never a wait forever on a dead worker.
 
     The pool notices a dead worker by itself, except in one case: a worker
@@ -168,9 +168,10 @@ def _result(future, pool: ProcessPoolExecutor, crew: Sequence[ProcessPoolExecuto
     pipe all workers share, and the pool's reader waits for the rest, which
     never comes. So while waiting, look at the workers; if one has died and the
     pool has not said so within ``_GRACE`` seconds, stop the others and close
-    the pipe, which ends the reader's wait, and fail the run. A pool of a
-    ``crew`` (see :meth:`LocalEngine.holding`) is stopped with the whole crew:
-    a worker forked after another pool was made holds that pool's pipe open too.
+    the pipe, which ends the reader's wait, and fail the run. ``pool`` is
+    stopped with the other ``pools`` of the pass, if any (a crew's, see
+    :meth:`LocalEngine.holding`): a worker forked after another pool was made
+    holds that pool's pipe open too.
     """
     dead_since = None
     while True:
@@ -184,7 +185,7 @@ def _result(future, pool: ProcessPoolExecutor, crew: Sequence[ProcessPoolExecuto
             continue
         dead_since = dead_since or time.monotonic()
         if time.monotonic() - dead_since >= _GRACE:
-            _abandon(list(crew) or [pool])
+            _abandon(list(pools) or [pool])
             raise RunError(WORKER_DIED)
 
 
@@ -286,25 +287,14 @@ class LocalEngine:
             return
         warm_up(stages)
         pool = _pool(self.workers, list(stages))
-        window = self.workers * 4
-        pending: deque = deque()
         try:
-            for batch in _batches(docs, BATCH):
-                pending.append(pool.submit(_run_batch, batch, take))
-                while len(pending) >= window:
-                    yield from _result(pending.popleft(), pool)
-            while pending:
-                yield from _result(pending.popleft(), pool)
-        except BrokenProcessPool as exc:
-            raise RunError(WORKER_DIED) from exc
+            yield from _in_order([pool], docs, take, self.workers * 4)
         finally:
-            for future in pending:
-                future.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
 
     def _crew_map(self, stages: Sequence[Stage], docs: Iterable, take: Optional[Take]) -> Iterator:
-        """:meth:`map` on the crew: a batch goes to the worker holding its
-        documents, or else to the one with the fewest batches waiting."""
+        """:meth:`map` on the crew, its workers started by the first pass and
+        given the stages of each later one."""
         if self._crew is None:
             warm_up(stages)
             self._crew = [_pool(1, list(stages), worker=k, hold_bytes=self.hold_bytes) for k in range(self.workers)]
@@ -316,35 +306,50 @@ class LocalEngine:
                     _result(future, pool, self._crew)
             except BrokenProcessPool as exc:
                 raise RunError(WORKER_DIED) from exc
-        crew = self._crew
-        window = self.workers * 4
-        pending: deque = deque()
+        yield from _in_order(self._crew, docs, take, self.workers * 4, then=self._warm_expected)
 
-        def least_busy() -> int:  # (results are taken in order: a worker ahead has finished ones waiting)
-            busy = [0] * len(crew)
-            for future, _, worker in pending:
-                busy[worker] += not future.done()
-            return min(range(len(crew)), key=busy.__getitem__)
+    def _warm_expected(self) -> None:
+        """Once a pass's last batch is handed out: the expected stages' tables,
+        loaded by each worker behind its last batches (a failure there surfaces
+        when their pass installs them)."""
+        expected, self._expected = self._expected, None
+        if expected is not None:
+            for pool in self._crew or ():
+                pool.submit(_warm, expected)
 
-        try:
-            for worker, batch in _batches_by_holder(docs, BATCH):
-                if worker is None:
-                    worker = least_busy()
-                pending.append((crew[worker].submit(_run_batch, batch, take), crew[worker], worker))
-                while len(pending) >= window:
-                    future, pool, _ = pending.popleft()
-                    yield from _result(future, pool, crew)
-            expected, self._expected = self._expected, None
-            for pool in crew if expected is not None else ():  # (behind each worker's last batches; a
-                pool.submit(_warm, expected)                     # failure there surfaces when the pass installs)
-            while pending:
+
+def _in_order(pools: list[ProcessPoolExecutor], docs: Iterable, take: Optional[Take], window: int,
+              then: Optional[Callable[[], None]] = None) -> Iterator:
+    """The results of ``docs``'s batches, in input order, with at most
+    ``window`` batches in flight. A batch goes to the pool holding its
+    documents (a crew's, each pool one worker), or else to the one with the
+    fewest batches not yet done; ``then`` runs once the last is handed out."""
+    pending: deque = deque()
+
+    def least_busy() -> int:  # (results are taken in order: a worker ahead has finished ones waiting)
+        busy = [0] * len(pools)
+        for future, _, worker in pending:
+            busy[worker] += not future.done()
+        return min(range(len(pools)), key=busy.__getitem__)
+
+    try:
+        for worker, batch in _batches_by_holder(docs, BATCH):
+            if worker is None:
+                worker = least_busy() if len(pools) > 1 else 0
+            pending.append((pools[worker].submit(_run_batch, batch, take), pools[worker], worker))
+            while len(pending) >= window:
                 future, pool, _ = pending.popleft()
-                yield from _result(future, pool, crew)
-        except BrokenProcessPool as exc:
-            raise RunError(WORKER_DIED) from exc
-        finally:
-            for future, _, _ in pending:
-                future.cancel()
+                yield from _result(future, pool, pools)
+        if then is not None:
+            then()
+        while pending:
+            future, pool, _ = pending.popleft()
+            yield from _result(future, pool, pools)
+    except BrokenProcessPool as exc:
+        raise RunError(WORKER_DIED) from exc
+    finally:
+        for future, _, _ in pending:
+            future.cancel()
 
 
 def _pool(workers: int, stages: list, worker: Optional[int] = None, hold_bytes: int = 0) -> ProcessPoolExecutor:
