@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from normalize.detect.langid import load_profiles, score_lines, tables
 from normalize.detect.langid.features import word_ngrams
 from normalize.detect.langid.gramtable import GramTable
-from normalize.detect.langid.scorer import MIN_LINE_SAMPLE, line_caps, prepare
+from normalize.detect.langid.scorer import MIN_LINE_SAMPLE, cap_rungs, line_caps, prepare
 from normalize.detect.language import (
     DetectLanguage,
     LangResult,
@@ -308,9 +308,27 @@ def test_stage_on_empty_document():
 def test_line_caps_fill_short_lines_first():
     lengths = np.array([10, 40, 500, 700])
     assert line_caps(lengths, 2000) is None  # everything fits
-    cap = line_caps(lengths, 650)
-    assert cap == max(MIN_LINE_SAMPLE, (650 - 50) // 2)  # the two short lines whole, the rest shared
+    # the two short lines whole, the rest shared: 300 characters each, which
+    # comes down to the rung below
+    assert (650 - 50) // 2 == 300
+    assert line_caps(lengths, 650) == 291
     assert line_caps(np.array([5000]), 100) == MIN_LINE_SAMPLE  # never below the floor
+
+
+def test_line_caps_are_rungs_no_lower_than_four_fifths_of_the_level():
+    rungs = cap_rungs()
+    assert rungs[:6] == [MIN_LINE_SAMPLE, 150, 187, 233, 291, 363]
+    for level in range(MIN_LINE_SAMPLE + 2, 20000, 7):
+        cap = line_caps(np.array([level, level]), 2 * level - 1)  # water level: level - 1
+        assert cap in rungs and 4 * (level - 1) <= 5 * cap + 4 and cap <= level - 1
+
+
+def test_reprints_with_other_chrome_cut_their_paragraphs_alike():
+    # the same three paragraphs under a line of chrome of another length: the
+    # water levels differ (490 and 481 characters), the caps do not, and the
+    # second page's paragraphs are not read again (see langid.memo)
+    paragraphs = [600, 600, 600]
+    assert line_caps(np.array(paragraphs + [30]), 1500) == line_caps(np.array(paragraphs + [55]), 1500) == 453
 
 
 def test_long_article_is_sampled_but_every_line_judged():
