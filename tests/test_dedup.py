@@ -270,6 +270,23 @@ def test_affine32_signature_is_datasketchs():
     assert np.array_equal(ours, ref.hashvalues)
 
 
+@pytest.mark.parametrize("scheme", ["oph", "affine32"])
+def test_a_document_fingerprinted_in_a_batch_is_fingerprinted_alone(scheme):
+    # "Short" has fewer words than a shingle: its one shingle of everything is
+    # made apart from the others', and the batch's must still be in document order
+    # (and with a text without spaces among them, shingled by characters apart)
+    settings = DedupSettings(scheme=scheme)
+    texts = ["one two three four five six seven eight nine ten eleven twelve " * 5, "Short",
+             "alpha beta gamma delta epsilon zeta eta theta iota kappa " * 4, "Short too"]
+    for batch in (texts, texts + ["东京是日本的首都。" * 3]):
+        for together, text in zip(fingerprint_texts(batch, settings), batch):
+            alone = fingerprint_texts([text], settings)[0]
+            assert np.array_equal(together.signature, alone.signature)
+            assert together.n_shingles == alone.n_shingles
+            assert np.array_equal(together.shingles, alone.shingles)
+            assert np.array_equal(together.shingles.lines, alone.shingles.lines)
+
+
 def test_oph_estimates_jaccard():
     rng = np.random.default_rng(1)
     a = rng.integers(0, 2**63, 2000, dtype=np.uint64)
