@@ -10,12 +10,13 @@ from hypothesis import strategies as st
 
 from normalize import compiled
 from normalize.dedup import key, minhash, shingles, verify
-from normalize.detect.langid import scorer
+from normalize.detect.langid import judge, scorer
+from normalize.detect.langid.evidence import documents_evidence
 from normalize.detect.langid.memo import MEMO
 from normalize.strip import corpus
 
 built = pytest.mark.skipif(key.kernels is None or scorer.kernels is None or minhash.kernels is None
-                           or corpus.kernels is None,
+                           or corpus.kernels is None or judge.kernels is None,
                            reason="the kernels are not built here (no C compiler, or pure Python asked for)")
 
 # characters that take the rarer paths: expansions (ß, ﬁ, ⑴), digits of other
@@ -312,3 +313,37 @@ def test_stories_are_those_of_numpy_and_scipy(seed, n_docs, cliques):
 
 def test_a_build_compiles_every_kernel_or_none():
     assert compiled.compiled(compiled.KERNELS) in ([], list(compiled.KERNELS))
+
+
+# per line: letters, the language a script settles it in (-1: none), whether it has n-grams
+_LINE = st.tuples(st.integers(min_value=0, max_value=150), st.sampled_from([-1, -1, -1, 0, 5]), st.booleans())
+
+
+@built
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_LINE, max_size=25), max_size=8))
+def test_document_blocks_are_those_of_the_python_loop(docs):
+    lines = [line for doc in docs for line in doc]
+    letters = np.array([n for n, _, _ in lines], dtype=np.int64)
+    settled = np.array([sid if n > 0 else -1 for n, sid, _ in lines], dtype=np.int64)
+    modelled = np.array([has and n > 0 for n, _, has in lines], dtype=bool)
+    bounds = np.cumsum([0] + [len(doc) for doc in docs]).tolist()
+    documents = [range(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+    rows, starts, plans = judge._blocks_c(letters, settled, modelled, bounds)
+    reference = judge._blocks(letters.tolist(), settled.tolist(), modelled.tolist(), documents)
+    assert (rows.tolist(), starts.tolist(), plans) == reference
+
+
+@built
+def test_documents_top_is_that_of_the_python_loop(seed_texts, monkeypatch):
+    texts = _variants(seed_texts)
+    evidence = documents_evidence(["\n".join(texts)])[0]
+    sizes = [len(text.split("\n")) for text in texts]
+    bounds = np.cumsum([0] + sizes).tolist()
+    documents = [range(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+    assert judge._bounds(documents) == bounds
+    mine = judge.documents_top(evidence, documents)
+    monkeypatch.setattr(judge, "kernels", None)
+    assert judge.documents_top(evidence, documents) == mine
+    assert judge.documents_top(evidence, [list(rows) for rows in documents]) == mine  # (lists: the Python loop)
+    assert sum(1 for top in mine if top) > len(texts) // 2  # most documents have a language

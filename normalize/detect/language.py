@@ -137,7 +137,7 @@ class DetectLanguage:
             assert cut is not None
             evidence = cut_evidence(cut.select([row for rows in judged.values() for row in rows]))
             ends = np.cumsum([len(rows) for rows in judged.values()]).tolist()
-            documents = [list(range(end - len(rows), end)) for end, rows in zip(ends, judged.values())]
+            documents = [range(end - len(rows), end) for end, rows in zip(ends, judged.values())]
             for i, top in zip(judged, documents_top(evidence, documents)):
                 _set(docs[i], _result(top))
         for doc, page in zip(docs, pages):

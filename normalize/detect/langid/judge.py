@@ -19,6 +19,7 @@ choose among the languages written in the line's script.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -27,6 +28,11 @@ from normalize.detect.langid.evidence import LONG_LINE, SCRIPT_SHARE, TEMPERATUR
 from normalize.detect.langid.profiles import load_profiles
 from normalize.detect.langid.scorer import LineScores
 from normalize.detect.langid.script_langs import UND, dominant_one, script_langs
+
+try:  # the blocks of a batch's documents as one C loop (see kernels.pyx); Python otherwise
+    from normalize.detect.langid import kernels
+except ImportError:  # pragma: no cover - not built (no compiler, or NORMALIZE_PURE_PYTHON)
+    kernels = None
 
 
 # Letters per block of consecutive lines for the document distribution.
@@ -44,10 +50,10 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 def document_top(ev: LineEvidence, k: int = 3) -> list[tuple[str, float]]:
     """The ``k`` likeliest languages of the whole text with their shares, best
     first; empty when no line has anything to judge."""
-    return documents_top(ev, [list(range(len(ev.letters)))], k)[0]
+    return documents_top(ev, [range(len(ev.letters))], k)[0]
 
 
-def documents_top(ev: LineEvidence, documents: list[list[int]], k: int = 3) -> list[list[tuple[str, float]]]:
+def documents_top(ev: LineEvidence, documents: list[Sequence[int]], k: int = 3) -> list[list[tuple[str, float]]]:
     """:func:`document_top` of several documents whose lines are rows of one
     batch's evidence (``documents``: each one's rows, in order), with the
     array steps taken once for the batch rather than once per document.
@@ -65,13 +71,41 @@ def documents_top(ev: LineEvidence, documents: list[list[int]], k: int = 3) -> l
     blocks is a product that may add in another order in another place in
     memory, so it is made per document, on a copy of the document's rows.
     """
+    settled_ids = ev.settled_by_script(short_too=False)
+    modelled = (ev.letters > 0) & (ev.grams > 0)
+    bounds = _bounds(documents) if kernels is not None else None
+    if bounds is not None:
+        model_rows, block_starts, plans = _blocks_c(ev.letters, settled_ids, modelled, bounds)
+    else:
+        model_rows, block_starts, plans = _blocks(ev.letters.tolist(), settled_ids.tolist(), modelled.tolist(),
+                                                  documents)
+    softmax = _softmax(np.add.reduceat(ev.loglik[model_rows], block_starts, axis=0)) if len(model_rows) else None
+    langs = load_profiles().langs
+    out = []
+    for weights, first_block, settled in plans:
+        total = sum(weights) + sum(settled.values())
+        if total <= 0:
+            out.append([])
+            continue
+        mass: dict[str, float] = {lang: n / total for lang, n in settled.items()}
+        if weights:
+            assert softmax is not None
+            dist = (np.asarray(weights) / total) @ softmax[first_block:first_block + len(weights)].copy()
+            for j in np.argsort(-dist, kind="stable")[:k].tolist():
+                mass[langs[j]] = mass.get(langs[j], 0.0) + float(dist[j])
+        out.append(sorted(mass.items(), key=lambda kv: (-kv[1], kv[0]))[:k])
+    return out
+
+
+def _blocks(letters: list[int], settled_ids: list[int], modelled: list[bool], documents: list[Sequence[int]]
+            ) -> tuple[list[int], list[int], list[tuple[list[float], int, dict[str, float]]]]:
+    """The rows that go into blocks (of all documents, in order), where each
+    block starts among them, and per document: its blocks' weights (letters),
+    its first block, and the letters a script settles, by language."""
     codes = script_langs().codes
-    settled_ids = ev.settled_by_script(short_too=False).tolist()
-    modelled = ((ev.letters > 0) & (ev.grams > 0)).tolist()
-    letters = ev.letters.tolist()
     model_rows: list[int] = []  # of all documents, in order
     block_starts: list[int] = []  # into model_rows
-    plans = []  # per document: (its blocks' weights, the first of its blocks, letters settled by script)
+    plans = []
     for rows in documents:
         settled: dict[str, float] = {}
         weights: list[float] = []
@@ -97,22 +131,49 @@ def documents_top(ev: LineEvidence, documents: list[list[int]], k: int = 3) -> l
             tail = weights.pop()
             weights[-1] += tail
         plans.append((weights, first_block, settled))
-    softmax = _softmax(np.add.reduceat(ev.loglik[model_rows], block_starts, axis=0)) if model_rows else None
-    langs = load_profiles().langs
-    out = []
-    for weights, first_block, settled in plans:
-        total = sum(weights) + sum(settled.values())
-        if total <= 0:
-            out.append([])
-            continue
-        mass: dict[str, float] = {lang: n / total for lang, n in settled.items()}
-        if weights:
-            assert softmax is not None
-            dist = (np.asarray(weights) / total) @ softmax[first_block:first_block + len(weights)].copy()
-            for j in np.argsort(-dist, kind="stable")[:k].tolist():
-                mass[langs[j]] = mass.get(langs[j], 0.0) + float(dist[j])
-        out.append(sorted(mass.items(), key=lambda kv: (-kv[1], kv[0]))[:k])
-    return out
+    return model_rows, block_starts, plans
+
+
+def _bounds(documents: list[Sequence[int]]) -> list[int] | None:
+    """Where each document's rows start (and the last ends), if each is a run
+    of rows (a ``range``) starting where the one before ends; else None."""
+    bounds = [documents[0].start if documents and isinstance(documents[0], range) else 0]
+    for rows in documents:
+        if not isinstance(rows, range) or rows.step != 1 or rows.start != bounds[-1] or rows.stop < rows.start:
+            return None
+        bounds.append(rows.stop)
+    return bounds
+
+
+def _blocks_c(letters: np.ndarray, settled_ids: np.ndarray, modelled: np.ndarray, bounds: list[int]
+              ) -> tuple[np.ndarray, np.ndarray, list[tuple[list[float], int, dict[str, float]]]]:
+    """:func:`_blocks` of documents that are runs of rows (``bounds``), the
+    blocks made in one C loop (:func:`.kernels.letter_blocks`): a page has
+    dozens of lines, and the loop in Python was a tenth of the stage. The
+    lines a script settles are few, and added up here, in order."""
+    n = letters.size
+    letters = np.ascontiguousarray(letters, dtype=np.int64)
+    settled_ids = np.ascontiguousarray(settled_ids, dtype=np.int64)
+    model_rows = np.empty(n, dtype=np.int64)
+    block_starts = np.empty(n, dtype=np.int64)
+    weights = np.empty(n, dtype=np.float64)
+    first_blocks = np.empty(len(bounds), dtype=np.int64)
+    n_rows = kernels.letter_blocks(letters, settled_ids, np.ascontiguousarray(modelled).view(np.uint8),
+                                   np.asarray(bounds, dtype=np.int64), BLOCK_LETTERS, model_rows, block_starts,
+                                   weights, first_blocks)
+    if n_rows < 0:
+        raise ValueError("evidence rows out of step with the documents")
+    firsts = first_blocks.tolist()
+    all_weights = weights[:firsts[-1]].tolist()
+    settled: list[dict[str, float]] = [{} for _ in range(len(bounds) - 1)]
+    by_script = np.flatnonzero(settled_ids >= 0)
+    if by_script.size:
+        codes = script_langs().codes
+        owners = (np.searchsorted(np.asarray(bounds), by_script, side="right") - 1).tolist()
+        for row, d, sid in zip(by_script.tolist(), owners, settled_ids[by_script].tolist()):
+            settled[d][codes[sid]] = settled[d].get(codes[sid], 0.0) + int(letters[row])
+    plans = [(all_weights[firsts[d]:firsts[d + 1]], firsts[d], settled[d]) for d in range(len(bounds) - 1)]
+    return model_rows[:n_rows], block_starts[:firsts[-1]], plans
 
 
 def one_line_top(scores: LineScores, k: int = 3) -> list[tuple[str, float]]:

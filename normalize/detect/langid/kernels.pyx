@@ -157,6 +157,51 @@ def kept_codes(const uint32_t[::1] cps, const uint32_t[::1] codes, const uint8_t
     return count
 
 
+def letter_blocks(const int64_t[::1] letters, const int64_t[::1] settled, const uint8_t[::1] modelled,
+                  const int64_t[::1] bounds, int64_t block_letters, int64_t[::1] model_rows,
+                  int64_t[::1] block_starts, double[::1] weights, int64_t[::1] first_blocks):
+    """The blocks of :func:`.judge.documents_top`: document ``d`` owns rows
+    ``bounds[d]`` to ``bounds[d + 1]``; its rows that no script settles and
+    that have n-grams (``modelled``) go, in order, into ``model_rows``, pooled
+    into blocks of at least ``block_letters`` letters, a short last block
+    joining the one before. ``block_starts``: where each block starts in
+    ``model_rows``; ``weights``: its letters; ``first_blocks[d]``: document
+    ``d``'s first block (and ``first_blocks[-1]`` the number of blocks).
+    Returns the number of model rows, or -1 if the arrays do not fit together."""
+    cdef Py_ssize_t n_docs = bounds.shape[0] - 1, n = letters.shape[0], d, row
+    cdef Py_ssize_t n_rows = 0, n_blocks = 0
+    cdef int64_t filling
+    if n_docs < 0 or settled.shape[0] != n or modelled.shape[0] != n or first_blocks.shape[0] != n_docs + 1:
+        return -1
+    if model_rows.shape[0] < n or block_starts.shape[0] < n or weights.shape[0] < n:
+        return -1
+    for d in range(n_docs):
+        if bounds[d] < 0 or bounds[d] > bounds[d + 1] or bounds[d + 1] > n:
+            return -1
+    with nogil:
+        for d in range(n_docs):
+            first_blocks[d] = n_blocks
+            filling = 0  # letters in the open block
+            for row in range(bounds[d], bounds[d + 1]):
+                if settled[row] >= 0 or not modelled[row]:
+                    continue
+                if filling == 0:
+                    block_starts[n_blocks] = n_rows
+                    weights[n_blocks] = 0.0
+                    n_blocks += 1
+                model_rows[n_rows] = row
+                n_rows += 1
+                weights[n_blocks - 1] += letters[row]
+                filling += letters[row]
+                if filling >= block_letters:
+                    filling = 0
+            if filling and n_blocks - first_blocks[d] > 1:  # a short tail joins the block before it
+                n_blocks -= 1
+                weights[n_blocks - 1] += weights[n_blocks]
+        first_blocks[n_docs] = n_blocks
+    return n_rows
+
+
 def line_sums(const float[:, ::1] logp, const int32_t[::1] rows, const int32_t[::1] bounds, float[:, ::1] out):
     """Add up the ``logp`` rows of each line's n-grams into ``out`` (zeros, one
     row per line): line ``i`` owns ``rows[bounds[i]:bounds[i + 1]]``.
