@@ -301,7 +301,7 @@ def test_votes_counted_from_the_spool_give_the_verdicts_of_the_two_readings(tmp_
             positions.append(p)
     spool.close()
     votes = NameVotes.counted(spool, positions)  # (as a run counts them: from the spool, at the end)
-    for table in ("spelt", "used", "named", "positions", "_key_ids", "_keys", "_ends"):
+    for table in ("positions", "_key_ids", "_keys", "_ends", "_first", "_varied"):
         assert getattr(votes, table) == getattr(as_they_come, table), table
     cluster_of = {p: cid for p, cid, _ in rows}
 

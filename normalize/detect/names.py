@@ -35,7 +35,7 @@ import unicodedata
 from array import array
 from collections import Counter, defaultdict
 from itertools import compress, filterfalse, repeat
-from operator import add, is_not, itemgetter
+from operator import add, is_not, itemgetter, ne
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Sequence
@@ -663,12 +663,12 @@ class NameVariants:
         counts the corpus's votes before the clusters are known, and reads back
         only the few documents it has to judge: see :class:`NameVotes`.)
         """
-        votes = NameVotes()
+        votes = CorpusVotes()
         cluster_sizes: Counter = Counter()
         used_in: Counter = Counter()  # (cluster, key, text) -> documents of the cluster using it
         named_in: Counter = Counter()  # (cluster, key) -> documents of the cluster naming it
         for position, cid, records in documents():
-            pairs, keys = votes.add(position, records)
+            pairs, keys = votes.add(records)
             if cid is not None:
                 cluster_sizes[cid] += 1
                 _count_in_cluster(cid, pairs, keys, used_in, named_in)
@@ -677,7 +677,7 @@ class NameVariants:
         return self._verdicts(votes, varied, cluster_sizes, used_in, named_in, touching)
 
     @staticmethod
-    def _verdicts(votes: "NameVotes", varied: set, cluster_sizes: Counter, used_in: Counter,
+    def _verdicts(votes: "CorpusVotes", varied: set, cluster_sizes: Counter, used_in: Counter,
                   named_in: Counter, documents: Iterable[tuple[int, Optional[str], Sequence]]
                   ) -> dict[int, list[Artefact]]:
         """The artefacts of ``documents`` (those naming a name in ``varied``, in
@@ -746,6 +746,7 @@ class NameVariants:
 
 
 _KEY = itemgetter(2)  # of a NameRecord or a plain (text, line, key, flagged) tuple
+_TEXT = itemgetter(0)
 _KEY_TEXT = itemgetter(2, 0)
 
 
@@ -754,29 +755,17 @@ def _count_in_cluster(cid: str, pairs: set, keys: set, used_in: Counter, named_i
     named_in.update([(cid, key) for key in keys])
 
 
-class NameVotes:
-    """The corpus's votes on spellings, counted before the clusters are known
-    (a run counts them from the mentions' spool while it makes the clusters:
-    :meth:`counted`); then the verdicts (:meth:`judge`), once they are.
-
-    Only a name spelt more than one way across the corpus can be flagged, and
-    such names are few (three of some 7,700 names in the 10k benchmark corpus),
-    so the documents naming none of them need no second look. Each document's
-    names are kept as small integers, to find those that do; only theirs are
-    read back, to count their clusters' votes and to judge them. The records
-    themselves wait wherever the caller keeps them (a run: a spool on disk).
-    """
+class CorpusVotes:
+    """The votes of some documents on the spellings they use: every mention
+    counts for its spelling, every document once for each spelling it uses
+    and each name it names."""
 
     def __init__(self) -> None:
-        self.spelt: Counter = Counter()  # (key, text) -> mentions in the corpus
+        self.spelt: Counter = Counter()  # (key, text) -> mentions
         self.used: Counter = Counter()  # (key, text) -> documents using the spelling
         self.named: Counter = Counter()  # key -> documents naming it
-        self.positions = array("q")  # of the documents added, in order
-        self._key_ids: dict[str, int] = {}
-        self._keys = array("i")  # each document's distinct names, as ids, one after another
-        self._ends = array("q")  # where each document's end in _keys
 
-    def add(self, position: int, records: Sequence) -> tuple[set, set]:
+    def add(self, records: Sequence) -> tuple[set, set]:
         """Count a document's votes (``records``: its mention records, or plain
         (text, line, key, flagged) tuples). Returns its (key, text) pairs and keys."""
         self.spelt.update(map(_KEY_TEXT, records))
@@ -784,17 +773,58 @@ class NameVotes:
         keys = {key for key, _ in pairs}
         self.used.update(pairs)
         self.named.update(keys)
-        ids = self._key_ids
-        self.positions.append(position)
-        self._keys.extend([ids.setdefault(key, len(ids)) for key in keys])
-        self._ends.append(len(self._keys))
         return pairs, keys
+
+    def varied(self) -> set:
+        """The names spelt more than one way."""
+        return {key for key, n in Counter(map(itemgetter(0), self.used)).items() if n > 1}
+
+
+class NameVotes:
+    """Which names the corpus spells more than one way, found before the
+    clusters are known (a run reads the mentions' spool while it makes the
+    clusters: :meth:`counted`); then the verdicts (:meth:`judge`), once they are.
+
+    Only a name spelt more than one way across the corpus can be flagged, and
+    such names are few (three of some 7,700 names in the 10k benchmark corpus),
+    so the documents naming none of them need no second look, and their votes
+    need not be counted: every vote on such a name is cast by a document
+    naming it. So each document's names are kept as small integers, to find
+    those that do, and each name's first spelling, to see whether another
+    follows; only the documents naming a name spelt two ways are read back,
+    to count their votes (:class:`CorpusVotes`) and to judge them. (Counting
+    every document's votes as they came took twice as long as making the
+    clusters, which it ran beside, at 10,000 articles.) The records themselves
+    wait wherever the caller keeps them (a run: a spool on disk).
+    """
+
+    def __init__(self) -> None:
+        self.positions = array("q")  # of the documents added, in order
+        self._key_ids: dict[str, int] = {}
+        self._keys = array("i")  # each document's distinct names, as ids, one after another
+        self._ends = array("q")  # where each document's end in _keys
+        self._first: dict[str, str] = {}  # name -> the first spelling met
+        self._varied: set = set()  # names met spelt otherwise since
+
+    def add(self, position: int, records: Sequence) -> None:
+        """Note a document's names and spellings (``records``: its mention
+        records, or plain (text, line, key, flagged) tuples)."""
+        keys, texts = list(map(_KEY, records)), list(map(_TEXT, records))
+        first = list(map(self._first.setdefault, keys, texts))  # (in C: a page names dozens)
+        if first != texts:
+            self._varied.update(compress(keys, map(ne, first, texts)))
+        distinct, ids = dict.fromkeys(keys), self._key_ids
+        known = list(map(ids.get, distinct))
+        if None in known:
+            known = [ids.setdefault(key, len(ids)) for key in distinct]
+        self.positions.append(position)
+        self._keys.extend(known)
+        self._ends.append(len(self._keys))
 
     @classmethod
     def counted(cls, records: Iterable[Sequence], positions: Sequence[int]) -> "NameVotes":
-        """The votes of ``records`` (the k-th: the mention records of the
-        document at ``positions[k]``), as adding them one by one in that order
-        counts them."""
+        """:meth:`add` of each of ``records`` (the k-th: the mention records of
+        the document at ``positions[k]``), in that order."""
         votes = cls()
         for position, found in zip(positions, records):
             votes.add(position, found)
@@ -802,7 +832,7 @@ class NameVotes:
 
     def varied(self) -> set:
         """The names spelt more than one way across the corpus."""
-        return {key for key, n in Counter(map(itemgetter(0), self.used)).items() if n > 1}
+        return set(self._varied)
 
     def judge(self, cluster_of: Callable[[int], Optional[str]], records_at: Callable[[int], Sequence]
               ) -> dict[int, list[Artefact]]:
@@ -824,13 +854,14 @@ class NameVotes:
                 position = self.positions[k]
                 yield position, cluster_of(position), records_at(k)
 
+        votes = CorpusVotes()  # (only these documents vote on the varied names)
         used_in: Counter = Counter()
         named_in: Counter = Counter()
-        for _, cid, records in documents():  # (only these documents vote on the varied names)
+        for _, cid, records in documents():
+            pairs, keys = votes.add(records)
             if cid is not None:
-                pairs = set(map(_KEY_TEXT, records))
-                _count_in_cluster(cid, pairs, {key for key, _ in pairs}, used_in, named_in)
-        return NameVariants._verdicts(self, varied, cluster_sizes, used_in, named_in, documents())
+                _count_in_cluster(cid, pairs, keys, used_in, named_in)
+        return NameVariants._verdicts(votes, varied, cluster_sizes, used_in, named_in, documents())
 
 
 @dataclass
