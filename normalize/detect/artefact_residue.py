@@ -56,7 +56,8 @@ def page_foreign(page: Page, allowed: frozenset) -> bool:
     Latin is allowed, and is looked at anyway when it is not)."""
     if page.facts is None:
         return any_foreign(page.filled[1], allowed)
-    return not _NONE.union(*map(_SCRIPTS, page.facts)) <= allowed
+    # (the lines' sets of scripts are few and alike: made distinct first, in C)
+    return not _NONE.union(*set(map(_SCRIPTS, page.facts))) <= allowed
 
 
 @lru_cache(maxsize=LINE_CACHE)
@@ -125,8 +126,10 @@ class ScriptResidue:
         if not page_foreign(page, allowed):
             return
         menu_lines = self.switcher.menus(page)[1]
-        for number, line in enumerate(page.lines, 1):
-            if number in menu_lines or line_scripts(line) <= allowed:
+        numbers, lines = page.filled  # (an empty line has no letters)
+        scripts = map(_SCRIPTS, page.facts) if page.facts is not None else map(line_scripts, lines)
+        for number, line, its_scripts in zip(numbers, lines, scripts):
+            if its_scripts <= allowed or number in menu_lines:
                 continue
             found = self.at(page, number, line, allowed)
             if found is not None:

@@ -21,6 +21,7 @@ from array import array
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -101,8 +102,18 @@ def source_of(doc: Document) -> str:
 
 
 def _kept(doc: Document) -> list[tuple[int, str]]:
-    removed = {r.line - 1 for r in doc.removed}
-    return [(i, t) for i, t in enumerate(doc.lines) if t and i not in removed]
+    """(index, text) of each line not empty and not removed, in order."""
+    indices = _kept_indices(doc)
+    return list(zip(indices, map(doc.lines.__getitem__, indices)))
+
+
+def _kept_indices(doc: Document) -> list[int]:
+    # (set operations and sorting in C: a page has a hundred lines and more,
+    # half of them empty, and a loop over them in Python cost more than this)
+    filled = set(compress(range(len(doc.lines)), doc.lines))
+    if doc.removed:
+        filled.difference_update([r.line - 1 for r in doc.removed])
+    return sorted(filled)
 
 
 def _is_prose(text: str) -> bool:
@@ -145,10 +156,10 @@ class CorpusRepeats:
         """The document's :class:`Summary`, and (index, hash) of each of its kept
         lines that may be chrome, in order: what :class:`StripCorpusRepeats`
         looks up in the second pass, without hashing the lines again."""
-        kept = _kept(doc)
-        facts = [line_facts(t) for _, t in kept]
+        kept = _kept_indices(doc)
+        facts = list(map(line_facts, map(doc.lines.__getitem__, kept)))
         prose = {h for h, is_prose, _ in facts if is_prose} or {line_hash(doc.text)}
-        lines = [(i, h) for (i, _), (h, _, may_be_chrome) in zip(kept, facts) if may_be_chrome]
+        lines = [(i, h) for i, (h, _, may_be_chrome) in zip(kept, facts) if may_be_chrome]
         summary = Summary(source_of(doc), array("Q", sorted(prose)), array("Q", sorted({h for _, h in lines})))
         return summary, lines
 
