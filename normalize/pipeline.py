@@ -373,10 +373,10 @@ class Pipeline:
         clustering leaves one idle. (With one process, or ``aside`` False, as
         with an engine that clusters on its own, e.g. Spark's driver, which is
         not to be forked: counted here and now.)"""
-        from .detect.names import NameVotes
+        from .detect.names import NameVotes, records_of
 
         names.close()  # (before the fork: what is written reaches the file once)
-        count = partial(NameVotes.counted, names, positions)
+        count = partial(NameVotes.counted, map(records_of, names), positions)
         if aside and getattr(self.engine, "workers", 1) > 1:
             return run_aside(count)
         votes = count()
@@ -390,7 +390,10 @@ class Pipeline:
         spelt more than one way are read back from their spool (twice: their
         clusters' votes, then the verdicts), so memory holds the vote tables,
         not every mention of the corpus."""
-        return votes.judge(lambda position: result.assignment(position).cluster_id, names.at)
+        from .detect.names import records_of
+
+        return votes.judge(lambda position: result.assignment(position).cluster_id,
+                           lambda k: records_of(names.at(k)))
 
 
 def _import_ahead() -> None:
@@ -453,9 +456,9 @@ class TakeForClustering:
         put = self.shelf.put
         fingerprint = doc.work.pop("fingerprint")
         shingles, fingerprint.shingles = fingerprint.shingles, None
-        # plain tuples, pickled: they wait on disk until the clusters are known
+        # the name mentions, as plain data: they wait on disk until the clusters are known
         records = doc.work.pop("names", None)
-        mentions = pickle.dumps(tuple(map(tuple, records)), protocol=pickle.HIGHEST_PROTOCOL) if records else None
+        mentions = _records_bytes(records) if records else None
         doc.work.clear()
         written = None
         if self.written is not None:  # (the spool's item: the document, not kept, and what was written)
@@ -464,3 +467,9 @@ class TakeForClustering:
         return (doc.id, fingerprint, len(doc.text), put(encode_text(doc.text)),
                 None if shingles is None or not self.shingles else self.sets.put(shingle_bytes(shingles), SHINGLE_ALIGN),
                 len(doc.artefacts), mentions, written)
+
+
+def _records_bytes(records: list) -> bytes:
+    from .detect.names import records_bytes  # (imported where the detect stages ran: in a worker, already)
+
+    return records_bytes(records)

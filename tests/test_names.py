@@ -406,3 +406,13 @@ def test_lone_words_are_mentions_only_as_places():
     assert run_names("KYÏV") is run_names("Washington")  # no mention either way
     assert run_names("Kyïv")[1] is not None
     assert [m.text for m in find_mentions(["Shelling in Kyiv's suburbs went on."])] == ["Kyiv"]
+
+
+def test_mention_records_come_back_from_their_bytes_as_they_went():
+    from normalize.detect.names import records_bytes, records_of
+
+    records = [("Vladimir Putin", 3, "vladimirputin", False), ("Kyiv", 7, "kyiv", True)]
+    assert [tuple(r) for r in records_of(pickle.loads(records_bytes(records)))] == records
+    # a lone surrogate, which JSON cannot carry: the tuples themselves
+    odd = [("Kim \udcff", 1, "kim\udcff", False)]
+    assert [tuple(r) for r in records_of(pickle.loads(records_bytes(odd)))] == odd

@@ -88,6 +88,39 @@ def test_cluster_fields_are_written_as_json_writes_them(cluster_id, size, duplic
     assert with_cluster(b'{"id":"x"', cluster) == b'{"id":"x"' + as_bytes
 
 
+_LINE_TEXT = st.one_of(st.text(max_size=30), st.sampled_from(["lone \ud800 surrogate", "\u2028", "ż \x00"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(min_value=1, max_value=500), _LINE_TEXT, st.sampled_from(["nav", "ad"])),
+                max_size=5),
+       st.lists(st.tuples(st.sampled_from(["name-variant", "wire-marker"]), st.integers(0, 99), _LINE_TEXT),
+                max_size=3),
+       _LINE_TEXT, st.floats(min_value=0.0, max_value=1.0))
+def test_a_record_written_in_a_worker_is_the_line_json_writes(removed, artefacts, text, score):
+    """A worker writes a record's line up to its cluster fields (record_head,
+    orjson given the removed lines and artefacts as dataclasses), the main
+    process completes it: the bytes json.dumps writes of the record as dicts."""
+    from types import SimpleNamespace
+
+    from normalize.document import Artefact, Document, Removal, Source
+    from normalize.write.records import output_record, record_head, with_cluster
+
+    doc = Document(id="d1", text=text, source=Source("in.jsonl", 3), fields={"url": "https://a.example/1"},
+                   removed=[Removal(*r) for r in removed], artefacts=[Artefact(*a) for a in artefacts],
+                   lang="de", lang_score=score, lang_top=[("de", score)])
+    cluster = SimpleNamespace(cluster_id="c1", cluster_size=2, duplicate_of=None, similarity=None)
+    expected = _json(output_record(doc, "run") | {"cluster_id": "c1", "cluster_size": 2,
+                                                 "duplicate_of": None, "similarity": None})
+    try:
+        as_bytes = expected.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no UTF-8 line holds it
+        with pytest.raises(UnicodeEncodeError):
+            record_head(doc, "run")
+        return
+    assert with_cluster(record_head(doc, "run"), cluster) == as_bytes
+
+
 def test_lines_go_into_the_file_as_utf8_whatever_form_they_come_in(tmp_path):
     path = tmp_path / "out.jsonl"
     with open(path, "wb") as fh:

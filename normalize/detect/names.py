@@ -29,6 +29,7 @@ form and the others are flagged against it.
 """
 from __future__ import annotations
 
+import pickle
 import re
 import sys
 import unicodedata
@@ -39,6 +40,8 @@ from operator import add, is_not, itemgetter, ne
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Sequence
+
+import orjson
 
 from normalize.document import Artefact
 from normalize.detect.artefact_page import LINE_CACHE
@@ -606,6 +609,24 @@ def mention_records(mentions: list[Mention], flagged: set) -> list[tuple]:
     if not flagged:  # the usual case, made in C: a page has dozens of mentions
         return list(map(add, mentions, repeat((False,))))
     return [(m.text, m.line, m.key, (m.line, m.text) in flagged) for m in mentions]
+
+
+def records_bytes(records: list[tuple]) -> bytes:
+    """A document's :func:`mention_records` as they wait on disk for the
+    clusters (pickled, as a spool keeps its items): their JSON, which orjson
+    writes some five times faster than pickle writes the tuples, or the tuples
+    where a text holds what JSON cannot (a lone surrogate). See :func:`records_of`."""
+    try:
+        data: object = orjson.dumps(records)
+    except orjson.JSONEncodeError:
+        data = tuple(map(tuple, records))
+    return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def records_of(item: object) -> Sequence:
+    """The records :func:`records_bytes` stored, as a spool gives them back
+    (each a list or a tuple: (text, line, key, flagged))."""
+    return orjson.loads(item) if isinstance(item, bytes) else item  # type: ignore[return-value]
 
 
 def compact_records(records) -> tuple[NameRecord, ...]:

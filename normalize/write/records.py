@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, AnyStr
 
 from ..document import Document
-from .outputs import _orjson, dumps, dumps_utf8, float_written_alike
+from .outputs import _orjson, _orjson_line, dumps, dumps_utf8, float_written_alike
 
 LANG_FIELDS = ("lang", "lang_score", "lang_top")
 CLEAN_FIELDS = ("removed", "artefacts", "translation")
@@ -50,7 +50,9 @@ def translation_value(translation: dict) -> dict:
     return t
 
 
-def output_record(doc: Document, command: str, text_field: str = "text") -> dict[str, Any]:
+def output_record(doc: Document, command: str, text_field: str = "text", objects: bool = False) -> dict[str, Any]:
+    """``objects``: the source, removed lines and artefacts as the document holds
+    them (dataclasses, for orjson: see :func:`record_head`), not as dicts."""
     added = ADDED[command]
     record: dict[str, Any] = {}
     for key, value in doc.fields.items():
@@ -63,7 +65,7 @@ def output_record(doc: Document, command: str, text_field: str = "text") -> dict
     for name in added:
         if name == "encoding" and doc.encoding is None:
             continue
-        record[name] = _value(doc, name)
+        record[name] = getattr(doc, name) if objects and name in _BUILT else _value(doc, name)
     return record
 
 
@@ -71,11 +73,24 @@ def record_head(doc: Document, command: str, text_field: str = "text") -> bytes:
     """The JSON line of ``doc``'s record (:func:`.outputs.dumps`) up to its cluster
     fields, which come last, as UTF-8 bytes (strict, as the output file is
     written): a worker writes this much before the clusters are known, and
-    :func:`with_cluster` completes it."""
+    :func:`with_cluster` completes it.
+
+    orjson writes a dataclass as the object of its fields in order, which is
+    what ``as_dict`` makes of a :class:`~normalize.document.Removal`, an
+    :class:`~normalize.document.Artefact` or the source: it is given them as
+    they are (a page has a score of removed lines, each a dict made and
+    dropped). Where orjson does not write the line, the dicts go the long way."""
+    if _orjson is not None:
+        record = output_record(doc, command, text_field, objects=True)
+        for name in CLUSTER_FIELDS:
+            del record[name]
+        line = _orjson_line(record, _BUILT)
+        if line is not None:
+            return line[:-1]  # without its closing brace; never empty: "id" comes first
     record = output_record(doc, command, text_field)
     for name in CLUSTER_FIELDS:
         del record[name]
-    return dumps_utf8(record, _BUILT)[:-1]  # without its closing brace; never empty: "id" comes first
+    return dumps_utf8(record, _BUILT)[:-1]
 
 
 # fields this tool fills with strings and integers only (see Source, Removal, Artefact)
