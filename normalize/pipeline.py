@@ -364,15 +364,15 @@ class Pipeline:
                 warm_up(stages)
 
     def _count_votes(self, names: DocumentSpool, positions: array, aside: bool) -> Callable[[], Any]:
-        """Start counting the corpus's votes on name spellings; returns the
-        function that waits for them (a :class:`~.detect.names.NameVotes`).
+        """Start finding the names the corpus spells more than one way; returns
+        the function that waits for them (a :class:`~.detect.names.NameVotes`).
 
         The mentions of every document are read back from their spool and
-        counted in a forked process, while this one makes the clusters: with
+        looked at in a forked process, while this one makes the clusters: with
         workers, every core was busy while the documents came, and the
         clustering leaves one idle. (With one process, or ``aside`` False, as
         with an engine that clusters on its own, e.g. Spark's driver, which is
-        not to be forked: counted here and now.)"""
+        not to be forked: here and now.)"""
         from .detect.names import NameVotes, records_of
 
         names.close()  # (before the fork: what is written reaches the file once)
@@ -385,11 +385,11 @@ class Pipeline:
     def _name_variants(self, result: Any, votes: Any, names: DocumentSpool) -> dict[int, list]:
         """Name spellings that differ from the majority in their cluster or the corpus.
 
-        The corpus's votes were counted while the clusters were made (see
-        :meth:`_count_votes`); the mentions of the few documents naming a name
-        spelt more than one way are read back from their spool (twice: their
-        clusters' votes, then the verdicts), so memory holds the vote tables,
-        not every mention of the corpus."""
+        The names spelt more than one way were found while the clusters were
+        made (see :meth:`_count_votes`); the mentions of the few documents
+        naming one are read back from their spool (twice: their votes, then the
+        verdicts), so memory holds the vote tables of those names, not every
+        mention of the corpus."""
         from .detect.names import records_of
 
         return votes.judge(lambda position: result.assignment(position).cluster_id,

@@ -347,7 +347,7 @@ def layout(shingles: np.ndarray) -> np.ndarray | None:
 def sets_with_lines(hashes: np.ndarray, owners: np.ndarray, lines: np.ndarray,
                      n_docs: int) -> list[ShingleSet]:
     """Per document: distinct 32-bit shingles (sorted) and the line of each one's
-    first occurrence. One sort for the whole batch."""
+    first occurrence. One sort for each document (see :func:`_first_of_each`)."""
     if len(hashes) == 0:
         return [ShingleSet(np.empty(0, np.uint32), np.empty(0, np.int32)) for _ in range(n_docs)]
     # (the owners ascend, as batch_shingles_lines gives them: each document's

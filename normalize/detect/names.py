@@ -814,9 +814,10 @@ class NameVotes:
     those that do, and each name's first spelling, to see whether another
     follows; only the documents naming a name spelt two ways are read back,
     to count their votes (:class:`CorpusVotes`) and to judge them. (Counting
-    every document's votes as they came took twice as long as making the
-    clusters, which it ran beside, at 10,000 articles.) The records themselves
-    wait wherever the caller keeps them (a run: a spool on disk).
+    every document's votes as they came took longer than making the clusters,
+    which it runs beside, at 10,000 articles: the run waited for it.) The
+    records themselves wait wherever the caller keeps them (a run: a spool on
+    disk).
     """
 
     def __init__(self) -> None:
