@@ -16,7 +16,6 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import signal
-import threading
 import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
@@ -271,7 +270,8 @@ class LocalEngine:
             yield
         finally:
             crew, self._crew, self._holding = self._crew, None, False
-            _shut_down_together(crew or [])
+            for pool in crew or ():
+                pool.shutdown(wait=True, cancel_futures=True)
 
     def map(self, stages: Sequence[Stage], docs: Iterable, take: Optional[Take] = None) -> Iterator:
         """Apply ``stages`` to every document; results come out in input order.
@@ -350,21 +350,6 @@ def _in_order(pools: list[ProcessPoolExecutor], docs: Iterable, take: Optional[T
     finally:
         for future, _, _ in pending:
             future.cancel()
-
-
-def _shut_down_together(pools: list[ProcessPoolExecutor]) -> None:
-    """Shut the pools down and wait for them, side by side: a worker that held
-    a pass's documents takes some 20 ms to exit, and the run waits for each."""
-    stopping = [threading.Thread(target=pool.shutdown, kwargs={"wait": True, "cancel_futures": True},
-                                 name="normalize-shutdown") for pool in pools[1:]]
-    for thread in stopping:
-        thread.start()
-    try:
-        if pools:
-            pools[0].shutdown(wait=True, cancel_futures=True)
-    finally:
-        for thread in stopping:
-            thread.join()
 
 
 def _pool(workers: int, stages: list, worker: Optional[int] = None, hold_bytes: int = 0) -> ProcessPoolExecutor:
