@@ -458,7 +458,11 @@ class TakeForClustering:
         shingles, fingerprint.shingles = fingerprint.shingles, None
         # the name mentions, as plain data: they wait on disk until the clusters are known
         records = doc.work.pop("names", None)
-        mentions = _records_bytes(records) if records else None
+        mentions = None
+        if records:
+            from .detect.names import records_bytes  # (imported in a worker by the detect stages already)
+
+            mentions = records_bytes(records)
         doc.work.clear()
         written = None
         if self.written is not None:  # (the spool's item: the document, not kept, and what was written)
@@ -467,9 +471,3 @@ class TakeForClustering:
         return (doc.id, fingerprint, len(doc.text), put(encode_text(doc.text)),
                 None if shingles is None or not self.shingles else self.sets.put(shingle_bytes(shingles), SHINGLE_ALIGN),
                 len(doc.artefacts), mentions, written)
-
-
-def _records_bytes(records: list) -> bytes:
-    from .detect.names import records_bytes  # (imported where the detect stages ran: in a worker, already)
-
-    return records_bytes(records)
