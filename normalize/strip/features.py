@@ -12,7 +12,7 @@ crawl, so that judgement is cached per line text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from normalize.strip.lexicon import (
@@ -37,28 +37,54 @@ _CLOSERS = "'\"”’»›)]】」』 "
 SHORT = 40  # words; longer lines are never labels, captions or teasers
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Line:
     """One line of a document with its measurements and the verdict on it."""
 
     index: int  # 0-based position in doc.lines
     text: str
-    key: str = ""  # bare match key (short lines only)
-    words: float = 0.0  # words, or characters / 2 in spaceless scripts
-    terminal: bool = False
-    stop_ratio: float = 0.0
-    says: str | None = None  # reason the line gives by itself (lexicon, pattern)
-    reason: str | None = None
-    keep_why: str | None = None
-    signals: dict = field(default_factory=dict)
-    prose: bool = False  # reads like running text (see is_prose); set by measure()
+    key: str  # bare match key (short lines only)
+    words: float  # words, or characters / 2 in spaceless scripts
+    terminal: bool
+    stop_ratio: float
+    says: str | None  # reason the line gives by itself (lexicon, pattern)
+    reason: str | None
+    keep_why: str | None
+    signals: dict
+    prose: bool  # reads like running text (see is_prose); set by measure()
     # Answers every rule asks of every line in every look, computed once per
     # line text by measure(): a paragraph (see paragraph()), a photo credit
     # (a copyright sign that sits inside articles), and the first two words
     # of the key (a repeated headline starts like the headline; None: no key).
-    para: bool = False
-    photo_credit: bool = False
-    start: tuple[str, ...] | None = None
+    para: bool
+    photo_credit: bool
+    start: tuple[str, ...] | None
+
+    # Written out, not left to the dataclass: the __init__ it writes is
+    # interpreted Python, which mypyc does not compile, and every line of every
+    # page is a Line (blank ones too): it took a tenth of the stage's time.
+    def __init__(self, index: int, text: str, key: str = "", words: float = 0.0, terminal: bool = False,
+                 stop_ratio: float = 0.0, says: str | None = None, reason: str | None = None,
+                 keep_why: str | None = None, signals: dict | None = None, prose: bool = False,
+                 para: bool = False, photo_credit: bool = False, start: tuple[str, ...] | None = None) -> None:
+        self.index = index
+        self.text = text
+        self.key = key
+        self.words = words
+        self.terminal = terminal
+        self.stop_ratio = stop_ratio
+        self.says = says
+        self.reason = reason
+        self.keep_why = keep_why
+        self.signals = {} if signals is None else signals
+        self.prose = prose
+        self.para = para
+        self.photo_credit = photo_credit
+        self.start = start
+
+    def __reduce__(self):  # (unpickled through __init__: a compiled class is not made empty first)
+        return Line, (self.index, self.text, self.key, self.words, self.terminal, self.stop_ratio, self.says,
+                      self.reason, self.keep_why, self.signals, self.prose, self.para, self.photo_credit, self.start)
 
     @property
     def blank(self) -> bool:
