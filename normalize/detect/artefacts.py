@@ -56,7 +56,7 @@ from normalize.detect.artefact_switcher import (  # noqa: F401
     LangToken, LanguageSwitcher, opening_words, opens_menu, switcher_tokens)
 from normalize.detect.artefact_wire import WireMarkers, WireRule, all_cues, line_wire, wire_rules  # noqa: F401
 from normalize.detect.names import (  # noqa: F401
-    NameChecks, NameVariants, line_names, mention_records, warm as warm_names)
+    NameChecks, NameVariants, line_names, warm as warm_names)
 from normalize.detect.translation import Finding, verdict
 
 __all__ = ["FindArtefacts", "find_artefacts", "NameVariants"]
@@ -87,12 +87,12 @@ class FindArtefacts:
         findings: list[Finding] = []
         for rule in self.rules:
             findings.extend(rule(page))
-        found, mentions, flagged = self.names(page.lines, list(map(attrgetter("names"), page.facts)))
+        found, mentions = self.names(page.lines, list(map(attrgetter("names"), page.facts)))
         findings.extend(found)
         findings.sort(key=lambda f: (f.line, f.kind, f.evidence))
         doc.artefacts.extend(f.artefact() for f in findings)
         doc.translation = verdict(findings)
-        doc.work["names"] = mention_records(mentions, flagged)
+        doc.work["names"] = mentions
         return doc
 
 

@@ -36,7 +36,7 @@ import unicodedata
 from array import array
 from collections import Counter, defaultdict
 from itertools import compress, filterfalse, repeat
-from operator import add, is_not, itemgetter, ne
+from operator import attrgetter, is_not, itemgetter, ne
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Sequence
@@ -167,11 +167,6 @@ class Mention(NamedTuple):
     text: str
     line: int
     key: str
-
-
-# Mention(text, line, key) without the named tuple's Python-level constructor
-# (a page has dozens of mentions): the same object, made in C
-_mention = tuple.__new__
 
 
 @lru_cache(maxsize=None)
@@ -391,17 +386,14 @@ class LineNames:
     named: tuple  # (text, key) of each name-like mention
     prose: bool  # a line of running text (see is_prose)
     casing: frozenset = frozenset()  # texts of the mentions that pass caps_last_syllable
-    # the texts and the keys apart, for mentions(): split once per distinct line
-    _texts: tuple = field(default=(), init=False, repr=False, compare=False)
-    _keys: tuple = field(default=(), init=False, repr=False, compare=False)
+    # each mention's (key, text): a document looks closer only at a key spelt two
+    # ways among its lines, or a known person's (see NameChecks.needs_look)
+    pairs: frozenset = field(default=frozenset(), init=False, repr=False, compare=False)
+    keys: frozenset = field(default=frozenset(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_texts", tuple(text for text, _ in self.named))
-        object.__setattr__(self, "_keys", tuple(key for _, key in self.named))
-
-    def mentions(self, number: int) -> list[Mention]:
-        """The line's mentions as on line ``number`` (made in C: a page has dozens)."""
-        return list(map(_mention, repeat(Mention), zip(self._texts, repeat(number), self._keys)))
+        object.__setattr__(self, "pairs", frozenset((key, text) for text, key in self.named))
+        object.__setattr__(self, "keys", frozenset(key for _, key in self.named))
 
 
 _NO_NAMES = LineNames((), (), False)
@@ -474,38 +466,49 @@ class NameChecks:
         self.w_unsupported = conf["names.casing_unsupported.weight"]
 
     def __call__(self, lines: list[str], infos: Optional[list[LineNames]] = None
-                 ) -> tuple[list[Finding], list[Mention], set]:
-        """Findings, the document's name-like mentions in prose lines, and the
-        (line, text) pairs flagged. ``infos``: the :func:`line_names` of the
-        lines that are not empty, if known already."""
+                 ) -> tuple[list[Finding], list[tuple]]:
+        """Findings, and the record of each name-like mention in a prose line:
+        (text, line, key, whether a finding here flagged it), the fields of a
+        :class:`NameRecord` as a plain tuple, which crosses to the main process
+        and waits on disk for the clusters as cheaply as anything does.
+        ``infos``: the :func:`line_names` of the lines that are not empty, if
+        known already."""
         findings: list[Finding] = []
-        named: list[Mention] = []
-        in_prose: list[Mention] = []
-        prose: set = set()
-        suspects: set = set()
         numbers = compress(range(1, len(lines) + 1), lines)  # of the lines that are not empty
         if infos is None:
             infos = list(map(line_names, filter(None, lines)))
-        # the lines with names, picked out without a Python loop
-        for number, info in compress(zip(numbers, infos), map(is_not, infos, repeat(_NO_NAMES))):
+        # The lines with names, and among them those with a known person's wrong
+        # given name, in running text, or a suspect casing, each picked out in C:
+        # a page has a dozen lines with names, and a loop over them in Python,
+        # each making its mentions, took longer than the rest of the stage.
+        with_names = list(map(is_not, infos, repeat(_NO_NAMES)))
+        facts = list(compress(infos, with_names))
+        rows = list(zip(compress(numbers, with_names), facts))
+        for number, info in compress(rows, map(attrgetter("people"), facts)):
             for text, evidence, lang in info.people:
                 findings.append(Finding(KIND, number, evidence, f"{KIND}:{text}", self.w_person, lang))
-            if not info.named:
-                continue
-            mentions = info.mentions(number)
-            named += mentions
-            if info.casing:
-                suspects.update(m for m in mentions if m.text in info.casing)
-            # Menus and buttons ("Contact US", "Flash INFO") are typography; names in
-            # them count only against a known person's spelling.
-            if info.prose:
-                prose.add(number)
-                in_prose += mentions
+        # Menus and buttons ("Contact US", "Flash INFO") are typography; names in
+        # them count only against a known person's spelling.
+        in_prose = list(compress(rows, map(attrgetter("prose"), facts)))
+        records = [(text, number, key, False) for number, info in in_prose for text, key in info.named]
         flagged = {(f.line, f.rule.split(":", 1)[1]) for f in findings}
-        findings.extend(self.inconsistent(named, prose, flagged))
+        if self.needs_look(set().union(*map(attrgetter("pairs"), facts)), set().union(*map(attrgetter("keys"), facts))):
+            named = [Mention(text, number, key) for number, info in rows for text, key in info.named]
+            findings.extend(self.inconsistent(named, set(map(itemgetter(0), in_prose)), flagged))
+        suspects = {(text, number, key) for number, info in compress(rows, map(attrgetter("casing"), facts))
+                    for text, key in info.named if text in info.casing}
         if suspects:  # (the only mentions unsupported_casing can flag, in order)
-            findings.extend(self.unsupported_casing([m for m in in_prose if m in suspects], flagged))
-        return findings, in_prose, flagged
+            findings.extend(self.unsupported_casing(
+                [Mention(t, n, k) for t, n, k, _ in records if (t, n, k) in suspects], flagged))
+        if flagged:
+            records = [(t, n, k, (n, t) in flagged) for t, n, k, _ in records]
+        return findings, records
+
+    @staticmethod
+    def needs_look(spelt: set, keys: set) -> bool:
+        """Whether :meth:`inconsistent` can find anything among a document's
+        (key, text) spellings and their keys: a name spelt two ways, or a known person's."""
+        return len(keys) < len(spelt) or not people_by_key().keys().isdisjoint(keys)
 
     def wrong_person(self, runs: list) -> Iterable[Finding]:
         """Findings of :func:`wrong_person_pairs` for (line number, run) pairs."""
@@ -602,17 +605,8 @@ class NameRecord(NamedTuple):
     flagged: bool = False  # already flagged by the per-document checks
 
 
-def mention_records(mentions: list[Mention], flagged: set) -> list[tuple]:
-    """What the cluster-level stage needs of a document's mentions: the fields
-    of a :class:`NameRecord` as a plain tuple each, which crosses to the main
-    process and waits on disk for the clusters as cheaply as anything does."""
-    if not flagged:  # the usual case, made in C: a page has dozens of mentions
-        return list(map(add, mentions, repeat((False,))))
-    return [(m.text, m.line, m.key, (m.line, m.text) in flagged) for m in mentions]
-
-
 def records_bytes(records: list[tuple]) -> bytes:
-    """A document's :func:`mention_records` as they wait on disk for the
+    """A document's mention records (see :meth:`NameChecks.__call__`) as they wait on disk for the
     clusters (pickled, as a spool keeps its items): their JSON, which orjson
     writes some five times faster than pickle writes the tuples, or the tuples
     where a text holds what JSON cannot (a lone surrogate). See :func:`records_of`."""
@@ -639,7 +633,7 @@ def compact_records(records) -> tuple[NameRecord, ...]:
     for r in records or ():
         if isinstance(r, dict):
             r = NameRecord(r["text"], r["line"], r.get("key") or name_key(r["text"]), bool(r.get("flagged")))
-        elif not isinstance(r, NameRecord):  # its fields (mention_records), or a (text, line) pair
+        elif not isinstance(r, NameRecord):  # its fields (NameChecks.__call__), or a (text, line) pair
             r = NameRecord(*r) if len(r) == 4 else NameRecord(r[0], r[1], name_key(r[0]), False)
         out.append(NameRecord(sys.intern(r.text), r.line, sys.intern(r.key), r.flagged))
     return tuple(out)
