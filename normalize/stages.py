@@ -124,5 +124,6 @@ def stages_for(command: str, settings: Settings, corpus_stage: Optional[Stage] =
         return [[SplitLines(), Fingerprinter(dedup_settings(settings)), DropPageLines()]]
     if command == "run":
         second = ([corpus_stage] if corpus_stage is not None else []) + detect_stages()
-        return [run_first_pass(settings), second + [Fingerprinter(dedup_settings(settings)), DropPageLines()]]
+        # (the texts are Normalise's by then, NFC: the fingerprints need not check)
+        return [run_first_pass(settings), second + [Fingerprinter(dedup_settings(settings), nfc=True), DropPageLines()]]
     raise ValueError(f"unknown command {command!r}")

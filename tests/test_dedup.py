@@ -6,6 +6,8 @@ import random
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from normalize.dedup import (
     Clusterer,
@@ -100,6 +102,26 @@ def test_key_keeps_combining_marks_and_lines():
     # Devanagari vowel signs are marks, not punctuation: the words stay whole
     assert normalise_key("नमस्ते दुनिया।") == "नमस्ते दुनिया"
     assert lined_key("One line.\n\n  \nTwo — lines") == "one line\ntwo lines"
+
+
+# pieces a page's text is made of where NFC, NFKC and the per-character fold
+# part ways: combining marks after letters and after invisible characters,
+# precomposed and decomposed letters, Hangul jamo, compatibility forms
+_KEY_PIECES = ["e", "\u0301", "\u0323", "\u200b", "\u00ad", "\u2060", "\ufeff", "é", "Å", "\u212b", "ﬁ", "Ｂ",
+               "①", "\u1100", "\u1161", "\u11a8", "한", "ß", "ẞ", " ", "\n", "\t", "\u00a0", "word", "ｶ", "\u3099"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_KEY_PIECES), max_size=30).map("".join))
+def test_keys_of_normalised_texts_need_no_nfc_check(text):
+    """A run's Fingerprinter takes the texts for NFC (Normalise made them so):
+    its keys are those the check gives."""
+    from normalize.normalise import normalise_text
+
+    texts = [normalise_text(text), normalise_text(text + "\n" + text.upper())]
+    checked, taken = batch_keys(texts), batch_keys(texts, nfc=True)
+    assert checked.points.tolist() == taken.points.tolist()
+    assert checked.starts.tolist() == taken.starts.tolist() and checked.ends.tolist() == taken.ends.tolist()
 
 
 def test_cjk_text_is_shingled_by_characters():

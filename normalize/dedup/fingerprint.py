@@ -70,11 +70,11 @@ def _fingerprint_from_bytes(exact: int, signature: tuple, n_shingles: int, store
     return Fingerprint(exact, _array_of(signature), n_shingles, shingles)
 
 
-def fingerprint_texts(texts: list[str], settings: DedupSettings) -> list[Fingerprint]:
-    """Fingerprints of many texts, computed together."""
+def fingerprint_texts(texts: list[str], settings: DedupSettings, nfc: bool = False) -> list[Fingerprint]:
+    """Fingerprints of many texts, computed together (``nfc``: see :func:`.key.batch_keys`)."""
     if not texts:
         return []
-    keys = batch_keys(list(texts))
+    keys = batch_keys(list(texts), nfc)
     hashes, owner, lines = batch_shingles_lines(keys, settings.word_ngram, settings.char_ngram, settings.seed)
     n = len(texts)
     sets = sets_with_lines(hashes, owner, lines, n)
@@ -99,15 +99,16 @@ def fingerprint_text(text: str, settings: DedupSettings) -> Fingerprint:
 class Fingerprinter:
     """Stage: stores ``doc.work["fingerprint"]`` computed from ``doc.text``."""
 
-    def __init__(self, settings: DedupSettings | None = None):
+    def __init__(self, settings: DedupSettings | None = None, nfc: bool = False):
         self.settings = settings or DedupSettings()
+        self.nfc = nfc  # the texts are NFC already (see .key.batch_keys): after Normalise
 
     def __call__(self, doc):
-        doc.work["fingerprint"] = fingerprint_text(doc.text, self.settings)
+        doc.work["fingerprint"] = fingerprint_texts([doc.text], self.settings, self.nfc)[0]
         return doc
 
     def batch(self, docs: list) -> list:
         """The stage over a list of documents at once (much faster per document)."""
-        for doc, fp in zip(docs, fingerprint_texts([d.text for d in docs], self.settings)):
+        for doc, fp in zip(docs, fingerprint_texts([d.text for d in docs], self.settings, self.nfc)):
             doc.work["fingerprint"] = fp
         return docs
