@@ -1,0 +1,151 @@
+"""Instructions each per-document stage executes, counted by valgrind (callgrind).
+
+usage: python benchmarks/bench_instructions.py CORPUS.jsonl [--docs 2000] [--stages NAME ...] [--baseline DIR]
+
+Run times on the shared machines swing by a third within the hour, more than
+most changes to a stage move them; the instructions a stage executes over the
+same documents do not swing at all. For each stage, the first ``--docs``
+documents of the corpus are brought to it by the stages before it (in this
+process, with this checkout's code) and pickled. Then one Python under
+callgrind loads them and runs the stage over them (in batches of 128, as a
+worker does, where the stage works on a batch), and another only loads them:
+the difference is the stage's count. Its line caches start empty, as in a
+worker's first batch, so the count is that of a first pass over those
+documents. ``--baseline DIR`` counts the same for another copy of the package
+(a worktree of another commit, its compiled files built or copied in), on the
+same pickled documents, and prints the ratio.
+
+An instruction is not a nanosecond: a cache miss costs many, and callgrind
+counts none of that (the language stage's table look-ups are such misses). So
+the counts rank the work a change removes or adds, and the run times (see
+``bench_run_ab.py``) stay the judge of the whole.
+
+Needs valgrind (``apt-get install valgrind``); each count runs the stage some
+fifty times slower than it runs, two at a time.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import pickle
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+STAGES = ("Normalise", "StripBoilerplate", "SummariseLines", "DetectLanguage", "FindArtefacts", "Fingerprinter")
+
+# What a counted Python runs: argv = stage name, "run" or "load", the pickled documents.
+CHILD = """
+import pickle, sys
+name, mode, path = sys.argv[1:4]
+with open(path, "rb") as fh:
+    docs = pickle.load(fh)
+from normalize.engine.local import warm_up
+from normalize.pipeline import stages_for
+from normalize.settings import Settings
+from normalize.stages import SummariseLines
+first, second = stages_for("run", Settings(corpus_repeats=False))
+stage = {type(s).__name__: s for s in [*first, *second, SummariseLines()]}[name]
+warm_up([stage])  # its tables loaded in both counts: they are the same for every batch
+if mode == "run":
+    if hasattr(stage, "batch"):
+        for k in range(0, len(docs), 128):
+            stage.batch(docs[k:k + 128])
+    else:
+        for doc in docs:
+            stage(doc)
+"""
+
+
+def stage_inputs(corpus: Path, docs: int, folder: Path) -> dict[str, Path]:
+    """The documents as each stage gets them in a run, pickled (the corpus-level
+    step between the passes left out: it strips a few lines more)."""
+    from normalize.document import Document, Source
+    from normalize.pipeline import stages_for
+    from normalize.settings import Settings
+
+    first, second = stages_for("run", Settings(corpus_repeats=False))
+    normalise, strip, forget = first
+    language, artefacts, fingerprint = second[:3]
+    with open(corpus, encoding="utf-8") as fh:
+        texts = [json.loads(line)["text"] for line in itertools.islice(fh, docs)]
+    batch = [Document(id=str(i), text=t, source=Source(str(corpus), i + 1)) for i, t in enumerate(texts)]
+    paths: dict[str, Path] = {}
+
+    def keep(*names: str) -> None:
+        path = folder / f"{names[0]}.pickle"
+        with open(path, "wb") as fh:
+            pickle.dump(batch, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        for name in names:
+            paths[name] = path
+
+    keep("Normalise")
+    batch = [normalise(doc) for doc in batch]
+    keep("StripBoilerplate")
+    batch = [forget(strip(doc)) for doc in batch]
+    keep("SummariseLines", "DetectLanguage")
+    for k in range(0, len(batch), 128):
+        language.batch(batch[k:k + 128])
+    keep("FindArtefacts")
+    batch = [artefacts(doc) for doc in batch]
+    keep("Fingerprinter")
+    return paths
+
+
+def count(code: Path, stage: str, mode: str, inputs: Path) -> int:
+    """Instructions of one Python running CHILD under callgrind, with ``code`` first on its path."""
+    env = dict(os.environ, PYTHONPATH=str(code))
+    proc = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+         sys.executable, "-c", CHILD, stage, mode, str(inputs)],
+        cwd=tempfile.gettempdir(), env=env, capture_output=True, text=True)
+    found = re.search(r"Collected\s*:\s*(\d+)", proc.stderr)
+    if proc.returncode != 0 or found is None:
+        raise SystemExit(f"callgrind failed for {stage} ({mode}) with {code}:\n{proc.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("corpus", type=Path)
+    ap.add_argument("--docs", type=int, default=2000)
+    ap.add_argument("--stages", nargs="+", default=list(STAGES), choices=STAGES)
+    ap.add_argument("--baseline", type=Path, help="another copy of the package (a worktree), counted alike")
+    args = ap.parse_args()
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed (apt-get install valgrind)")
+
+    codes = [("this", REPO)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
+    with tempfile.TemporaryDirectory() as tmp:
+        inputs = stage_inputs(args.corpus, args.docs, Path(tmp))
+        jobs = [(label, code, stage, mode) for stage in args.stages for label, code in codes for mode in ("run", "load")]
+        with ThreadPoolExecutor(2) as pool:  # two callgrinds at a time: each is one process
+            counts = dict(zip(jobs, pool.map(lambda job: count(job[1], job[2], job[3], inputs[job[2]]), jobs)))
+
+    print(f"billions of instructions over the first {args.docs:,} documents of {args.corpus.name}"
+          " (the stage's: its run less loading the documents)")
+    header = f"{'stage':18s}{'this':>10s}"
+    if args.baseline:
+        header += f"{'baseline':>10s}{'ratio':>8s}"
+    print(header)
+    for stage in args.stages:
+        mine = counts[("this", REPO, stage, "run")] - counts[("this", REPO, stage, "load")]
+        row = f"{stage:18s}{mine / 1e9:10.3f}"
+        if args.baseline:
+            code = args.baseline.resolve()
+            theirs = counts[("baseline", code, stage, "run")] - counts[("baseline", code, stage, "load")]
+            row += f"{theirs / 1e9:10.3f}{mine / theirs:8.3f}"
+        print(row)
+
+
+if __name__ == "__main__":
+    main()
