@@ -474,6 +474,16 @@ def test_line_scripts_match_script_counts(line):
     assert line_scripts(line) == frozenset(script_counts(line))
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.one_of(st.characters(blacklist_categories=()),
+                         st.sampled_from(["\ud800", "\udcff", "é", "“", "Ж", "日", "😀", "\u0301", "A"])), max_size=40))
+def test_line_scripts_of_any_text_match_script_counts(line):
+    """Lone surrogates, controls and characters past the Basic Multilingual Plane included."""
+    from normalize.detect.scripts import script_counts
+
+    assert line_scripts.__wrapped__(line) == frozenset(script_counts(line))
+
+
 @pytest.mark.parametrize("line", [
     "On the 6th (local time), officials said.", "[Image source=Yonhap News]", "Read also: the latest",
     "ON THE RECORD photo is illustrative", "nothing here", "", "İstanbul photo",
