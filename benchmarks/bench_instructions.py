@@ -103,7 +103,7 @@ def stage_inputs(corpus: Path, docs: int, folder: Path) -> dict[str, Path]:
 
 def count(code: Path, stage: str, mode: str, inputs: Path) -> int:
     """Instructions of one Python running CHILD under callgrind, with ``code`` first on its path."""
-    env = dict(os.environ, PYTHONPATH=str(code))
+    env = dict(os.environ, PYTHONPATH=str(code), PYTHONHASHSEED="0")  # (set orders move the count a little)
     proc = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
          sys.executable, "-c", CHILD, stage, mode, str(inputs)],

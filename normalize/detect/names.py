@@ -477,7 +477,7 @@ class NameChecks:
         # The lines with names, and among them those with a known person's wrong
         # given name, in running text, or a suspect casing, each picked out in C:
         # a page has a dozen lines with names, and a loop over them in Python,
-        # each making its mentions, took longer than the rest of the stage.
+        # making each line's mentions, took most of the name checks' time.
         with_names = list(map(is_not, infos, repeat(_NO_NAMES)))
         facts = list(compress(infos, with_names))
         rows = list(zip(compress(numbers, with_names), facts))

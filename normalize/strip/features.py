@@ -62,7 +62,8 @@ class Line:
 
     # Written out, not left to the dataclass: the __init__ it writes is
     # interpreted Python, which mypyc does not compile, and every line of every
-    # page is a Line (blank ones too): it took a tenth of the stage's time.
+    # page is a Line (blank ones too). Written out, the stage's instructions over
+    # 2,000 pages fell by a sixth (benchmarks/bench_instructions.py).
     def __init__(self, index: int, text: str, key: str = "", words: float = 0.0, terminal: bool = False,
                  stop_ratio: float = 0.0, says: str | None = None, reason: str | None = None,
                  keep_why: str | None = None, signals: dict | None = None, prose: bool = False,
