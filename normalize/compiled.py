@@ -1,13 +1,29 @@
 """Which modules are compiled to C at install, and the escape hatch from them.
 
-Every line of every page is measured and judged (:mod:`normalize.strip`), and
-that per-line Python is what bounds the cleaning speed. The modules below are
-plain, type-annotated Python that ``setup.py`` compiles with mypyc when the
-package is installed: the same code, run about a quarter faster, with the same
-results (a test compares the two). Without a C compiler, or with
+Every line of every page is measured and judged (:mod:`normalize.strip`), its
+language and its translation traces looked for (:mod:`normalize.detect`), and
+that per-line Python is what bounds the speed. The modules below are plain,
+type-annotated Python that ``setup.py`` compiles with mypyc when the package is
+installed: the same code, run faster, with the same results (tests compare the
+two, down to the bytes of a run's outputs). Without a C compiler, or with
 ``NORMALIZE_PURE_PYTHON=1`` at install time, they stay pure Python.
 
-Two things follow for someone editing them:
+Compiled code takes its annotations at their word, and someone editing these
+modules should know how:
+
+* an annotation is checked when a value crosses it: a function that says it
+  takes a ``list`` fails on a tuple, an ``int`` on a numpy integer (annotate
+  what really comes: ``Sequence``, ``Any``); ``mypy`` on the modules (as
+  ``setup.py`` runs it) must pass;
+* a tuple of known items (``tuple[int, str]``) is unboxed, and made anew
+  whenever it leaves compiled code: a constant returned that way is never the
+  same object twice, so one compared by identity is annotated a plain ``tuple``;
+* a compiled class is unpickled through its ``__init__``, and a frozen dataclass
+  cannot be filled field by field: one that crosses between processes has a
+  ``__reduce__``;
+* mypyc takes ``sum(a) + sum(b)`` of floats for ints: each sum on its own;
+
+and two things follow for the workflow:
 
 * a compiled module shadows its source, so an edit takes effect only after
   reinstalling (``pip install -e .``); in a checkout, :func:`stale` names the
@@ -41,6 +57,18 @@ MODULES = (
     "normalize/strip/layout.py",
     "normalize/strip/lexicon.py",
     "normalize/strip/rules.py",
+    "normalize/detect/names.py",
+    "normalize/detect/artefact_page.py",
+    "normalize/detect/artefact_residue.py",
+    "normalize/detect/artefact_wire.py",
+    "normalize/detect/artefacts.py",
+    "normalize/detect/translation.py",
+    "normalize/detect/language.py",
+    "normalize/detect/langid/evidence.py",
+    "normalize/detect/langid/judge.py",
+    "normalize/detect/langid/memo.py",
+    "normalize/detect/langid/scorer.py",
+    "normalize/strip/corpus.py",
 )
 
 # Cython sources: loops over every character of a batch, each mirroring a numpy

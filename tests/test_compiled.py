@@ -15,6 +15,7 @@ from normalize import compiled
 from normalize.strip import clean_text
 
 BOILERPLATE_DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "boilerplate-dev.jsonl"
+NEARDUP_DEV = BOILERPLATE_DEV.with_name("neardup-dev.jsonl")
 
 # Cleans every text given as a JSON list on stdin, with the modules imported
 # from their sources, and prints what came out (and where features came from).
@@ -69,6 +70,33 @@ def test_compiled_modules_clean_exactly_as_their_sources_do(seed_texts):
     mine = _cleaned(texts)
     assert sum(len(removed) for _, removed in mine) > 100  # the rules ran, and removed lines
     assert mine == from_sources["cleaned"]
+
+
+@pytest.mark.skipif(not compiled.compiled() or compiled.pure_requested(),
+                    reason="the modules run from source here (nothing compiled, or pure Python asked for)")
+def test_a_run_with_the_compiled_modules_writes_what_one_from_sources_writes(seed_texts, tmp_path):
+    """The whole pipeline (language, artefacts and name checks, corpus repeats,
+    clusters), once with the compiled modules and once from source, in two
+    worker processes (so that stages and documents cross between processes)."""
+    texts = _texts(seed_texts)
+    if NEARDUP_DEV.is_file():  # near-duplicates in many languages, for the clusters and names
+        texts += [json.loads(line)["text"] for line in NEARDUP_DEV.open(encoding="utf-8") if line.strip()]
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"id": f"t{k}", "text": t}, ensure_ascii=False) + "\n"
+                              for k, t in enumerate(texts)), encoding="utf-8")
+    outputs = {}
+    for mode, pure in (("compiled", "0"), ("sources", "1")):
+        out = tmp_path / mode
+        env = dict(os.environ, **{compiled.PURE_ENV: pure})
+        subprocess.run([sys.executable, "-m", "normalize", "run", str(corpus), "-o", str(out), "--workers", "2",
+                        "-q", "--no-report"], check=True, env=env, cwd=tmp_path)
+        outputs[mode] = {name: (out / name).read_bytes()
+                         for name in ("documents.jsonl", "clusters.jsonl", "summary.json", "rejected.jsonl")}
+    documents = [json.loads(line) for line in outputs["compiled"]["documents.jsonl"].splitlines()]
+    assert len(documents) == len(texts)
+    assert sum(len(d["removed"]) for d in documents) > 100 and sum(len(d["artefacts"]) for d in documents) > 0
+    assert len({d["lang"] for d in documents}) > 3
+    assert outputs["compiled"] == outputs["sources"]
 
 
 def test_a_build_compiles_every_listed_module_or_none():

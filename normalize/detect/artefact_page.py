@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple, Optional, Sequence
 
 from normalize.document import Document
 from normalize.detect.scripts import dominant_script
@@ -82,7 +82,7 @@ class Page:
     lines: list[str]
     lang: Optional[str]
     text: str
-    line_langs: Optional[list] = None
+    line_langs: Optional[Sequence] = None  # (a LineLanguages, or a list)
     natives: frozenset = field(default_factory=frozenset)
     menus: Optional[tuple] = None  # language menus, found once (LanguageSwitcher.menus)
     _filled: Optional[tuple] = None
@@ -106,7 +106,7 @@ class Page:
         return value if value and value != UND else None
 
     @property
-    def filled(self) -> tuple[list[int], list[str]]:
+    def filled(self) -> tuple:  # (list[int], list[str]); a plain tuple: see names._NO_RUN
         """The numbers and texts of the non-empty lines (about half of a page's
         lines are empty: paragraphs are separated by blank lines)."""
         if self._filled is None:

@@ -68,7 +68,7 @@ def line_scripts(line: str) -> frozenset:
     They are found as bytes: an ASCII byte is never part of another character
     in UTF-8, so deleting the ASCII bytes leaves the others whole (a set of all
     of a paragraph's characters hashed every one of them: 5.3 against 2.1 us a line)."""
-    scripts = set()
+    scripts: set[str] = set()
     if not line.isascii():
         beyond = line.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
         scripts.update(map(char_script, set(beyond)))
@@ -78,7 +78,7 @@ def line_scripts(line: str) -> frozenset:
     return frozenset(scripts)
 
 
-_NONE = frozenset()
+_NONE: frozenset = frozenset()
 _ASCII_BYTES = bytes(range(128))
 _SCRIPTS = attrgetter("scripts")  # of a LineFacts
 
@@ -181,25 +181,26 @@ class ScriptResidue:
         ASCII ones. Such pages (a stray menu line in another script above an
         article) are most of those with foreign letters, and counting every
         letter of the text by script took a tenth of the stage's time."""
-        outside = sum(len(line) for line, facts in zip(page.filled[1], page.facts) if not facts.scripts <= allowed)
+        facts: list = page.facts or []  # (looked up by the stage: see dominant_foreign)
+        outside: int = sum([len(line) for line, known in zip(page.filled[1], facts) if not known.scripts <= allowed])
         return outside <= self.max_doc_share * ascii_letters(page.text)
 
     @staticmethod
     def longest_span(line: str, foreign: set) -> str:
         """The longest stretch of foreign-script letters (with the spaces and
         punctuation between them)."""
-        best, start, last = "", None, None
+        best, start, last = "", -1, -1  # (start -1: no stretch begun)
         for i, ch in enumerate(line):
             script = char_script(ch)
             if script in foreign:
-                if start is None:
+                if start < 0:
                     start = i
                 last = i
-            elif script != COMMON and start is not None:
+            elif script != COMMON and start >= 0:
                 if last + 1 - start > len(best):
                     best = line[start: last + 1]
-                start = None
-        if start is not None and last + 1 - start > len(best):
+                start = -1
+        if start >= 0 and last + 1 - start > len(best):
             best = line[start: last + 1]
         return best
 

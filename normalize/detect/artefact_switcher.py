@@ -60,13 +60,14 @@ _OPENS_MENU = attrgetter("opens_menu")  # of a LineFacts
 @lru_cache(maxsize=LINE_CACHE)
 def opens_menu(line: str) -> bool:
     """Whether the first word of ``line`` can be the first word of a menu."""
-    word = LanguageSwitcher._FIRST.match(line).group(1).strip(_STRIP).casefold()
+    first = LanguageSwitcher._FIRST.match(line)  # (it always matches: every part is optional)
+    word = first.group(1).strip(_STRIP).casefold()  # type: ignore[union-attr]
     if not word:
         return False
     if word in opening_words():
         return True
     m = LanguageSwitcher._REGION.match(word)  # en-US, pt_BR, zh-Hans
-    return bool(m) and m.group(1) in switcher_tokens()
+    return m is not None and m.group(1) in switcher_tokens()
 
 
 class LanguageSwitcher:

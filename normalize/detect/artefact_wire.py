@@ -82,13 +82,13 @@ def line_cues(line: str) -> frozenset:
     return frozenset((first[1], *(cue for _, cue in hits)))
 
 
-_NONE = frozenset()
-_NOTHING = (_NONE, ())
+_NONE: frozenset = frozenset()
+_NOTHING: tuple = (_NONE, ())  # (a plain tuple: see names._NO_RUN)
 _WIRE = attrgetter("wire")  # of a LineFacts
 
 
 @lru_cache(maxsize=LINE_CACHE)
-def line_wire(line: str) -> tuple[frozenset, tuple]:
+def line_wire(line: str) -> tuple:  # (frozenset, tuple)
     """The cues a line holds (in lower case), and (rule, matched text) for each
     rule that matches it."""
     cues = line_cues(line)

@@ -137,11 +137,14 @@ class DetectLanguage:
             assert cut is not None
             evidence = cut_evidence(cut.select([row for rows in judged.values() for row in rows]))
             ends = np.cumsum([len(rows) for rows in judged.values()]).tolist()
-            documents = [range(end - len(rows), end) for end, rows in zip(ends, judged.values())]
+            documents: list[Sequence[int]] = [range(end - len(rows), end) for end, rows in zip(ends, judged.values())]
             for i, top in zip(judged, documents_top(evidence, documents)):
                 _set(docs[i], _result(top))
         for doc, page in zip(docs, pages):
-            doc.work["line_langs"] = LineLanguages(page, cut, doc.lang) if page.filled else page.stripped
+            if page.filled and cut is not None:  # (cut: made when any page is filled)
+                doc.work["line_langs"] = LineLanguages.of(page, cut, doc.lang)
+            else:
+                doc.work["line_langs"] = page.stripped
 
 
 class LineLanguages(Sequence):
@@ -155,12 +158,20 @@ class LineLanguages(Sequence):
     and no code worked out on the way that nobody may ask for.
     """
 
-    def __init__(self, page: "_Page", cut: CutLines, lang: str) -> None:
-        # the page's lines, not the page: it holds the document, which will hold this
-        self._raw, self._stripped, self._start, self._filled = page.raw, page.stripped, page.start, len(page.filled)
+    def __init__(self, raw: list[str], stripped: list[str], start: int, filled: int, cut: CutLines, lang: str,
+                 known: dict[int, str] | None = None) -> None:
+        """The codes of ``raw``'s lines (``stripped``: each stripped), whose
+        ``filled`` lines not empty are rows ``start`` on of ``cut``; ``known``:
+        the codes worked out already, by line."""
+        self._raw, self._stripped, self._start, self._filled = raw, stripped, start, filled
         self._cut, self._lang = cut, lang
-        self._known: dict[int, str] = {}
+        self._known: dict[int, str] = {} if known is None else known
         self._rows: list[int] | None = None
+
+    @classmethod
+    def of(cls, page: "_Page", cut: CutLines, lang: str) -> "LineLanguages":
+        # the page's lines, not the page: it holds the document, which will hold this
+        return cls(page.raw, page.stripped, page.start, len(page.filled), cut, lang)
 
     def __len__(self) -> int:
         return len(self._raw)
@@ -193,16 +204,7 @@ class LineLanguages(Sequence):
         cut = self._cut  # (the batch's: only this page's rows go)
         own = CutLines(cut.lines[start:end], cut.lengths[start:end].copy(),
                        None if cut.caps is None else cut.caps[start:end].copy())
-        return _line_languages, (self._raw, self._stripped, self._filled, own, self._lang, self._known)
-
-
-def _line_languages(raw: list[str], stripped: list[str], filled: int, cut: CutLines, lang: str,
-                    known: dict[int, str]) -> LineLanguages:
-    """Unpickle a :class:`LineLanguages` (its page's rows start at 0 of ``cut``)."""
-    codes = LineLanguages.__new__(LineLanguages)
-    codes._raw, codes._stripped, codes._start, codes._filled = raw, stripped, 0, filled
-    codes._cut, codes._lang, codes._known, codes._rows = cut, lang, known, None
-    return codes
+        return LineLanguages, (self._raw, self._stripped, 0, self._filled, own, self._lang, self._known)
 
 
 @lru_cache(maxsize=4096)

@@ -174,10 +174,11 @@ def _word_pattern() -> tuple[str, str]:
     """A capitalised word as regex pieces: (class of upper-case letters, the rest
     of the word). Python's ``re`` has no ``\\p{Lu}``, so the class is built from
     ``str.isupper``."""
-    upper, start, prev = [], None, None
+    upper: list[tuple[int, int]] = []
+    start = prev = -1  # (-1: no run of capitals begun)
     for cp in range(0x10000):
         if chr(cp).isupper():
-            if start is None:
+            if start < 0:
                 start = cp
             elif cp != prev + 1:
                 upper.append((start, prev))
@@ -400,7 +401,8 @@ def line_names(line: str) -> LineNames:
     """The name facts of one line (see :class:`LineNames`)."""
     if not line or line.islower():
         return _NO_NAMES
-    persons, named = [], []
+    persons: list[tuple] = []
+    named: list[tuple] = []
     found = list(map(run_names, find_runs(line)))
     for facts in compress(found, map(is_not, found, repeat(_NO_RUN))):  # most runs are no name
         persons.extend(facts[0])
@@ -414,7 +416,7 @@ def line_names(line: str) -> LineNames:
 
 
 @lru_cache(maxsize=2 * LINE_CACHE)
-def run_names(run: str) -> tuple[tuple, Optional[tuple]]:
+def run_names(run: str) -> tuple:  # (persons, named or None)
     """A capitalised run's wrong-person pairs, and its (text, key) if it is a name-like mention."""
     if " " not in run:  # a lone word: a mention only if it is a spelling in the table
         word = run[:-2] if run.endswith(("'s", "’s")) else run  # (_POSSESSIVE)
@@ -427,7 +429,9 @@ def run_names(run: str) -> tuple[tuple, Optional[tuple]]:
     return (persons, named) if persons or named else _NO_RUN
 
 
-_NO_RUN = ((), None)
+# (Annotated as a plain tuple, here and in run_names: compiled, a tuple of known
+# items is unboxed, and made anew as each caller gets it: never the same object.)
+_NO_RUN: tuple = ((), None)
 
 
 def wrong_person_pairs(runs: list[list[str]]) -> Iterable[tuple[str, str, str]]:
@@ -831,7 +835,7 @@ class NameVotes:
         if None in known:
             known = [ids.setdefault(key, len(ids)) for key in distinct]
         self.positions.append(position)
-        self._keys.extend(known)
+        self._keys.extend(known)  # type: ignore[arg-type]  # (no None left)
         self._ends.append(len(self._keys))
 
     @classmethod

@@ -21,7 +21,9 @@ from array import array
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import import_module
 from itertools import compress
+from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -29,8 +31,11 @@ import xxhash
 
 from normalize.document import Document, Removal
 
+kernels: Any  # (the C module, or None)
 try:  # C loop for the pairs of documents that tell one story (see kernels.pyx); numpy otherwise
-    from . import kernels
+    # (by name: compiled, ``from . import`` looks for it on the package, which
+    # is still being imported when this module is)
+    kernels = import_module("normalize.strip.kernels")
 except ImportError:  # pragma: no cover - no compiler at install, or pure Python asked for
     kernels = None
 
@@ -185,7 +190,7 @@ class CorpusRepeats:
         counts = np.frombuffer(collected.line_counts, dtype=np.uint32).astype(np.int64)
         site = np.repeat(rank[np.frombuffer(collected.site, dtype=np.int32)], counts)
         line = np.frombuffer(collected.lines, dtype=np.uint64)
-        owner = np.repeat(story.astype(_narrowest(len(story))), counts)
+        owner: np.ndarray = np.repeat(story.astype(_narrowest(len(story))), counts)
         order = np.lexsort((owner, line, site))
         site = site[order]
         line = line[order]
@@ -435,6 +440,9 @@ class StripCorpusRepeats:
 
     def __init__(self, chrome: dict[str, dict[int, frozenset[int]]]) -> None:
         self.chrome = chrome
+
+    def __reduce__(self):  # (compiled, a class is unpickled through its __init__: see normalize/compiled.py)
+        return StripCorpusRepeats, (self.chrome,)
 
     def __call__(self, doc: Document) -> Document:
         lines = self.chrome.get(source_of(doc))

@@ -9,6 +9,7 @@ rather than a Python loop over a page's hundred-odd lines.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,15 +51,15 @@ class LineEvidence:
             decides |= self.letters < LONG_LINE
         return np.where(decides & (self.letters > 0), lang, -1)
 
-    def select(self, rows: list[int]) -> "LineEvidence":
+    def select(self, rows: Sequence[int]) -> "LineEvidence":
         """The evidence of some of the lines, in the order given."""
-        rows = np.asarray(rows, dtype=np.intp)
+        picked = np.asarray(rows, dtype=np.intp)
         return LineEvidence(
-            loglik=self.loglik[rows],
-            grams=self.grams[rows],
-            letters=self.letters[rows],
-            script=self.script[rows],
-            script_n=self.script_n[rows],
+            loglik=self.loglik[picked],
+            grams=self.grams[picked],
+            letters=self.letters[picked],
+            script=self.script[picked],
+            script_n=self.script_n[picked],
         )
 
 

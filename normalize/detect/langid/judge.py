@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -29,8 +30,9 @@ from normalize.detect.langid.profiles import load_profiles
 from normalize.detect.langid.scorer import LineScores
 from normalize.detect.langid.script_langs import UND, dominant_one, script_langs
 
+kernels: Any  # (the C module, or None)
 try:  # the blocks of a batch's documents as one C loop (see kernels.pyx); Python otherwise
-    from normalize.detect.langid import kernels
+    from normalize.detect.langid import kernels  # type: ignore[attr-defined, no-redef]
 except ImportError:  # pragma: no cover - not built (no compiler, or NORMALIZE_PURE_PYTHON)
     kernels = None
 
@@ -74,6 +76,8 @@ def documents_top(ev: LineEvidence, documents: list[Sequence[int]], k: int = 3) 
     settled_ids = ev.settled_by_script(short_too=False)
     modelled = (ev.letters > 0) & (ev.grams > 0)
     bounds = _bounds(documents) if kernels is not None else None
+    model_rows: Any  # (a list, or an array of the C loop's)
+    block_starts: Any
     if bounds is not None:
         model_rows, block_starts, plans = _blocks_c(ev.letters, settled_ids, modelled, bounds)
     else:
@@ -81,9 +85,12 @@ def documents_top(ev: LineEvidence, documents: list[Sequence[int]], k: int = 3) 
                                                   documents)
     softmax = _softmax(np.add.reduceat(ev.loglik[model_rows], block_starts, axis=0)) if len(model_rows) else None
     langs = load_profiles().langs
-    out = []
+    out: list[list[tuple[str, float]]] = []
     for weights, first_block, settled in plans:
-        total = sum(weights) + sum(settled.values())
+        # (each sum on its own: compiled, mypyc takes ``sum(a) + sum(b)`` of floats for ints)
+        modelled_letters: float = sum(weights)
+        settled_letters: float = sum(settled.values())
+        total = modelled_letters + settled_letters
         if total <= 0:
             out.append([])
             continue

@@ -17,7 +17,7 @@ What is remembered never changes a figure, only how soon it is ready.
 from __future__ import annotations
 
 from itertools import islice
-from typing import Optional
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +33,7 @@ class LineMemo:
     def __init__(self, limit: int = LIMIT) -> None:
         self.limit = limit
         self.rows: dict = {}  # key -> its row in ``matrix``, oldest first
-        self.matrix: Optional[np.ndarray] = None  # float32 (limit, width), made on the first put
+        self.matrix: Any = None  # float32 (limit, width), made on the first put
 
     def get(self, keys: list) -> list:
         """The row number of each key remembered, or None (see :meth:`take`)."""

@@ -35,7 +35,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 from langdetect.detector import Detector
@@ -47,8 +47,9 @@ from normalize.detect.langid.features import UNKNOWN_ID, text_grams
 from normalize.detect.langid.memo import MEMO
 from normalize.detect.langid.profiles import ID_MASK, SCRIPT_SHIFT, UPPER_BIT, load_profiles
 
+kernels: Any  # (the C module, or None)
 try:  # the n-gram look-up as one C loop (see kernels.pyx); numpy otherwise
-    from normalize.detect.langid import kernels
+    from normalize.detect.langid import kernels  # type: ignore[attr-defined, no-redef]
 except ImportError:  # pragma: no cover - installed without a C compiler
     kernels = None
 
@@ -94,7 +95,8 @@ def prepare(text: str) -> np.ndarray:
 def _without_mail(text: str) -> str:
     """langdetect's e-mail pattern applied to the lines holding an "@" only: it
     backtracks at every letter, and a page has an address on a line or two."""
-    out, pos = [], 0
+    out: list[str] = []
+    pos = 0
     at = text.find("@")
     while at >= 0:
         start = text.rfind("\n", pos, at) + 1 or pos
@@ -321,6 +323,9 @@ class CutLines:
     lengths: np.ndarray  # int64: code points of each line once prepared (see _prepared_lengths)
     caps: np.ndarray | None  # int64: characters read of each line; None: all of every line
 
+    def __reduce__(self):  # (compiled, a frozen dataclass cannot be unpickled field by field)
+        return CutLines, (self.lines, self.lengths, self.caps)
+
     @classmethod
     def of(cls, text: str, budget: int | None = None, parts: list[int] | None = None) -> "CutLines":
         lines = text.split("\n")
@@ -436,6 +441,9 @@ def _positions(text: str, needle: str) -> Iterator[int]:
 class _Characters:
     """The per-character steps of :func:`score_lines`, as numpy array operations:
     letters by script per line, and the characters whose n-grams are read."""
+
+    breaks: np.ndarray | None  # where the line breaks are (None: one line)
+    line_of: np.ndarray | None  # the line of each character (None: one line)
 
     def __init__(self, cps: np.ndarray, codes: np.ndarray, n_lines: int) -> None:
         self.cps, self.codes = cps, codes
