@@ -69,6 +69,9 @@ MODULES = (
     "normalize/detect/langid/memo.py",
     "normalize/detect/langid/scorer.py",
     "normalize/strip/corpus.py",
+    "normalize/write/outputs.py",
+    "normalize/write/records.py",
+    "normalize/write/summary.py",
 )
 
 # Cython sources: loops over every character of a batch, each mirroring a numpy

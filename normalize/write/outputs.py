@@ -14,8 +14,9 @@ from typing import IO, Any, Optional
 
 from ..errors import Rejection, RunError
 
+_orjson: Any  # (the module, or None)
 try:
-    import orjson as _orjson
+    import orjson as _orjson  # type: ignore[no-redef]
 except ImportError:  # pragma: no cover - a dependency; json serves without it
     _orjson = None
 

@@ -7,7 +7,7 @@ under ``input_<name>`` rather than silently overwritten.
 """
 from __future__ import annotations
 
-from typing import Any, AnyStr
+from typing import Any
 
 from ..document import Document
 from .outputs import _orjson, _orjson_line, dumps, dumps_utf8, float_written_alike
@@ -97,7 +97,7 @@ def record_head(doc: Document, command: str, text_field: str = "text") -> bytes:
 _BUILT = frozenset(("source", "removed", "artefacts"))
 
 
-def with_cluster(head: AnyStr, cluster: Any) -> AnyStr:
+def with_cluster(head: Any, cluster: Any) -> Any:  # (str or bytes, as the head)
     """:func:`record_head` completed with the cluster fields of ``cluster`` (a
     document, or its :class:`~normalize.dedup.Assignment`): the same line as
     ``dumps(output_record(doc, ...))``, since an object's JSON is its fields' in order.
