@@ -5,15 +5,15 @@ usage: python benchmarks/bench_instructions.py CORPUS.jsonl [--docs 2000] [--sta
 Run times on the shared machines swing by a third within the hour, more than
 most changes to a stage move them; the instructions a stage executes over the
 same documents do not swing at all. For each stage, the first ``--docs``
-documents of the corpus are brought to it by the stages before it (in this
-process, with this checkout's code) and pickled. Then one Python under
+documents of the corpus are brought to it by the stages before it (by the
+same copy of the package that is counted) and pickled. Then one Python under
 callgrind loads them and runs the stage over them (in batches of 128, as a
 worker does, where the stage works on a batch), and another only loads them:
 the difference is the stage's count. Its line caches start empty, as in a
 worker's first batch, so the count is that of a first pass over those
 documents. ``--baseline DIR`` counts the same for another copy of the package
 (a worktree of another commit, its compiled files built or copied in), on the
-same pickled documents, and prints the ratio.
+same documents (brought to each stage by its own stages), and prints the ratio.
 
 An instruction is not a nanosecond: a cache miss costs many, and callgrind
 counts none of that (the language stage's table look-ups are such misses). So
@@ -26,10 +26,7 @@ fifty times slower than it runs, two at a time.
 from __future__ import annotations
 
 import argparse
-import itertools
-import json
 import os
-import pickle
 import re
 import shutil
 import subprocess
@@ -39,7 +36,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
 STAGES = ("Normalise", "StripBoilerplate", "SummariseLines", "DetectLanguage", "FindArtefacts", "Fingerprinter")
 
@@ -66,39 +62,51 @@ if mode == "run":
 """
 
 
-def stage_inputs(corpus: Path, docs: int, folder: Path) -> dict[str, Path]:
-    """The documents as each stage gets them in a run, pickled (the corpus-level
-    step between the passes left out: it strips a few lines more)."""
-    from normalize.document import Document, Source
-    from normalize.pipeline import stages_for
-    from normalize.settings import Settings
+# What a Python with one copy of the package first on its path runs to make the
+# stages' inputs: argv = corpus, documents, folder. Each copy brings the documents
+# to each stage with its own stages before it: a pickle of one copy's documents
+# may not load in another (its classes pickle otherwise), and the documents are
+# the same either way (a copy's outputs are compared byte for byte elsewhere).
+# The corpus-level step between the passes is left out: it strips a few lines more.
+PREPARE = """
+import itertools, json, pickle, sys
+from pathlib import Path
+from normalize.document import Document, Source
+from normalize.pipeline import stages_for
+from normalize.settings import Settings
+corpus, docs, folder = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+first, second = stages_for("run", Settings(corpus_repeats=False))
+normalise, strip, forget = first
+language, artefacts, fingerprint = second[:3]
+with open(corpus, encoding="utf-8") as fh:
+    texts = [json.loads(line)["text"] for line in itertools.islice(fh, docs)]
+batch = [Document(id=str(i), text=t, source=Source(corpus, i + 1)) for i, t in enumerate(texts)]
+def keep(name):
+    with open(folder / f"{name}.pickle", "wb") as fh:
+        pickle.dump(batch, fh, protocol=pickle.HIGHEST_PROTOCOL)
+keep("Normalise")
+batch = [normalise(doc) for doc in batch]
+keep("StripBoilerplate")
+batch = [forget(strip(doc)) for doc in batch]
+keep("DetectLanguage")
+for k in range(0, len(batch), 128):
+    language.batch(batch[k:k + 128])
+keep("FindArtefacts")
+batch = [artefacts(doc) for doc in batch]
+keep("Fingerprinter")
+"""
+INPUT_OF = {stage: stage for stage in STAGES} | {"SummariseLines": "DetectLanguage"}
 
-    first, second = stages_for("run", Settings(corpus_repeats=False))
-    normalise, strip, forget = first
-    language, artefacts, fingerprint = second[:3]
-    with open(corpus, encoding="utf-8") as fh:
-        texts = [json.loads(line)["text"] for line in itertools.islice(fh, docs)]
-    batch = [Document(id=str(i), text=t, source=Source(str(corpus), i + 1)) for i, t in enumerate(texts)]
-    paths: dict[str, Path] = {}
 
-    def keep(*names: str) -> None:
-        path = folder / f"{names[0]}.pickle"
-        with open(path, "wb") as fh:
-            pickle.dump(batch, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        for name in names:
-            paths[name] = path
-
-    keep("Normalise")
-    batch = [normalise(doc) for doc in batch]
-    keep("StripBoilerplate")
-    batch = [forget(strip(doc)) for doc in batch]
-    keep("SummariseLines", "DetectLanguage")
-    for k in range(0, len(batch), 128):
-        language.batch(batch[k:k + 128])
-    keep("FindArtefacts")
-    batch = [artefacts(doc) for doc in batch]
-    keep("Fingerprinter")
-    return paths
+def stage_inputs(code: Path, corpus: Path, docs: int, folder: Path) -> dict[str, Path]:
+    """The documents as each stage gets them in a run, made by ``code`` and pickled."""
+    folder.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, PYTHONPATH=str(code), PYTHONHASHSEED="0")
+    proc = subprocess.run([sys.executable, "-c", PREPARE, str(corpus.resolve()), str(docs), str(folder)],
+                          cwd=tempfile.gettempdir(), env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"making the stages' inputs failed with {code}:\n{proc.stderr[-2000:]}")
+    return {stage: folder / f"{INPUT_OF[stage]}.pickle" for stage in STAGES}
 
 
 def count(code: Path, stage: str, mode: str, inputs: Path) -> int:
@@ -126,10 +134,13 @@ def main() -> None:
 
     codes = [("this", REPO)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
     with tempfile.TemporaryDirectory() as tmp:
-        inputs = stage_inputs(args.corpus, args.docs, Path(tmp))
-        jobs = [(label, code, stage, mode) for stage in args.stages for label, code in codes for mode in ("run", "load")]
-        with ThreadPoolExecutor(2) as pool:  # two callgrinds at a time: each is one process
-            counts = dict(zip(jobs, pool.map(lambda job: count(job[1], job[2], job[3], inputs[job[2]]), jobs)))
+        with ThreadPoolExecutor(2) as pool:  # two at a time: each is one process
+            inputs = dict(zip([label for label, _ in codes], pool.map(
+                lambda item: stage_inputs(item[1], args.corpus, args.docs, Path(tmp) / item[0]), codes)))
+            jobs = [(label, code, stage, mode) for stage in args.stages for label, code in codes
+                    for mode in ("run", "load")]
+            counts = dict(zip(jobs, pool.map(lambda job: count(job[1], job[2], job[3], inputs[job[0]][job[2]]),
+                                             jobs)))
 
     print(f"billions of instructions over the first {args.docs:,} documents of {args.corpus.name}"
           " (the stage's: its run less loading the documents)")
