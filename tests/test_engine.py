@@ -1,12 +1,14 @@
 """The local engine: order, per-document failure isolation, batch stages."""
 from __future__ import annotations
 
+import collections
 import os
 import pickle
 
 import pytest
 
 from normalize.document import Document, Source
+from normalize.engine import local
 from normalize.engine.local import LocalEngine
 from normalize.errors import Rejection
 
@@ -426,12 +428,79 @@ def test_workers_that_hold_documents_run_the_next_pass_on_them(tmp_path):
         assert all(isinstance(d, Document) for d in second)
         assert [d.text.split(" / ")[0] for d in second] == [texts[i].upper() for i in range(700) if i != 5]
         # a held document is back where it was made, out of the collector's sight
-        # since its batch was done; one on a shelf goes to either worker
-        assert all(d.text.endswith(f"here: True, frozen since: {d.id.endswith('1')}")
-                   for d, was_held in zip(second, held) if was_held)
+        # since its batch was done; one on a shelf goes to either worker. (So
+        # may the latest of a worker handed more than half the documents: it
+        # puts what is over its share on its shelf, see the test below.)
+        here = [d.text.endswith(f"here: True, frozen since: {d.id.endswith('1')}") for d in second]
+        for path in {data.path for data, was_held in zip(waiting, held) if was_held}:
+            mine = [i for i, data in enumerate(waiting) if data.path == path]
+            assert all(here[i] for i in mine[: len(texts) // 2 - 1])
         outcomes[room] = [d.text.split(" / ")[0] for d in second]
         assert engine._crew is None  # (the workers stopped at the end)
     assert len({tuple(v) for v in outcomes.values()}) == 1
+
+
+def test_a_crew_worker_handed_more_than_its_share_lets_the_next_pass_spread_the_rest(tmp_path, monkeypatch):
+    """The first pass hands batches to whichever worker has the least to do,
+    so one may get more; each batch of the next pass goes back to the worker
+    holding its documents, which would leave the other idle at the end. So a
+    worker handed more than its share puts its latest documents on its shelf
+    (pickled, as past its budget), and the next pass gives them to either
+    worker: the same outputs, in order."""
+    from normalize.engine.packed import HELD
+    from normalize.engine.shelf import Shelf
+
+    texts = [f"text {i}" for i in range(600)]
+    shelf = Shelf(str(tmp_path))
+    engine = LocalEngine(2)
+    try:
+        with engine.holding():
+            take = TakeIdHolding(shelf)
+            with monkeypatch.context() as patched:  # (however the batches went: nothing moved yet)
+                patched.setattr(local, "_LEAST_MOVED", len(texts))
+                first = list(engine.map([Upper(), MadeBy()], docs(texts), take=take))
+            waiting = [item.data for item in first]
+            held = collections.Counter(data.path for data in waiting)
+            assert set(held) == {f"{HELD}0", f"{HELD}1"} and not os.listdir(tmp_path)
+            # as if worker 0 had been handed 100 more than it holds: what it holds over its share goes to its shelf
+            handed = [held[f"{HELD}0"] + 100, held[f"{HELD}1"]]
+            over = handed[0] - sum(handed) // 2
+            engine._even_out(handed, take)
+            second = list(engine.map([SecondPass()], waiting))
+            put = {name: os.path.getsize(tmp_path / name) for name in os.listdir(tmp_path)}
+    finally:
+        shelf.close()
+    assert [d.text.split(" / ")[0] for d in second] == [t.upper() for t in texts]
+    assert [d.id for d in second] == [d.id for d in docs(texts)]
+    assert over >= local._LEAST_MOVED and len(put) == 1 and min(put.values()) > over * len("TEXT 599")
+    # worker 0's latest documents went to its shelf, the others ran where they were made
+    mine = [i for i, data in enumerate(waiting) if data.path == f"{HELD}0"]
+    assert all(second[i].text.endswith("here: True, frozen since: " + str(second[i].id.endswith("1")))
+               for i in mine[:-over])
+
+
+def test_a_holding_worker_puts_its_latest_documents_on_its_shelf_when_asked(tmp_path):
+    """:meth:`Holding.release`: the last documents kept leave its memory for the
+    shelf, and :func:`moved` gives each its new address, renamed or not; a
+    batch of the next pass holds documents of one worker, or of none."""
+    from normalize.engine.local import _batches_by_holder
+    from normalize.engine.packed import Holding, Renamed, moved, unpack
+    from normalize.engine.shelf import Shelf
+
+    holding = Holding(0, 1 << 20)
+    kept = [holding.keep(doc) for doc in docs(["a", "b", "c", "d"])]
+    shelf = Shelf(str(tmp_path))
+    try:
+        addresses = holding.release(2, shelf)
+        assert sorted(addresses) == [(kept[2].path, kept[2].offset), (kept[3].path, kept[3].offset)]
+        assert len(holding.docs) == 2 and holding.used == sum(a.size for a in kept[:2])
+        assert moved(kept[0], addresses) is kept[0]
+        assert [unpack(moved(a, addresses)).text for a in kept[2:]] == ["c", "d"]
+        assert unpack(moved(Renamed(kept[3], "new"), addresses)).id == "new"
+        items = [kept[0], kept[1], moved(kept[2], addresses), moved(kept[3], addresses)]
+        assert [(owner, len(batch)) for owner, batch in _batches_by_holder(items, 128)] == [(0, 2), (None, 2)]
+    finally:
+        shelf.close()
 
 
 class Unpicklable:

@@ -65,11 +65,13 @@ class Holding:
         self.used = 0
         self.docs: dict[int, tuple[Document, int]] = {}
         self.count = 0
+        self.refused = False  # (whether a document found no room: see release)
 
     def keep(self, doc: Document) -> Optional[Shelved]:
         """The document's address here, or None if there is no room for it."""
         size = held_size(doc)
         if self.used + size > self.budget:
+            self.refused = True
             return None
         self.count += 1
         self.docs[self.count] = (doc, size)
@@ -82,6 +84,22 @@ class Holding:
         doc, size = self.docs.pop(address.offset)
         self.used -= size
         return doc
+
+    def release(self, count: int, shelf: Any) -> dict[tuple[str, int], Shelved]:
+        """Put the last ``count`` documents kept on ``shelf`` instead (pickled, as
+        they would have gone had there been no room), so that any worker of the
+        next pass can take them. Gives each one's new address by its old one's
+        (path, offset). None once a document has found no room: the later ones
+        are on the shelf already, for any worker to take."""
+        moved: dict[tuple[str, int], Shelved] = {}
+        if self.refused:
+            return moved
+        for number in list(self.docs)[max(0, len(self.docs) - count):]:  # (kept in order: the last are the latest)
+            doc, size = self.docs.pop(number)
+            self.used -= size
+            moved[self.path, number] = shelf.put(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+        shelf.flush()
+        return moved
 
 
 def held_size(doc: Document) -> int:
@@ -106,6 +124,22 @@ _holding: Optional[Holding] = None  # in a worker that holds documents (see loca
 def hold_documents(worker: int, budget: int) -> None:
     global _holding
     _holding = Holding(worker, budget)
+
+
+def release_held(count: int, shelf: Any) -> dict[tuple[str, int], Shelved]:
+    """In a worker: :meth:`Holding.release` of its documents, if it holds any."""
+    return _holding.release(count, shelf) if _holding is not None else {}
+
+
+def moved(item: Any, addresses: dict[tuple[str, int], Shelved]) -> Any:
+    """``item`` (a document's address, or one renamed) at its new address, if
+    :func:`release_held` gave it one."""
+    data = item.data if isinstance(item, Renamed) else item
+    if isinstance(data, Shelved):
+        new = addresses.get((data.path, data.offset))
+        if new is not None:
+            return item._replace(data=new) if isinstance(item, Renamed) else new
+    return item
 
 
 def pack(doc: Document, take: Take, pickled: bool) -> Packed:
