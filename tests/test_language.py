@@ -533,6 +533,17 @@ def test_line_lengths_are_those_of_the_prepared_text():
     assert scorer._prepared_lengths(text, lines).tolist() == [len(line) for line in prepared]
 
 
+@given(st.lists(st.integers(0, 0x10FFFF).map(chr) | st.sampled_from("a\u0300\u0323\u0324\u033f\u0340\u02ff\ud800"),
+                max_size=40).map("".join))
+def test_a_text_said_to_hold_no_combining_accent_holds_none(text):
+    """The cheap test before the regex scan for Vietnamese accents in a
+    batch's text: False only where the regex finds nothing."""
+    from normalize.detect.langid import scorer
+
+    assert scorer._may_hold_accent(text) or not scorer._COMBINING_ACCENT.search(text)
+    assert scorer._may_hold_accent(text) == any("\u0300" <= c <= "\u033f" for c in text)
+
+
 def test_memory_is_bounded():
     from normalize.detect.langid.memo import LineMemo
 

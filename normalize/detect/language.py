@@ -122,7 +122,8 @@ class DetectLanguage:
         filled = [page for page in pages if page.filled]
         # every line not empty, measured and cut as its document's budget says
         cut = CutLines.of("\n".join("\n".join(page.filled) for page in filled), SAMPLE_CHARS,
-                          [len(page.filled) for page in filled]) if filled else None
+                          [len(page.filled) for page in filled],
+                          [line for page in filled for line in page.filled]) if filled else None
         start = 0
         for page in filled:
             page.start, start = start, start + len(page.filled)
