@@ -22,6 +22,8 @@ modules should know how:
   cannot be filled field by field: one that crosses between processes has a
   ``__reduce__``;
 * mypyc takes ``sum(a) + sum(b)`` of floats for ints: each sum on its own;
+* mypyc fails on a method under ``functools.lru_cache`` (an internal error):
+  a cached function is a module's;
 
 and two things follow for the workflow:
 
@@ -60,6 +62,7 @@ MODULES = (
     "normalize/detect/names.py",
     "normalize/detect/artefact_page.py",
     "normalize/detect/artefact_residue.py",
+    "normalize/detect/artefact_switcher.py",
     "normalize/detect/artefact_wire.py",
     "normalize/detect/artefacts.py",
     "normalize/detect/translation.py",

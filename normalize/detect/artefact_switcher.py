@@ -23,6 +23,13 @@ from normalize.detect.artefact_page import LINE_CACHE, Page, excerpt
 from normalize.detect.translation import Finding, data_rows, settings
 
 _STRIP = "[]()«»\"'"  # stripped from both ends of each word
+_SPLIT = re.compile(r"\s+[-–—]\s+|[|/•·,;\s]+")
+_SEPARATOR = re.compile(r"[|/•·,;]|\s[-–—]\s")
+_REGION = re.compile(r"^([a-z]{2,3})[-_](?:[a-z]{2}|hans|hant)$")
+# The first word of a line: separators, dashes and the characters stripped from
+# words are skipped first. It may leave a leading dash or quote that _SPLIT
+# keeps, so it finds a superset of the lines whose first word is a token.
+_FIRST = re.compile(r"(?:\s|[|/•·,;\[\]()«»\"'\-–—])*([^\s|/•·,;]*)")
 
 
 @dataclass(frozen=True)
@@ -60,13 +67,13 @@ _OPENS_MENU = attrgetter("opens_menu")  # of a LineFacts
 @lru_cache(maxsize=LINE_CACHE)
 def opens_menu(line: str) -> bool:
     """Whether the first word of ``line`` can be the first word of a menu."""
-    first = LanguageSwitcher._FIRST.match(line)  # (it always matches: every part is optional)
+    first = _FIRST.match(line)  # (it always matches: every part is optional)
     word = first.group(1).strip(_STRIP).casefold()  # type: ignore[union-attr]
     if not word:
         return False
     if word in opening_words():
         return True
-    m = LanguageSwitcher._REGION.match(word)  # en-US, pt_BR, zh-Hans
+    m = _REGION.match(word)  # en-US, pt_BR, zh-Hans
     return m is not None and m.group(1) in switcher_tokens()
 
 
@@ -85,13 +92,6 @@ class LanguageSwitcher:
     """
 
     kind = "language-switcher"
-    _SPLIT = re.compile(r"\s+[-–—]\s+|[|/•·,;\s]+")
-    _SEPARATOR = re.compile(r"[|/•·,;]|\s[-–—]\s")
-    _REGION = re.compile(r"^([a-z]{2,3})[-_](?:[a-z]{2}|hans|hant)$")
-    # The first word of a line: separators, dashes and the characters stripped from
-    # words are skipped first. It may leave a leading dash or quote that _SPLIT
-    # keeps, so it finds a superset of the lines whose first word is a token.
-    _FIRST = re.compile(r"(?:\s|[|/•·,;\[\]()«»\"'\-–—])*([^\s|/•·,;]*)")
 
     def __init__(self) -> None:
         conf = settings()
@@ -112,7 +112,7 @@ class LanguageSwitcher:
             found, lines = [], set()
             candidates = self.candidates(page)
             for number in candidates:
-                langs = self.languages(page.lines[number - 1])
+                langs = menu_languages(page.lines[number - 1])
                 if langs is not None:
                     found.append((number, langs, page.lines[number - 1].strip()))
                     lines.add(number)
@@ -153,7 +153,7 @@ class LanguageSwitcher:
     def item_tokens(self, line: str) -> Optional[tuple]:
         """The tokens of a line short enough to be an item of a menu column."""
         text = line.strip()
-        return self.tokens(text) if text and len(text.split()) <= self.short else None
+        return menu_tokens(text) if text and len(text.split()) <= self.short else None
 
     def column(self, group: list, items: list) -> Iterable[tuple]:
         tokens = [t for _, _, ts in group for t in ts]
@@ -161,10 +161,10 @@ class LanguageSwitcher:
         # two languages named unambiguously: a list of countries in German
         # ("Österreich", "Portugal", "Spanien") is not a menu
         clear = {t.lang for t, surface in tokens if t.clear(surface)}
-        strong = sum(self.strong(t, surface) for t, surface in tokens)
+        n_strong = sum(strong(t, surface) for t, surface in tokens)
         first, last = group[0][0], group[-1][0]
         dense = len(group) >= self.density * (last - first + 1)
-        if len(clear) < 2 or not dense or (strong < 2 and len(group) < 3):
+        if len(clear) < 2 or not dense or (n_strong < 2 and len(group) < 3):
             return
         # the short lines between and just around the items are part of the menu
         # ("Pусский" with a Latin P, "中文v" with the arrow of a drop-down)
@@ -174,61 +174,79 @@ class LanguageSwitcher:
         shown = " ".join(items[p][1] for p in range(first, min(last, first + 5) + 1))
         yield group[0][1], langs, shown, members
 
-    @classmethod
-    @lru_cache(maxsize=LINE_CACHE)
-    def languages(cls, line: str) -> Optional[list[str]]:
+    @staticmethod
+    def languages(line: str) -> Optional[list[str]]:
         """The languages of a one-line switcher, in order, or None if it is not one."""
-        line = line.strip()
-        if not line or len(line) > 120:
-            return None
-        tokens = cls.tokens(line)
-        if not tokens or len(tokens) < 2:
-            return None
-        langs = list(dict.fromkeys(t.lang for t, _ in tokens))
-        clear = {t.lang for t, surface in tokens if t.clear(surface)}
-        separated = bool(cls._SEPARATOR.search(line))
-        # two languages named unambiguously, or one and a separator ("de / en");
-        # "English (UK)" names one language and a country
-        if len(langs) < 2 or not (len(clear) >= 2 or (clear and separated)):
-            return None
-        if len(tokens) >= 3 or separated or all(cls.strong(t, s) for t, s in tokens):
-            return langs
-        return None
+        return menu_languages(line)
 
-    @classmethod
-    @lru_cache(maxsize=LINE_CACHE)
-    def tokens(cls, text: str) -> Optional[tuple]:
+    @staticmethod
+    def tokens(text: str) -> Optional[tuple]:
         """(token, surface) for each word of ``text``, or None if any word is not one."""
-        words = [w.strip(_STRIP) for w in cls._SPLIT.split(text)]
-        words = [w for w in words if w]
-        if not words or len(words) > 16:
-            return None
-        table, out, i = switcher_tokens(), [], 0
-        while i < len(words):
-            token, width = cls.lookup(words, i, table)
-            if token is None:
-                return None
-            out.append((token, " ".join(words[i: i + width])))
-            i += width
-        return tuple(out)
+        return menu_tokens(text)
 
     @staticmethod
     def strong(token: "LangToken", surface: str) -> bool:
         """Capitalised or uncased autonyms and upper-case codes stand on their own."""
-        if token.autonym:
-            return not surface[0].islower()
-        return surface.isupper() and len(surface) >= 2
+        return strong(token, surface)
 
-    @classmethod
-    def lookup(cls, words: list[str], i: int, table: dict) -> tuple[Optional["LangToken"], int]:
-        if i + 1 < len(words):
-            two = table.get(f"{words[i]} {words[i + 1]}".casefold())
-            if two is not None:
-                return two, 2
-        word = words[i].casefold()
-        if word in table:
-            return table[word], 1
-        m = cls._REGION.match(word)  # en-US, pt_BR, zh-Hans
-        if m and m.group(1) in table:
-            return table[m.group(1)], 1
-        return None, 1
+
+# (Module functions, not cached class methods: mypyc compiles no method under lru_cache.)
+
+@lru_cache(maxsize=LINE_CACHE)
+def menu_languages(line: str) -> Optional[list[str]]:
+    """The languages of a one-line switcher, in order, or None if it is not one."""
+    line = line.strip()
+    if not line or len(line) > 120:
+        return None
+    tokens = menu_tokens(line)
+    if not tokens or len(tokens) < 2:
+        return None
+    langs = list(dict.fromkeys(t.lang for t, _ in tokens))
+    clear = {t.lang for t, surface in tokens if t.clear(surface)}
+    separated = bool(_SEPARATOR.search(line))
+    # two languages named unambiguously, or one and a separator ("de / en");
+    # "English (UK)" names one language and a country
+    if len(langs) < 2 or not (len(clear) >= 2 or (clear and separated)):
+        return None
+    if len(tokens) >= 3 or separated or all(strong(t, s) for t, s in tokens):
+        return langs
+    return None
+
+
+@lru_cache(maxsize=LINE_CACHE)
+def menu_tokens(text: str) -> Optional[tuple]:
+    """(token, surface) for each word of ``text``, or None if any word is not one."""
+    words = [w.strip(_STRIP) for w in _SPLIT.split(text)]
+    words = [w for w in words if w]
+    if not words or len(words) > 16:
+        return None
+    table, out, i = switcher_tokens(), [], 0
+    while i < len(words):
+        token, width = lookup(words, i, table)
+        if token is None:
+            return None
+        out.append((token, " ".join(words[i: i + width])))
+        i += width
+    return tuple(out)
+
+
+def strong(token: LangToken, surface: str) -> bool:
+    """Capitalised or uncased autonyms and upper-case codes stand on their own."""
+    if token.autonym:
+        return not surface[0].islower()
+    return surface.isupper() and len(surface) >= 2
+
+
+def lookup(words: list[str], i: int, table: dict) -> tuple[Optional[LangToken], int]:
+    """The token that words ``i`` on open (two words or one), and how many words it takes."""
+    if i + 1 < len(words):
+        two = table.get(f"{words[i]} {words[i + 1]}".casefold())
+        if two is not None:
+            return two, 2
+    word = words[i].casefold()
+    if word in table:
+        return table[word], 1
+    m = _REGION.match(word)  # en-US, pt_BR, zh-Hans
+    if m and m.group(1) in table:
+        return table[m.group(1)], 1
+    return None, 1

@@ -129,7 +129,7 @@ def clear_line_caches() -> None:
     from normalize.detect import artefact_residue, artefact_switcher, artefact_wire, names
 
     for cached in (line_facts, artefact_residue.line_scripts, artefact_switcher.opens_menu,
-                   artefact_switcher.LanguageSwitcher.languages, artefact_switcher.LanguageSwitcher.tokens,
+                   artefact_switcher.menu_languages, artefact_switcher.menu_tokens,
                    artefact_wire.line_wire, names.line_names, names.run_names, names.mention_text,
                    names.caps_last_syllable, names.fold):
         cached.cache_clear()
