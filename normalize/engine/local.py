@@ -9,7 +9,9 @@ reader never runs more than about a thousand documents ahead of the writer.
 A run of two passes keeps its workers for both (:meth:`LocalEngine.holding`):
 each is a pool of one process, keeps the documents it made in the first pass
 (up to :data:`HOLD_BYTES`) and gets them back in the second, so that they are
-neither pickled nor read back in between.
+neither pickled nor read back in between; but for what a worker was handed over
+its share, which waits on its shelf for whichever worker is free
+(:meth:`LocalEngine._even_out`).
 """
 from __future__ import annotations
 
