@@ -184,11 +184,6 @@ class LanguageSwitcher:
         """(token, surface) for each word of ``text``, or None if any word is not one."""
         return menu_tokens(text)
 
-    @staticmethod
-    def strong(token: "LangToken", surface: str) -> bool:
-        """Capitalised or uncased autonyms and upper-case codes stand on their own."""
-        return strong(token, surface)
-
 
 # (Module functions, not cached class methods: mypyc compiles no method under lru_cache.)
 

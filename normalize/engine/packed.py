@@ -89,7 +89,7 @@ class Holding:
         """Put the last ``count`` documents kept on ``shelf`` instead (pickled, as
         they would have gone had there been no room), so that any worker of the
         next pass can take them. Gives each one's new address by its old one's
-        (path, offset). None once a document has found no room: the later ones
+        (path, offset). Nothing once a document has found no room: the later ones
         are on the shelf already, for any worker to take."""
         moved: dict[tuple[str, int], Shelved] = {}
         if self.refused:
