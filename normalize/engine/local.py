@@ -307,8 +307,12 @@ class LocalEngine:
             warm_up(stages)
             self._crew = [_pool(1, list(stages), worker=k, hold_bytes=self.hold_bytes) for k in range(self.workers)]
             handed = [0] * self.workers
-            yield from _in_order(self._crew, docs, take, self.workers * 4, handed=handed,
-                                 then=lambda: (self._even_out(handed, take), self._warm_expected()))
+
+            def handed_out() -> None:
+                self._even_out(handed, take)
+                self._warm_expected()
+
+            yield from _in_order(self._crew, docs, take, self.workers * 4, then=handed_out, handed=handed)
             return
         # (each worker loads the tables of its own stages; nothing is sent before they are in)
         self._expected = None  # (told too late, in a short pass: these stages are here now)

@@ -91,15 +91,15 @@ class Holding:
         next pass can take them. Gives each one's new address by its old one's
         (path, offset). Nothing once a document has found no room: the later ones
         are on the shelf already, for any worker to take."""
-        moved: dict[tuple[str, int], Shelved] = {}
+        addresses: dict[tuple[str, int], Shelved] = {}
         if self.refused:
-            return moved
+            return addresses
         for number in list(self.docs)[max(0, len(self.docs) - count):]:  # (kept in order: the last are the latest)
             doc, size = self.docs.pop(number)
             self.used -= size
-            moved[self.path, number] = shelf.put(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+            addresses[self.path, number] = shelf.put(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
         shelf.flush()
-        return moved
+        return addresses
 
 
 def held_size(doc: Document) -> int:
