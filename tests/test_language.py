@@ -530,18 +530,20 @@ def test_line_lengths_are_those_of_the_prepared_text():
     text = "\n".join(lines)
     prepared = tables.from_codepoints(scorer.prepare(text)).split("\n")
     assert [len(line) for line in prepared] != [len(line) for line in lines]  # (the lines do change)
-    assert scorer._prepared_lengths(text, lines).tolist() == [len(line) for line in prepared]
+    assert scorer._prepared_lengths(lines).tolist() == [len(line) for line in prepared]
 
 
-@given(st.lists(st.integers(0, 0x10FFFF).map(chr) | st.sampled_from("a\u0300\u0323\u0324\u033f\u0340\u02ff\ud800"),
-                max_size=40).map("".join))
-def test_a_text_said_to_hold_no_combining_accent_holds_none(text):
-    """The cheap test before the regex scan for Vietnamese accents in a
-    batch's text: False only where the regex finds nothing."""
-    from normalize.detect.langid import scorer
+@given(st.lists(st.lists(st.sampled_from(["https://example.com/a?b=c", "someone@example.org", "Tie\u0302\u0301ng",
+                                          "Vie\u0323\u0302t", "e\u0300", "🦁", "Київ", "plain", " ", "@", "://", "a"]),
+                         max_size=6).map("".join), min_size=1, max_size=8))
+def test_each_lines_remembered_length_is_its_length_in_the_prepared_text(lines):
+    """Each line's length is worked out alone and remembered: it must be the
+    length the line has in the whole text once prepared, whatever the line
+    holds, and whatever was remembered before."""
+    from normalize.detect.langid import scorer, tables
 
-    assert scorer._may_hold_accent(text) or not scorer._COMBINING_ACCENT.search(text)
-    assert scorer._may_hold_accent(text) == any("\u0300" <= c <= "\u033f" for c in text)
+    prepared = tables.from_codepoints(scorer.prepare("\n".join(lines))).split("\n")
+    assert scorer._prepared_lengths(lines).tolist() == [len(line) for line in prepared]
 
 
 def test_memory_is_bounded():

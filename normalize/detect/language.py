@@ -121,8 +121,7 @@ class DetectLanguage:
         pages = [_Page(doc) for doc in docs]
         filled = [page for page in pages if page.filled]
         # every line not empty, measured and cut as its document's budget says
-        cut = CutLines.of("\n".join("\n".join(page.filled) for page in filled), SAMPLE_CHARS,
-                          [len(page.filled) for page in filled],
+        cut = CutLines.of(None, SAMPLE_CHARS, [len(page.filled) for page in filled],
                           [line for page in filled for line in page.filled]) if filled else None
         start = 0
         for page in filled:

@@ -35,7 +35,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from langdetect.detector import Detector
@@ -44,7 +44,7 @@ from langdetect.utils.ngram import NGram
 from normalize.detect import scripts
 from normalize.detect.langid import tables
 from normalize.detect.langid.features import UNKNOWN_ID, text_grams
-from normalize.detect.langid.memo import MEMO
+from normalize.detect.langid.memo import LIMIT, MEMO
 from normalize.detect.langid.profiles import ID_MASK, SCRIPT_SHIFT, UPPER_BIT, load_profiles
 
 kernels: Any  # (the C module, or None)
@@ -327,15 +327,19 @@ class CutLines:
         return CutLines, (self.lines, self.lengths, self.caps)
 
     @classmethod
-    def of(cls, text: str, budget: int | None = None, parts: list[int] | None = None,
+    def of(cls, text: str | None, budget: int | None = None, parts: list[int] | None = None,
            lines: list[str] | None = None) -> "CutLines":
         """``lines``: ``text.split("\\n")``, if the caller has them (as objects whose
-        hashes are known already, which the memo's look-ups then need not work out)."""
+        hashes are known already, which the look-ups by line then need not work
+        out); with them, ``text`` may be None (a batch's lines need not be joined)."""
         if lines is None:
+            if text is None:
+                raise ValueError("CutLines.of needs the text or its lines")
             lines = text.split("\n")
-        lengths = _prepared_lengths(text, lines)
+        lengths = _prepared_lengths(lines)
         caps = None
-        if budget is not None and len(text) > budget:
+        size = len(text) if text is not None else sum(map(len, lines)) + len(lines) - 1
+        if budget is not None and size > budget:
             caps = _caps(lengths, budget, parts or [len(lines)])
         return cls(lines, lengths, caps)
 
@@ -411,43 +415,29 @@ def _score(text: str, caps: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     return _line_sums(profiles.logp, rows, bounds), scripts
 
 
-def _prepared_lengths(text: str, lines: list[str]) -> np.ndarray:
+def _prepared_lengths(lines: list[str]) -> np.ndarray:
     """The code points of each line once :func:`prepare` has made it over (URLs
     and e-mail addresses put as one space, Vietnamese accents composed): its
-    length, but for the few lines holding one of those. (Each is made over
-    within its line, so a line is prepared alone as it would be in the text.)"""
-    lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
-    found = list(_positions(text, "@")) + list(_positions(text, "://"))
-    if _may_hold_accent(text) and _COMBINING_ACCENT.search(text):
-        found += [m.start() for m in _COMBINING_ACCENT.finditer(text)]
-    if found:  # the lines they are on, by where the lines start
-        starts = np.cumsum(lengths + 1) - (lengths + 1)
-        for i in np.unique(np.searchsorted(starts, found, side="right") - 1).tolist():
-            lengths[i] = _prepared_length(lines[i])
-    return lengths
+    length, but for the few lines holding one of those. Each is made over
+    within its line, so a line is prepared alone as it would be in the text,
+    and its length is remembered (:func:`_line_length`)."""
+    return np.fromiter(map(_line_length, lines), dtype=np.int64, count=len(lines))
 
 
-@lru_cache(maxsize=4096)
-def _prepared_length(line: str) -> int:
-    """:func:`prepare`'s length of one line. Cached: the lines with an address are
-    mostly a site's chrome ("Follow us: https://..."), on page after page (on the
-    10k benchmark corpus, 659 distinct lines of the 6,387 looked at)."""
-    return int(prepare(line).size)
+@lru_cache(maxsize=LIMIT)
+def _line_length(line: str) -> int:
+    """:func:`prepare`'s length of one line: ``len(line)`` unless it holds what
+    :func:`prepare` replaces or composes.
 
-
-def _may_hold_accent(text: str) -> bool:
-    """False proves that ``text`` holds no :data:`_COMBINING_ACCENT`: in UTF-8,
-    U+0300-U+033F, and no other character, begin with the byte 0xCC. Encoding a
-    batch's text and looking for that byte takes a fraction of the regex's scan
-    of every character (which took 1.3% of a run's time on the 10k corpus)."""
-    return not text.isascii() and b"\xcc" in text.encode("utf-8", "surrogatepass")
-
-
-def _positions(text: str, needle: str) -> Iterator[int]:
-    at = text.find(needle)
-    while at >= 0:
-        yield at
-        at = text.find(needle, at + 1)
+    Remembered, as the memo remembers the lines' scores (and for as many): a
+    batch's lines were once searched as one text, joined, for "@", "://" and
+    the accents (some 700,000 characters, four bytes each where any line of
+    the batch holds an emoji), and most of them were met before. (The lines
+    that change are mostly a site's chrome, "Follow us: https://...", on page
+    after page.)"""
+    if "@" in line or "://" in line or (not line.isascii() and _COMBINING_ACCENT.search(line) is not None):
+        return int(prepare(line).size)
+    return len(line)
 
 
 class _Characters:
