@@ -359,18 +359,26 @@ def script_counts(const uint32_t[::1] points, const int64_t[::1] doc_starts, con
     """Per document of a key batch, its letters by script class, as
     :func:`.shingles.unspaced_docs` counts them: a point from U+0E00 up adds
     to ``counts[doc, table[point]]`` (points past the BMP read as U+FFFF), one
-    below it to ``low_counts[doc]`` unless it is a space or a line break."""
-    cdef Py_ssize_t n = points.shape[0], n_docs = doc_starts.shape[0], i, doc = -1
+    below it to ``low_counts[doc]`` unless it is a space or a line break.
+    Document ``d`` is the points from ``doc_starts[d]`` to the next start (the
+    first starts at 0). A loop per document, the points below U+0E00 counted in
+    a local total: once a loop over the batch that looked for the document of
+    each point and added to its count in memory, it took as long as the
+    document's words and their hashes."""
+    cdef Py_ssize_t n = points.shape[0], n_docs = doc_starts.shape[0], i, doc, end
     cdef uint32_t p
+    cdef int64_t low
     with nogil:
-        for i in range(n):
-            while doc + 1 < n_docs and doc_starts[doc + 1] <= i:
-                doc += 1
-            p = points[i]
-            if p >= 0x0E00:
-                counts[doc, table[p if p < 0xFFFF else 0xFFFF]] += 1
-            elif p != SPACE and p != NL:
-                low_counts[doc] += 1
+        for doc in range(n_docs):
+            end = doc_starts[doc + 1] if doc + 1 < n_docs else n
+            low = 0
+            for i in range(doc_starts[doc], end):
+                p = points[i]
+                if p >= 0x0E00:
+                    counts[doc, table[p if p < 0xFFFF else 0xFFFF]] += 1
+                else:
+                    low += (p != SPACE) & (p != NL)
+            low_counts[doc] += low
 
 
 def oph_bins(const uint64_t[::1] hashes, const int64_t[::1] owner, const int64_t[::1] doc_starts, uint64_t mix,
