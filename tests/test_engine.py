@@ -4,6 +4,7 @@ from __future__ import annotations
 import collections
 import os
 import pickle
+import time
 
 import pytest
 
@@ -429,12 +430,13 @@ def test_workers_that_hold_documents_run_the_next_pass_on_them(tmp_path):
         assert [d.text.split(" / ")[0] for d in second] == [texts[i].upper() for i in range(700) if i != 5]
         # a held document is back where it was made, out of the collector's sight
         # since its batch was done; one on a shelf goes to either worker. (So
-        # may the latest of a worker handed more than half the documents: it
-        # puts what is over its share on its shelf, see the test below.)
+        # may the latest FREE_TAIL of each worker, and what a worker handed
+        # more than half the documents holds over its share: see the tests below.)
         here = [d.text.endswith(f"here: True, frozen since: {d.id.endswith('1')}") for d in second]
         for path in {data.path for data, was_held in zip(waiting, held) if was_held}:
             mine = [i for i, data in enumerate(waiting) if data.path == path]
-            assert all(here[i] for i in mine[: len(texts) // 2 - 1])
+            over = max(0, len(mine) + 1 - len(texts) // 2)  # (+1: the rejected one was handed out too)
+            assert all(here[i] for i in mine[: max(0, len(mine) - local.FREE_TAIL - over)])
         outcomes[room] = [d.text.split(" / ")[0] for d in second]
         assert engine._crew is None  # (the workers stopped at the end)
     assert len({tuple(v) for v in outcomes.values()}) == 1
@@ -465,6 +467,7 @@ def test_a_crew_worker_handed_more_than_its_share_lets_the_next_pass_spread_the_
             # as if worker 0 had been handed 100 more than it holds: what it holds over its share goes to its shelf
             handed = [held[f"{HELD}0"] + 100, held[f"{HELD}1"]]
             over = handed[0] - sum(handed) // 2
+            monkeypatch.setattr(local, "FREE_TAIL", 0)  # (that alone: see the next test)
             engine._even_out(handed, take)
             second = list(engine.map([SecondPass()], waiting))
             put = {name: os.path.getsize(tmp_path / name) for name in os.listdir(tmp_path)}
@@ -477,6 +480,99 @@ def test_a_crew_worker_handed_more_than_its_share_lets_the_next_pass_spread_the_
     mine = [i for i, data in enumerate(waiting) if data.path == f"{HELD}0"]
     assert all(second[i].text.endswith("here: True, frozen since: " + str(second[i].id.endswith("1")))
                for i in mine[:-over])
+
+
+def test_each_crew_worker_puts_its_latest_documents_on_its_shelf_for_whichever_is_free(tmp_path, monkeypatch):
+    """However evenly the first pass went, the next one ends with documents
+    either worker may take: each worker puts its latest FREE_TAIL on its
+    shelf, and the next pass hands their batches to whichever worker runs out
+    of work first. The same outputs, in order."""
+    from normalize.engine.packed import HELD
+    from normalize.engine.shelf import Shelf
+
+    monkeypatch.setattr(local, "FREE_TAIL", 40)
+    texts = [f"text {i}" for i in range(600)]
+    shelf = Shelf(str(tmp_path))
+    engine = LocalEngine(2)
+    try:
+        with engine.holding():
+            take = TakeIdHolding(shelf)
+            first = list(engine.map([Upper(), MadeBy()], docs(texts), take=take))
+            waiting = [item.data for item in first]
+            second = list(engine.map([SecondPass()], waiting))
+            put = sorted(os.path.getsize(tmp_path / name) for name in os.listdir(tmp_path))
+    finally:
+        shelf.close()
+    assert [d.text.split(" / ")[0] for d in second] == [t.upper() for t in texts]
+    assert [d.id for d in second] == [d.id for d in docs(texts)]
+    # both workers put their latest 40 (and what one holds over its share) on
+    # their shelves; the rest ran where it was made
+    assert len(put) == 2 and put[0] > 40 * len("TEXT 599")
+    for k in range(2):
+        mine = [i for i, data in enumerate(waiting) if data.path == f"{HELD}{k}"]
+        assert all(second[i].text.endswith("here: True, frozen since: " + str(second[i].id.endswith("1")))
+                   for i in mine[: len(mine) - 40 - max(0, len(mine) - len(texts) // 2)])
+
+
+class _PretendWorker:
+    """A pool of one pretend worker: notes each batch handed to it, and leaves
+    its future undone until the test settles it."""
+
+    def __init__(self, name, log):
+        self.name, self.log, self.futures = name, log, []
+
+    def submit(self, fn, batch, take=None):
+        from concurrent.futures import Future
+
+        future = Future()
+        self.futures.append(future)
+        self.log.append((self.name, list(batch)))
+        return future
+
+    def settle(self):
+        for future in self.futures:
+            if not future.done():
+                future.set_result([])
+
+
+def _within(seconds, condition):
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
+
+
+def test_a_batch_any_worker_may_take_waits_for_a_worker_about_to_run_out(monkeypatch):
+    """With ``lead`` (a crew's later passes), a batch held by no worker is not
+    handed out while each worker has more than ``lead`` batches not done: it
+    goes to the first to get there. Handed out at once, it would have gone to
+    worker 0 here (a tie), though worker 1 runs out first."""
+    import threading
+
+    from normalize.engine.packed import HELD
+    from normalize.engine.shelf import Shelved
+
+    monkeypatch.setattr(local, "BATCH", 1)
+    log = []
+    pools = [_PretendWorker(0, log), _PretendWorker(1, log)]
+    held = [Shelved(f"{HELD}{k % 2}", k, 1) for k in range(4)]  # two batches for each worker
+    free = [Shelved("shelf-1.bin", k, 1) for k in range(3)]  # batches held by none
+    results = local._in_order(pools, iter(held + free), None, window=16, lead=1)
+    runner = threading.Thread(target=lambda: list(results), daemon=True)
+    runner.start()
+    assert _within(5, lambda: len(log) >= 4)
+    time.sleep(0.3)
+    assert [name for name, _ in log] == [0, 1, 0, 1]  # the free batch waits
+    pools[1].settle()
+    assert _within(5, lambda: len(log) >= 5)
+    assert log[4] == (1, [free[0]])
+    deadline = time.monotonic() + 5
+    while runner.is_alive() and time.monotonic() < deadline:  # the rest, settled as they come
+        pools[0].settle()
+        pools[1].settle()
+        runner.join(0.01)
+    assert not runner.is_alive()
+    assert sorted(item for _, batch in log for item in batch) == sorted(held + free)
 
 
 def test_a_holding_worker_puts_its_latest_documents_on_its_shelf_when_asked(tmp_path):
