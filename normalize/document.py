@@ -132,3 +132,28 @@ def _document_from_fields(*values: Any) -> Document:
     if type(doc.removed) is _RemovedColumns:
         doc.removed = list(map(Removal, *doc.removed))
     return doc
+
+
+# The stripper's note in ``doc.work`` that ``doc.text`` is its kept lines (see
+# note_kept_lines), and what it was made of: the text, the lines and how many
+# of them were removed, as they were then.
+KEPT_LINES = "text_is_kept_lines"
+
+
+def note_kept_lines(doc: Document) -> None:
+    """Note that ``doc.text`` has just been made of the lines of ``doc.lines``
+    not in ``doc.removed``, each line as it is, in order (blank lines aside):
+    what the stripper makes of a page. A later stage that reads a document by
+    its kept lines (the language stage) then knows the text is those lines
+    without splitting it again to compare, as long as the note holds
+    (:func:`text_is_kept_lines`)."""
+    doc.work[KEPT_LINES] = (doc.text, doc.lines, len(doc.removed))
+
+
+def text_is_kept_lines(doc: Document) -> bool:
+    """Whether ``doc.text`` is still the kept lines noted by :func:`note_kept_lines`:
+    the same text, lines and removals. (The same objects: a document pickled
+    with its note keeps them shared, and one whose text or lines were replaced
+    since is compared the long way.)"""
+    note = doc.work.get(KEPT_LINES)
+    return note is not None and note[0] is doc.text and note[1] is doc.lines and note[2] == len(doc.removed)

@@ -287,6 +287,40 @@ def test_stage_reuses_line_scores_when_blank_runs_were_collapsed():
     assert doc.work["line_langs"][-1] == "de"
 
 
+def test_a_stripped_page_is_judged_alike_with_or_without_the_strippers_note(seed_texts):
+    """The stripper notes that the text it made is its kept lines
+    (``note_kept_lines``), which spares the language stage splitting the text
+    to compare: the figures are those made without the note. A text changed
+    since the note is compared the long way, and judged as a text that is
+    not its lines."""
+    from normalize.document import KEPT_LINES, text_is_kept_lines
+    from normalize.normalise import Normalise
+    from normalize.strip import StripBoilerplate
+
+    texts = list(seed_texts.values()) + ["Главная\n\nНовости\n\n" + "\n".join(ARTICLE + ["", GERMAN_QUOTE])]
+    noted, plain = [], []
+    for text in texts:
+        doc = StripBoilerplate()(Normalise()(_doc(text)))
+        copy = pickle.loads(pickle.dumps(doc))  # (as between passes: the note still holds)
+        assert text_is_kept_lines(doc) and text_is_kept_lines(copy)
+        del copy.work[KEPT_LINES]
+        noted.append(doc)
+        plain.append(copy)
+    DetectLanguage().batch(noted)
+    DetectLanguage().batch(plain)
+    for a, b in zip(noted, plain):
+        assert (a.lang, a.lang_score, a.lang_top, list(a.work["line_langs"])) == \
+            (b.lang, b.lang_score, b.lang_top, list(b.work["line_langs"]))
+
+    doc = StripBoilerplate()(Normalise()(_doc("\n".join(ARTICLE))))
+    doc.text += "\n" + GERMAN_QUOTE  # (not among its lines)
+    assert not text_is_kept_lines(doc)
+    DetectLanguage()(doc)
+    alone = detect_language(doc.text)
+    assert (doc.lang, doc.lang_score, doc.lang_top) == (alone.lang, alone.score, alone.top)
+    assert doc.lang_score < 1.0
+
+
 def test_stage_batch_matches_one_by_one(seed_texts):
     texts = list(seed_texts.values()) + ["\n".join(ARTICLE + [GERMAN_QUOTE]), "", "本文\n" + SAMPLES["ja"]]
     one = [DetectLanguage()(_doc(t)) for t in texts]

@@ -39,6 +39,7 @@ from itertools import accumulate, compress
 import numpy as np
 
 from normalize.detect.langid.evidence import cut_evidence, line_evidence
+from normalize.document import text_is_kept_lines
 from normalize.detect.langid.judge import (
     UND, code_id, document_top, documents_top, line_codes, line_langs, one_line_top)
 from normalize.detect.langid.scorer import CutLines, score_lines
@@ -223,7 +224,8 @@ class _Page:
 
     def __init__(self, doc) -> None:
         raw = list(doc.lines)
-        if "\n".join(raw).count("\n") != len(raw) - 1:  # a line holding a line break
+        self.whole = "\n".join(raw).count("\n") == len(raw) - 1  # (no line holds a line break)
+        if not self.whole:
             raw = [line.replace("\n", " ") for line in raw]
         self.raw = raw
         self.stripped = list(map(str.strip, raw))
@@ -236,7 +238,7 @@ class _Page:
         is blank, or it has no line to score (then it is judged apart)."""
         if not self.filled or not doc.text.strip():
             return None
-        kept = _kept(doc, self.raw, self.stripped)
+        kept = _kept(doc, self.raw, self.stripped, self.whole and text_is_kept_lines(doc))
         if kept is None:
             return None
         row_of = _filled_rows(self.raw, self.start)
@@ -254,9 +256,10 @@ def _set(doc, result: LangResult) -> None:
     doc.lang, doc.lang_score, doc.lang_top = result.lang, result.score, list(result.top)
 
 
-def _kept(doc, raw: list[str], stripped: list[str]) -> list[int] | None:
+def _kept(doc, raw: list[str], stripped: list[str], known: bool = False) -> list[int] | None:
     """Indices of the lines that make up ``doc.text``, if it is just those lines
-    (``stripped``: each line stripped, "" when blank).
+    (``stripped``: each line stripped, "" when blank; ``known``: the stripper
+    noted that it is, see :func:`~normalize.document.note_kept_lines`).
 
     Blank lines are left out of the comparison (the stripper collapses runs of
     them): they hold no letters, so no evidence.
@@ -265,5 +268,7 @@ def _kept(doc, raw: list[str], stripped: list[str]) -> list[int] | None:
     if doc.removed:
         removed = {r.line - 1 for r in doc.removed}
         kept = [i for i in kept if i not in removed]
+    if known:
+        return kept
     text_lines = list(filter(str.strip, doc.text.split("\n")))
     return kept if text_lines == list(map(raw.__getitem__, kept)) else None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from normalize.document import Document, Removal
+from normalize.document import Document, Removal, note_kept_lines
 from normalize.normalise import Normalise
 from normalize.strip.corpus import CorpusRepeats, StripCorpusRepeats, assemble
 from normalize.strip.features import Line, measure
@@ -105,6 +105,8 @@ class StripBoilerplate:
         # (positional: a dataclass's __init__ takes keywords at twice the cost)
         doc.removed.extend([Removal(i + 1, lines[i], reason) for i, reason in removed.items()])
         doc.text = assemble(doc.lines, removed)
+        if len(doc.removed) == len(removed):  # (none removed before: the text is the lines not in doc.removed)
+            note_kept_lines(doc)
         return doc
 
 

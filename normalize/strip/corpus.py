@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import xxhash
 
-from normalize.document import Document, Removal
+from normalize.document import Document, Removal, note_kept_lines
 
 kernels: Any  # (the C module, or None)
 try:  # C loop for the pairs of documents that tell one story (see kernels.pyx); numpy otherwise
@@ -475,6 +475,8 @@ class StripCorpusRepeats:
         if changed:
             doc.removed.sort(key=lambda r: r.line)
             doc.text = assemble(doc.lines, removed)
+            if len(doc.removed) == len(removed):  # (each removal of a line of its own, as the stripper's)
+                note_kept_lines(doc)
         return doc
 
 
