@@ -39,10 +39,10 @@ from itertools import accumulate, compress
 import numpy as np
 
 from normalize.detect.langid.evidence import cut_evidence, line_evidence
-from normalize.document import text_is_kept_lines
 from normalize.detect.langid.judge import (
     UND, code_id, document_top, documents_top, line_codes, line_langs, one_line_top)
 from normalize.detect.langid.scorer import CutLines, score_lines
+from normalize.document import text_is_kept_lines
 
 
 @dataclass(frozen=True)

@@ -237,8 +237,8 @@ _LEAST_MOVED = 32
 
 # Batches not yet done a worker of a crew may have before it is handed one of
 # the second pass's that any worker may take (see FREE_TAIL): handed out as
-# soon as they come, in turn, such batches went to a worker still busy with
-# four of its own while the other was about to run out.
+# soon as they come, such a batch could go to a worker with four of its own
+# still to run while the other was about to run out.
 _LEAD = 1
 
 # Documents each worker of a crew puts on its shelf besides what is over its
