@@ -5,6 +5,7 @@ import collections
 import os
 import pickle
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -442,6 +443,21 @@ def test_workers_that_hold_documents_run_the_next_pass_on_them(tmp_path):
     assert len({tuple(v) for v in outcomes.values()}) == 1
 
 
+@contextmanager
+def _crew_of_two(directory):
+    """Two workers that keep their documents between passes (``holding()``),
+    and a take that lets them, with its shelf in ``directory``."""
+    from normalize.engine.shelf import Shelf
+
+    shelf = Shelf(str(directory))
+    engine = LocalEngine(2)
+    try:
+        with engine.holding():
+            yield engine, TakeIdHolding(shelf)
+    finally:
+        shelf.close()
+
+
 def test_a_crew_worker_handed_more_than_its_share_lets_the_next_pass_spread_the_rest(tmp_path, monkeypatch):
     """The first pass hands batches to whichever worker has the least to do,
     so one may get more; each batch of the next pass goes back to the worker
@@ -450,29 +466,22 @@ def test_a_crew_worker_handed_more_than_its_share_lets_the_next_pass_spread_the_
     (pickled, as past its budget), and the next pass gives them to either
     worker: the same outputs, in order."""
     from normalize.engine.packed import HELD
-    from normalize.engine.shelf import Shelf
 
     texts = [f"text {i}" for i in range(600)]
-    shelf = Shelf(str(tmp_path))
-    engine = LocalEngine(2)
-    try:
-        with engine.holding():
-            take = TakeIdHolding(shelf)
-            with monkeypatch.context() as patched:  # (however the batches went: nothing moved yet)
-                patched.setattr(local, "_LEAST_MOVED", len(texts))
-                first = list(engine.map([Upper(), MadeBy()], docs(texts), take=take))
-            waiting = [item.data for item in first]
-            held = collections.Counter(data.path for data in waiting)
-            assert set(held) == {f"{HELD}0", f"{HELD}1"} and not os.listdir(tmp_path)
-            # as if worker 0 had been handed 100 more than it holds: what it holds over its share goes to its shelf
-            handed = [held[f"{HELD}0"] + 100, held[f"{HELD}1"]]
-            over = handed[0] - sum(handed) // 2
-            monkeypatch.setattr(local, "FREE_TAIL", 0)  # (that alone: see the next test)
-            engine._even_out(handed, take)
-            second = list(engine.map([SecondPass()], waiting))
-            put = {name: os.path.getsize(tmp_path / name) for name in os.listdir(tmp_path)}
-    finally:
-        shelf.close()
+    with _crew_of_two(tmp_path) as (engine, take):
+        with monkeypatch.context() as patched:  # (however the batches went: nothing moved yet)
+            patched.setattr(local, "_LEAST_MOVED", len(texts))
+            first = list(engine.map([Upper(), MadeBy()], docs(texts), take=take))
+        waiting = [item.data for item in first]
+        held = collections.Counter(data.path for data in waiting)
+        assert set(held) == {f"{HELD}0", f"{HELD}1"} and not os.listdir(tmp_path)
+        # as if worker 0 had been handed 100 more than it holds: what it holds over its share goes to its shelf
+        handed = [held[f"{HELD}0"] + 100, held[f"{HELD}1"]]
+        over = handed[0] - sum(handed) // 2
+        monkeypatch.setattr(local, "FREE_TAIL", 0)  # (that alone: see the next test)
+        engine._even_out(handed, take)
+        second = list(engine.map([SecondPass()], waiting))
+        put = {name: os.path.getsize(tmp_path / name) for name in os.listdir(tmp_path)}
     assert [d.text.split(" / ")[0] for d in second] == [t.upper() for t in texts]
     assert [d.id for d in second] == [d.id for d in docs(texts)]
     assert over >= local._LEAST_MOVED and len(put) == 1 and min(put.values()) > over * len("TEXT 599")
@@ -488,21 +497,13 @@ def test_each_crew_worker_puts_its_latest_documents_on_its_shelf_for_whichever_i
     shelf, and the next pass hands their batches to whichever worker runs out
     of work first. The same outputs, in order."""
     from normalize.engine.packed import HELD
-    from normalize.engine.shelf import Shelf
 
     monkeypatch.setattr(local, "FREE_TAIL", 40)
     texts = [f"text {i}" for i in range(600)]
-    shelf = Shelf(str(tmp_path))
-    engine = LocalEngine(2)
-    try:
-        with engine.holding():
-            take = TakeIdHolding(shelf)
-            first = list(engine.map([Upper(), MadeBy()], docs(texts), take=take))
-            waiting = [item.data for item in first]
-            second = list(engine.map([SecondPass()], waiting))
-            put = sorted(os.path.getsize(tmp_path / name) for name in os.listdir(tmp_path))
-    finally:
-        shelf.close()
+    with _crew_of_two(tmp_path) as (engine, take):
+        waiting = [item.data for item in engine.map([Upper(), MadeBy()], docs(texts), take=take)]
+        second = list(engine.map([SecondPass()], waiting))
+        put = sorted(os.path.getsize(tmp_path / name) for name in os.listdir(tmp_path))
     assert [d.text.split(" / ")[0] for d in second] == [t.upper() for t in texts]
     assert [d.id for d in second] == [d.id for d in docs(texts)]
     # both workers put their latest 40 (and what one holds over its share) on
