@@ -499,3 +499,22 @@ def test_ascii_letters_counts_what_the_letter_pattern_finds(text):
     from normalize.detect.artefact_residue import ascii_letters
 
     assert ascii_letters(text) == len(re.findall("[A-Za-z]", text))
+
+
+def test_a_page_looked_at_ahead_of_its_pass_finds_its_line_facts_cached(seed_texts):
+    """``look_ahead`` (called by a worker between passes) works out and caches
+    the facts of a page's lines; the stage then looks none up afresh, and
+    finds what it would have found."""
+    from normalize.detect.artefacts import line_facts
+
+    text = seed(seed_texts, "002")
+    clear_line_caches()
+    expected = run(text)
+    clear_line_caches()
+    doc = Document(id="t", text=text, source=Source("t", 1), lines=text.split("\n"), lang="en")
+    FindArtefacts().look_ahead(doc)
+    looked = line_facts.cache_info()
+    assert looked.misses == len({line for line in doc.lines if line})
+    again = FindArtefacts()(doc)
+    assert line_facts.cache_info().misses == looked.misses
+    assert (again.artefacts, again.translation) == (expected.artefacts, expected.translation)

@@ -699,6 +699,68 @@ def test_workers_load_the_next_pass_tables_once_done_with_this_pass(tmp_path):
         shelf.close()
 
 
+_looked_ahead: set = set()  # (in a worker: the documents Ahead looked at between passes)
+
+
+class Ahead:
+    """Says of each document whether it was looked at ahead of its pass (see local._look_ahead)."""
+
+    name = "ahead"
+
+    def __call__(self, doc):
+        doc.text = f"{doc.text}: {doc.id in _looked_ahead}"
+        return doc
+
+    def look_ahead(self, doc):
+        _looked_ahead.add(doc.id)
+
+
+def test_workers_look_ahead_in_the_documents_they_hold_while_they_wait_for_the_next_pass(tmp_path, monkeypatch):
+    """Done with a pass, and the next pass's stages warmed up, each worker has
+    the stages that can look ahead in the documents it holds, until the next
+    pass begins: here every document, the main process taking its time
+    between the passes (as the corpus-level steps do)."""
+    monkeypatch.setattr(local, "FREE_TAIL", 0)  # (all held by the workers that made them)
+    monkeypatch.setattr(local, "_LEAST_MOVED", 10_000)
+    texts = [f"text {i}" for i in range(400)]
+    with _crew_of_two(tmp_path) as (engine, take):
+        engine.expect([Ahead()])
+        first = list(engine.map([Upper()], docs(texts), take=take))
+        time.sleep(1.0)
+        second = list(engine.map([Ahead()], [item.data for item in first]))
+    assert [d.text for d in second] == [f"TEXT {i}: True" for i in range(400)]
+
+
+def test_looking_ahead_stops_as_soon_as_the_next_pass_begins(monkeypatch):
+    """In the order the documents are held; the count of passes begun, shared
+    with the main process, ends it (here the main process begins the next
+    pass while the fourth document is looked at)."""
+    from multiprocessing.sharedctypes import RawValue
+
+    from normalize.engine import packed
+
+    begun = RawValue("i", 1)
+    monkeypatch.setattr(local, "_begun", begun)
+    monkeypatch.setattr(packed, "_holding", packed.Holding(0, 1 << 30))
+    for doc in docs([f"text {i}" for i in range(10)]):
+        packed._holding.keep(doc)
+    seen = []
+
+    class Looking:
+        def __call__(self, doc):
+            return doc
+
+        def look_ahead(self, doc):
+            seen.append(doc.id)
+            if len(seen) == 4:
+                begun.value += 1
+
+    assert local._look_ahead([Upper(), Looking()], 1) == 4
+    assert seen == [d.id for d in docs([f"text {i}" for i in range(4)])]
+    assert local._look_ahead([Looking()], 1) == 0 and len(seen) == 4  # (begun since)
+    assert local._look_ahead([Upper()], 2) == 0  # (no stage looks ahead)
+
+
 class DieMidMessageInCrew:
     """DieMidMessage for a worker of a crew: its own pool's result pipe (the
     worker also holds, forked later, another pool's)."""

@@ -95,6 +95,14 @@ class FindArtefacts:
         doc.work["names"] = mentions
         return doc
 
+    def look_ahead(self, doc: Document) -> None:
+        """Look up the facts of ``doc``'s lines now, ahead of the pass that runs
+        this stage on it: they are cached (:func:`line_facts`), and the stage
+        finds them there. A worker calls this between passes, when it would
+        wait (see :func:`normalize.engine.local._look_ahead`)."""
+        for line in filter(None, doc.lines):
+            line_facts(line)
+
 
 @lru_cache(maxsize=4 * LINE_CACHE)
 def line_facts(line: str) -> LineFacts:

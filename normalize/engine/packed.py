@@ -126,6 +126,11 @@ def hold_documents(worker: int, budget: int) -> None:
     _holding = Holding(worker, budget)
 
 
+def held_documents() -> list[Document]:
+    """In a worker: the documents it holds, in the order it kept them."""
+    return [doc for doc, _ in _holding.docs.values()] if _holding is not None else []
+
+
 def release_held(count: int, shelf: Any) -> dict[tuple[str, int], Shelved]:
     """In a worker: :meth:`Holding.release` of its documents, if it holds any."""
     return _holding.release(count, shelf) if _holding is not None else {}
