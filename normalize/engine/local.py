@@ -11,7 +11,8 @@ each is a pool of one process, keeps the documents it made in the first pass
 (up to :data:`HOLD_BYTES`) and gets them back in the second, so that they are
 neither pickled nor read back in between; but for what a worker was handed over
 its share, which waits on its shelf for whichever worker is free
-(:meth:`LocalEngine._even_out`).
+(:meth:`LocalEngine._even_out`). While a worker waits between the passes, the
+next pass's stages look ahead in the documents it holds (:func:`_look_ahead`).
 """
 from __future__ import annotations
 
