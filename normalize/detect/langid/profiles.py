@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -52,7 +52,7 @@ SCRIPT_SHIFT = 16
 @dataclass(frozen=True)
 class Profiles:
     langs: tuple[str, ...]
-    index: dict[str, int]  # n-gram -> row of ``logp`` (rows start at 1)
+    grams: np.ndarray  # str: the n-gram of each row of ``logp`` from row 1 on
     logp: np.ndarray  # float32, (1 + n_grams, n_langs + 1); last column: 1.0 per known n-gram
     table: GramTable  # 2- and 3-grams as integers (features.gram_key) -> row of ``logp``
     unigram_rows: np.ndarray  # int32 (2**BITS,): character id -> row of its 1-gram, or 0
@@ -62,6 +62,15 @@ class Profiles:
     @property
     def n_langs(self) -> int:
         return len(self.langs)
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """N-gram -> its row of ``logp`` (rows start at 1). Made when first asked
+        for: the scorer looks n-grams up by their keys (``table``,
+        ``unigram_rows``), and a dict of the 87,598 n-grams took a worker
+        some 0.04 s to make from the stored tables, each time it loaded them."""
+        grams = self.grams.tolist()
+        return dict(zip(grams, range(1, len(grams) + 1)))
 
     def rows(self, keys: np.ndarray) -> np.ndarray:
         """Rows of ``logp`` for n-gram keys (3, n) as :func:`~.features.text_grams`
@@ -112,10 +121,9 @@ def _cache_key(files: list[bytes]) -> str:
 
 
 def _to_arrays(p: Profiles) -> dict[str, np.ndarray]:
-    grams = sorted(p.index, key=p.index.__getitem__)
     chars = sorted(p.char_ids, key=p.char_ids.__getitem__)
     return {
-        "langs": np.array(p.langs), "grams": np.array(grams), "logp": p.logp,
+        "langs": np.array(p.langs), "grams": p.grams, "logp": p.logp,
         "unigram_rows": p.unigram_rows, "codes": p.codes,
         "chars": np.array(chars), "char_ids": np.array([p.char_ids[c] for c in chars], dtype=np.int64),
         **{f"table_{k}": v for k, v in p.table.state().items()},
@@ -123,12 +131,10 @@ def _to_arrays(p: Profiles) -> dict[str, np.ndarray]:
 
 
 def _from_arrays(a: dict[str, np.ndarray]) -> Profiles:
-    grams = a["grams"].tolist()
-    index = dict(zip(grams, range(1, len(grams) + 1)))
-    if len(index) != len(grams) or len(index) + 1 != a["logp"].shape[0]:
+    if len(a["grams"]) + 1 != a["logp"].shape[0]:
         raise ValueError("stored n-grams do not match the stored matrix")
     return Profiles(
-        langs=tuple(a["langs"].tolist()), index=index, logp=a["logp"],
+        langs=tuple(a["langs"].tolist()), grams=a["grams"], logp=a["logp"],
         table=gramtable.GramTable.from_state({k[6:]: v for k, v in a.items() if k.startswith("table_")}),
         unigram_rows=a["unigram_rows"], char_ids=dict(zip(a["chars"].tolist(), a["char_ids"].tolist())),
         codes=a["codes"],
@@ -181,7 +187,8 @@ def derive_profiles(files: list[bytes] | None = None) -> Profiles:
     keys = np.fromiter((gram_key([char_ids[ch] for ch in g]) for g in multi), dtype=np.int64, count=len(multi))
     rows = np.fromiter(multi.values(), dtype=np.int64, count=len(multi))
     return Profiles(
-        langs=langs, index=index, logp=logp, table=GramTable(keys, rows), unigram_rows=unigram_rows,
+        langs=langs, grams=np.array(sorted(index, key=index.__getitem__)), logp=logp,
+        table=GramTable(keys, rows), unigram_rows=unigram_rows,
         char_ids=char_ids, codes=_code_table(char_ids),
     )
 
