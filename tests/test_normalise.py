@@ -153,6 +153,19 @@ def test_damaged_word_in_a_long_line_repaired(codec):
     assert repair(broken) == clean == ftfy.fix_text(broken, CONFIG)
 
 
+@pytest.mark.parametrize("codec", ["sloppy-windows-1252", "latin-1"])
+@pytest.mark.parametrize("clean", ["Le café de la Mairie", "Viá»‡t Nam".encode("cp1252").decode("utf-8"),
+                                   "Don’t “quote”", "Le proce\u0300s", "ab\u00e9\u0301 et \x85",
+                                   "R&amp;D à Zürich"])
+def test_repaired_stretch_as_fix_text_repairs_it(clean, codec):
+    # A stretch that only encoding repair acts on skips fix_text's second round
+    # (latin-1 mojibake is full of C1 controls, which the repair consumes);
+    # one that the other steps act on (NFC after the repair, an entity) goes
+    # through fix_text
+    broken = "Plain words before it, then " + clean.encode("utf-8").decode(codec) + " and after."
+    assert repair(broken) == ftfy.fix_text(broken, CONFIG) != broken
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.text(_MOJIBAKE_ALPHABET, max_size=30) | st.text(max_size=30), max_size=6))
 def test_one_scan_finds_every_line_ftfy_would_change(lines):

@@ -28,6 +28,7 @@ only the stretch of a line between its first and last non-ASCII character
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 import ftfy
@@ -177,10 +178,36 @@ def _repair_line(line: str) -> str:
     damaged = line[start:end]
     if not (_C1_OR_SURROGATE.search(damaged) or is_bad(damaged)):
         return line
-    fixed = ftfy.fix_text(damaged, CONFIG)
+    fixed = _fixed(damaged)
     if fixed == damaged:
         return line
     return line[:start] + fixed + line[end:]
+
+
+# ftfy.fix_text repeats all its steps until a round changes nothing, so a line
+# it repairs goes through every step a second time, and is_bad's large regex
+# (ftfy's costliest test) scans the repaired line twice: once as
+# fix_encoding's own last round, which finds nothing more to repair, and again
+# in fix_text's second round, which asks fix_encoding the same question of
+# the same text. In a round, only the unescaping of HTML entities comes before
+# fix_encoding; the other steps act on what it returns. When that has nothing
+# for them (no HTML entity, ESC, C1 control or surrogate; NFC already) and the
+# line had no entity before, the first round ends with fix_encoding's text, and
+# the second can change nothing: fix_encoding returns only a text its last
+# round left as it was. The repair is then fix_encoding's, called as fix_text
+# calls it, and the second round is skipped; any other line goes to fix_text.
+# (The tests check that lines repaired either way come out as ftfy.fix_text
+# makes them.)
+_OTHER_STEPS = re.compile(r"[&\x1b\x80-\x9f\ud800-\udfff]")
+
+
+def _fixed(damaged: str) -> str:
+    """``ftfy.fix_text(damaged, CONFIG)`` of a stretch of one line."""
+    if len(damaged) <= CONFIG.max_decode_length and "&" not in damaged:
+        fixed = ftfy.fix_encoding(damaged)
+        if not _OTHER_STEPS.search(fixed) and unicodedata.is_normalized("NFC", fixed):
+            return fixed
+    return ftfy.fix_text(damaged, CONFIG)
 
 
 def _suspect_lines(text: str) -> list[tuple[int, int]]:
