@@ -513,6 +513,17 @@ def test_line_sums_kernel_refuses_rows_out_of_range():
     assert np.array_equal(out, [[2.0, 2.0, 2.0]])
 
 
+def test_line_sums_kernel_of_lines_without_ngrams():
+    import pytest
+
+    kernels = pytest.importorskip("normalize.detect.langid.kernels", reason="built without the C kernels")
+    logp = np.ones((4, 9), dtype=np.float32)
+    out = np.zeros((2, 9), dtype=np.float32)
+    assert kernels.line_sums(logp, np.zeros(0, dtype=np.int32), np.zeros(3, dtype=np.int32), out) == 2
+    assert not out.any()
+    assert kernels.line_sums(logp, np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int32), out[:0]) == 0
+
+
 # -- the shortcuts that keep scoring fast change no figure ---------------------------
 
 

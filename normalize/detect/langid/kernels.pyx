@@ -212,9 +212,7 @@ def line_sums(const float[:, ::1] logp, const int32_t[::1] rows, const int32_t[:
     profile, which the compiler adds several floats at a time. Returns the
     number of lines, or -1 if the arrays do not fit together."""
     cdef Py_ssize_t n_lines = out.shape[0], width = out.shape[1], n_rows = logp.shape[0]
-    cdef Py_ssize_t i, g, k, r
-    cdef const float* src
-    cdef float* dst
+    cdef Py_ssize_t i, g
     if bounds.shape[0] != n_lines + 1 or logp.shape[1] != width:
         return -1
     if n_lines and (bounds[0] < 0 or bounds[n_lines] > rows.shape[0]):
@@ -225,28 +223,49 @@ def line_sums(const float[:, ::1] logp, const int32_t[::1] rows, const int32_t[:
     for g in range(rows.shape[0]):
         if rows[g] < 0 or rows[g] >= n_rows:
             return -1
-    cdef Py_ssize_t n_grams = rows.shape[0], ahead, line_bytes = width * sizeof(float), b
-    with nogil:
-        for i in range(n_lines):
-            dst = &out[i, 0]
-            for g in range(bounds[i], bounds[i + 1]):
-                # the rows are scattered over a table of tens of megabytes: ask
-                # for a row a few n-grams ahead while this one is added
-                ahead = g + PREFETCH
-                if ahead < n_grams:
-                    src = &logp[rows[ahead], 0]
-                    b = 0
-                    while b < line_bytes:
-                        __builtin_prefetch(<const char*>src + b)
-                        b += 64
-                src = &logp[rows[g], 0]
-                for k in range(width):
-                    dst[k] += src[k]
+    if n_lines:
+        with nogil:
+            add_rows(&logp[0, 0], width, &rows[0] if rows.shape[0] else NULL, &bounds[0], n_lines, &out[0, 0])
     return n_lines
 
 
+# The loop of line_sums in C, so that it can be compiled twice: for any x86-64
+# (SSE2: four floats at a time) and for AVX2 (eight), the one the processor
+# can run picked when the module loads (GCC's target_clones, with glibc;
+# elsewhere one plain build). Wider adds change no sum: each float of a line's
+# row is still added n-gram by n-gram, in text order, only more floats at once.
+# Rows of 56 floats, 2,000 lines of 300 random rows: 9.0 ms against 15.2 ms.
 cdef extern from *:
-    void __builtin_prefetch(const void* address) nogil
+    """
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
+    #define NORMALIZE_CLONES __attribute__((target_clones("avx2", "default")))
+    #else
+    #define NORMALIZE_CLONES
+    #endif
+    /* n-grams ahead whose row is asked for while one is added: the rows are
+       scattered over a table of tens of megabytes (6 to 12 did about as well) */
+    #define NORMALIZE_PREFETCH 8
 
-
-cdef Py_ssize_t PREFETCH = 8  # n-grams ahead: 6 to 12 did about as well on random rows
+    NORMALIZE_CLONES
+    static void add_rows(const float *logp, Py_ssize_t width, const int32_t *rows,
+                         const int32_t *bounds, Py_ssize_t n_lines, float *out) {
+        Py_ssize_t n_grams = bounds[n_lines];
+        Py_ssize_t line_bytes = width * (Py_ssize_t)sizeof(float);
+        for (Py_ssize_t i = 0; i < n_lines; i++) {
+            float *dst = out + i * width;
+            for (Py_ssize_t g = bounds[i]; g < bounds[i + 1]; g++) {
+                Py_ssize_t ahead = g + NORMALIZE_PREFETCH;
+                if (ahead < n_grams) {
+                    const char *next = (const char *)(logp + (Py_ssize_t)rows[ahead] * width);
+                    for (Py_ssize_t b = 0; b < line_bytes; b += 64)
+                        __builtin_prefetch(next + b);
+                }
+                const float *src = logp + (Py_ssize_t)rows[g] * width;
+                for (Py_ssize_t k = 0; k < width; k++)
+                    dst[k] += src[k];
+            }
+        }
+    }
+    """
+    void add_rows(const float* logp, Py_ssize_t width, const int32_t* rows, const int32_t* bounds,
+                  Py_ssize_t n_lines, float* out) nogil
