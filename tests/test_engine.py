@@ -576,6 +576,50 @@ def test_a_batch_any_worker_may_take_waits_for_a_worker_about_to_run_out(monkeyp
     assert sorted(item for _, batch in log for item in batch) == sorted(held + free)
 
 
+class _PretendCrewWorker(_PretendWorker):
+    """A :class:`_PretendWorker` of a crew: the stages of a pass are installed
+    at once; its batches wait for the test."""
+
+    def submit(self, fn, batch, take=None):
+        if fn is not local._run_batch:
+            from concurrent.futures import Future
+
+            future = Future()
+            future.set_result(None)
+            return future
+        return super().submit(fn, batch, take)
+
+
+def test_a_later_pass_hands_a_worker_its_batches_beyond_a_long_stretch_of_the_others(monkeypatch):
+    """In a crew's later pass each batch goes back to the worker holding its
+    documents, in input order. After a stretch of one worker's batches (the
+    first pass gave it more), the other is handed its own while the first
+    still runs the stretch: it does not wait for the stretch to come back."""
+    import threading
+    from types import SimpleNamespace
+
+    from normalize.engine.packed import HELD
+    from normalize.engine.shelf import Shelved
+
+    monkeypatch.setattr(local, "BATCH", 1)
+    log = []
+    pools = [_PretendCrewWorker(0, log), _PretendCrewWorker(1, log)]
+    engine = local.LocalEngine(workers=2)
+    engine._holding, engine._crew, engine._begun = True, pools, SimpleNamespace(value=1)
+    held = [Shelved(f"{HELD}0", k, 1) for k in range(12)] + [Shelved(f"{HELD}1", k, 1) for k in range(3)]
+    results = engine.map([Upper()], iter(held))
+    runner = threading.Thread(target=lambda: list(results), daemon=True)
+    runner.start()
+    assert _within(5, lambda: sum(name == 1 for name, _ in log) == 3)  # none of worker 0's is done
+    deadline = time.monotonic() + 5
+    while runner.is_alive() and time.monotonic() < deadline:
+        pools[0].settle()
+        pools[1].settle()
+        runner.join(0.01)
+    assert not runner.is_alive()
+    assert [batch for _, batch in log] == [[item] for item in held]
+
+
 def test_a_holding_worker_puts_its_latest_documents_on_its_shelf_when_asked(tmp_path):
     """:meth:`Holding.release`: the last documents kept leave its memory for the
     shelf, and :func:`moved` gives each its new address, renamed or not; a
