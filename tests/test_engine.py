@@ -620,6 +620,28 @@ def test_a_later_pass_hands_a_worker_its_batches_beyond_a_long_stretch_of_the_ot
     assert [batch for _, batch in log] == [[item] for item in held]
 
 
+def test_a_crew_that_finished_its_passes_is_not_waited_for_and_one_that_failed_is():
+    """After the last pass the workers of a crew exit while the run goes on
+    (each takes a moment to give its memory back); when a pass fails, the
+    run waits for them, so that none still works in a folder being removed."""
+    from types import SimpleNamespace
+
+    for fails in (False, True):
+        shut = []
+        pools = [SimpleNamespace(shutdown=lambda wait, cancel_futures, k=k: shut.append((k, wait, cancel_futures)))
+                 for k in range(2)]
+        engine = local.LocalEngine(workers=2)
+        try:
+            with engine.holding():
+                engine._crew = pools
+                if fails:
+                    raise RuntimeError("a pass failed")
+        except RuntimeError:
+            assert fails
+        assert shut == [(0, fails, True), (1, fails, True)]
+        assert engine._crew is None and not engine.holds_documents
+
+
 def test_a_holding_worker_puts_its_latest_documents_on_its_shelf_when_asked(tmp_path):
     """:meth:`Holding.release`: the last documents kept leave its memory for the
     shelf, and :func:`moved` gives each its new address, renamed or not; a

@@ -337,16 +337,23 @@ class LocalEngine:
         if self._holding:
             raise RuntimeError("already holding")
         self._holding = True
+        done = False
         try:
             yield
+            done = True
         finally:
             crew, self._crew, self._holding = self._crew, None, False
             self._releasing = []
             if self._begun is not None:  # (a worker still looking ahead stops: see _look_ahead)
                 self._begun.value += 1
                 self._begun = None
+            # After the last pass the workers have nothing left to do, and each
+            # takes some 25 ms to exit (the kernel takes back its memory): they
+            # exit on the other core while this process goes on to cluster,
+            # instead of one after the other before it. A pass that failed
+            # waits for them, so that none writes in a folder being removed.
             for pool in crew or ():
-                pool.shutdown(wait=True, cancel_futures=True)
+                pool.shutdown(wait=not done, cancel_futures=True)
 
     def map(self, stages: Sequence[Stage], docs: Iterable, take: Optional[Take] = None) -> Iterator:
         """Apply ``stages`` to every document; results come out in input order.
