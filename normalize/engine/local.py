@@ -289,8 +289,8 @@ _LEAD = 1
 # eight with the one worker's batches, and the other waits until the first in
 # flight comes back: in nine runs of the 10k corpus with eight, one worker
 # stood idle 0-0.94 s of the second pass (gaps of 30-140 ms; a median of
-# 0.36 s); with sixteen, in eight runs, 0-0.11 s (six of them 0). (Results done out of turn
-# wait here: some 0.3 MB a batch of the last pass, pickled.)
+# 0.36 s); with sixteen, in eight runs, 0-0.11 s (six of them 0). (Results
+# done out of turn wait here: some 0.3 MB a batch of the last pass, pickled.)
 HELD_WINDOW = 8
 
 # Documents each worker of a crew puts on its shelf besides what is over its
