@@ -620,25 +620,54 @@ def test_a_later_pass_hands_a_worker_its_batches_beyond_a_long_stretch_of_the_ot
     assert [batch for _, batch in log] == [[item] for item in held]
 
 
-def test_a_crew_that_finished_its_passes_is_not_waited_for_and_one_that_failed_is():
-    """After the last pass the workers of a crew exit while the run goes on
-    (each takes a moment to give its memory back); when a pass fails, the
-    run waits for them, so that none still works in a folder being removed."""
+class _QuickWorker:
+    """A pool of one pretend worker of a crew that gives each batch back as
+    its results at once, and notes how it is shut down."""
+
+    def __init__(self, name, shut):
+        self.name, self.shut = name, shut
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        future = Future()
+        future.set_result(list(args[0]) if fn is local._run_batch else None)
+        return future
+
+    def shutdown(self, wait, cancel_futures):
+        self.shut.append((self.name, wait, cancel_futures))
+
+
+def test_a_crew_whose_passes_ended_is_not_waited_for_and_one_whose_pass_did_not_end_is(monkeypatch):
+    """After a last pass that ran to its end the workers of a crew exit while
+    the run goes on (each takes a moment to give its memory back). When a pass
+    fails, or is left before its end, the batches not begun are cancelled and
+    the run waits for the workers, so that none still works in a folder being
+    removed."""
     from types import SimpleNamespace
 
-    for fails in (False, True):
+    from normalize.engine.packed import HELD
+    from normalize.engine.shelf import Shelved
+
+    monkeypatch.setattr(local, "BATCH", 1)
+    held = [Shelved(f"{HELD}{k % 2}", k, 1) for k in range(4)]
+    for how in ("ended", "failed", "left"):
         shut = []
-        pools = [SimpleNamespace(shutdown=lambda wait, cancel_futures, k=k: shut.append((k, wait, cancel_futures)))
-                 for k in range(2)]
         engine = local.LocalEngine(workers=2)
         try:
             with engine.holding():
-                engine._crew = pools
-                if fails:
+                engine._crew, engine._begun = [_QuickWorker(k, shut) for k in range(2)], SimpleNamespace(value=1)
+                results = engine.map([Upper()], iter(held))
+                if how == "ended":
+                    assert list(results) == held
+                elif how == "left":
+                    assert next(results) == held[0]
+                else:
                     raise RuntimeError("a pass failed")
         except RuntimeError:
-            assert fails
-        assert shut == [(0, fails, True), (1, fails, True)]
+            assert how == "failed"
+        waited = how != "ended"
+        assert shut == [(0, waited, waited), (1, waited, waited)], how
         assert engine._crew is None and not engine.holds_documents
 
 
@@ -690,8 +719,11 @@ def test_a_pass_whose_stages_cannot_reach_the_workers_fails_before_any_document(
             second = engine.map([Unpicklable()], [item.data for item in first])
             with pytest.raises(Exception, match="pickle"):
                 next(second)
+            workers = [p for pool in engine._crew for p in pool._processes.values()]
     finally:
         shelf.close()
+    # and the crew is gone once left, though the failure was caught within
+    assert workers and not any(p.is_alive() for p in workers)
 
 
 class Dies:

@@ -311,6 +311,7 @@ class LocalEngine:
         self._expected: Optional[list[Stage]] = None
         self._releasing: list = []  # (future, pool): documents a crew's worker puts on its shelf (see _even_out)
         self._begun: Any = None  # passes begun, shared with a crew's workers (see _look_ahead)
+        self._pass_ended = True  # (False while a crew's pass is under way, or after one that did not end)
 
     @property
     def holds_documents(self) -> bool:
@@ -337,23 +338,28 @@ class LocalEngine:
         if self._holding:
             raise RuntimeError("already holding")
         self._holding = True
+        self._pass_ended = True
         done = False
         try:
             yield
-            done = True
+            done = self._pass_ended
         finally:
             crew, self._crew, self._holding = self._crew, None, False
             self._releasing = []
             if self._begun is not None:  # (a worker still looking ahead stops: see _look_ahead)
                 self._begun.value += 1
                 self._begun = None
-            # After the last pass the workers have nothing left to do, and each
-            # takes some 25 ms to exit (the kernel takes back its memory): they
-            # exit on the other core while this process goes on to cluster,
-            # instead of one after the other before it. A pass that failed
-            # waits for them, so that none writes in a folder being removed.
+            # After a last pass that ran to its end the workers have nothing left
+            # to do, and each takes some 25 ms to exit (the kernel takes back its
+            # memory): they exit on the other core while this process goes on to
+            # cluster, instead of one after the other before it. After a pass
+            # that failed or was left, the batches not begun are cancelled and
+            # the workers waited for, so that none writes in a folder being
+            # removed. (Never both: a pool that cancels its batches and is not
+            # waited for can hang this process's exit, when a batch it could
+            # not send fails after the pool has set its list of batches aside.)
             for pool in crew or ():
-                pool.shutdown(wait=not done, cancel_futures=True)
+                pool.shutdown(wait=not done, cancel_futures=not done)
 
     def map(self, stages: Sequence[Stage], docs: Iterable, take: Optional[Take] = None) -> Iterator:
         """Apply ``stages`` to every document; results come out in input order.
@@ -388,9 +394,12 @@ class LocalEngine:
                 self._even_out(handed, take)
                 self._warm_expected()
 
+            self._pass_ended = False
             yield from _in_order(self._crew, docs, take, self.workers * 4, then=handed_out, handed=handed)
+            self._pass_ended = True
             return
         # (each worker loads the tables of its own stages; nothing is sent before they are in)
+        self._pass_ended = False
         self._expected = None  # (told too late, in a short pass: these stages are here now)
         self._begun.value += 1  # (the workers stop looking ahead: see _look_ahead)
         installs = [(pool.submit(_install, list(stages)), pool) for pool in self._crew]
@@ -407,6 +416,7 @@ class LocalEngine:
             docs = (moved(item, addresses) for item in docs)
         yield from _in_order(self._crew, docs, take, self.workers * HELD_WINDOW, then=self._warm_expected,
                              lead=_LEAD)
+        self._pass_ended = True
 
     def _even_out(self, handed: list[int], take: Optional[Take]) -> None:
         """Once a crew's first pass is handed out: have each worker that was
