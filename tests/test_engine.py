@@ -671,6 +671,33 @@ def test_a_crew_whose_passes_ended_is_not_waited_for_and_one_whose_pass_did_not_
         assert engine._crew is None and not engine.holds_documents
 
 
+def test_a_batch_holds_at_most_its_bytes_of_documents_and_a_longer_one_alone(monkeypatch):
+    """Long documents make short batches (a corpus of books would otherwise
+    put 128 of them in one batch, in one worker), whatever they arrive as:
+    lines of input, documents, addresses held by a worker or on a shelf."""
+    from normalize.engine.local import _batches, _batches_by_holder
+    from normalize.engine.packed import HELD, Renamed, item_size
+    from normalize.engine.shelf import Shelved
+    from normalize.read.jsonl import RawRecord
+    from normalize.read.options import ReadOptions
+
+    monkeypatch.setattr(local, "BATCH_BYTES", 1000)
+    line = RawRecord("in.jsonl", 1, b"x" * 300, ReadOptions())
+    doc = docs(["y" * 300])[0]
+    shelved, held = Shelved("shelf-1.bin", 0, 300), Shelved(f"{HELD}0", 0, 300)
+    assert [item_size(item) for item in (line, doc, shelved, held, Renamed(held, "new"), b"z" * 300)] == [300] * 6
+    for item in (line, doc, shelved, held):
+        # three fit in 1,000 bytes, the fourth opens the next batch; a long item is a batch alone
+        items = [item] * 7
+        assert [len(batch) for batch in _batches(items, 128)] == [3, 3, 1]
+        assert [len(batch) for _, batch in _batches_by_holder(items, 128)] == [3, 3, 1]
+        assert [len(batch) for batch in _batches(items, 2)] == [2, 2, 2, 1]  # (the count still holds)
+    long = Shelved(f"{HELD}0", 1, 5000)
+    assert [(owner, len(batch)) for owner, batch in _batches_by_holder([held, long, held, held], 128)] == [
+        (0, 1), (0, 1), (0, 2)]
+    assert [len(batch) for batch in _batches(docs(["a" * 300, "b" * 5000, "c", "d"]), 128)] == [1, 1, 2]
+
+
 def test_a_holding_worker_puts_its_latest_documents_on_its_shelf_when_asked(tmp_path):
     """:meth:`Holding.release`: the last documents kept leave its memory for the
     shelf, and :func:`moved` gives each its new address, renamed or not; a

@@ -25,13 +25,13 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from itertools import islice
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 
 from ..document import Document
 from ..errors import Rejection, RunError
 from .heap import keep_freed_memory
-from .packed import Take, held_documents, hold_documents, holder, moved, pack_all, release_held, unpack
+from .packed import (Take, held_documents, hold_documents, holder, item_size, moved, pack_all, release_held,
+                     unpack)
 
 Stage = Callable[[Document], Document]
 Item = Union[Document, Rejection]
@@ -45,6 +45,16 @@ Item = Union[Document, Rejection]
 # three sets of alternating runs timed inside the process. 256 and 512 were
 # slower than 128 (at the end of a pass one worker finishes the last batch alone).
 BATCH = 128
+
+# Bytes of documents a batch holds at most (as packed.item_size counts them),
+# whatever its number of documents. A batch of news (128 articles of 6 KB)
+# comes to under 1 MB read and some 5 MB held (held_size), but 128 long
+# documents (reports, books: up to max_doc_bytes, 10 MB, each) would be one
+# batch, run by one worker while the other waits, with several such batches in
+# flight. 160 documents of 600 KB made two batches, and their run took 12.5 s,
+# at most 1,569 MB in one process (GNU time); in batches of 16 MB, 7.9 s and
+# 459 MB, the same outputs.
+BATCH_BYTES = 16 << 20
 
 _stages: Optional[Sequence[Stage]] = ()
 # In a worker of a crew: how many passes the main process has begun, in memory
@@ -188,8 +198,8 @@ def warm_up(stages: Sequence[Stage]) -> None:
 
 
 def _batches(items: Iterable[Document], size: int) -> Iterator[list[Document]]:
-    it = iter(items)
-    while batch := list(islice(it, size)):
+    """Batches of up to ``size`` items in order, and of :data:`BATCH_BYTES` at most."""
+    for _, batch in _batches_by_holder(items, size, by_holder=False):
         yield batch
 
 
@@ -517,18 +527,23 @@ def _pool(workers: int, stages: list, worker: Optional[int] = None, hold_bytes: 
     return pool
 
 
-def _batches_by_holder(items: Iterable, size: int) -> Iterator[tuple[Optional[int], list]]:
-    """Batches of up to ``size`` items in order, each with the worker that
-    holds its documents (None: held by none, e.g. on a shelf, or read): a
-    batch of documents held by none is one that any worker may take."""
+def _batches_by_holder(items: Iterable, size: int, by_holder: bool = True) -> Iterator[tuple[Optional[int], list]]:
+    """Batches of up to ``size`` items in order, and of up to :data:`BATCH_BYTES`
+    (a longer item is a batch of its own), each with the worker that holds its
+    documents (None: held by none, e.g. on a shelf, or read): a batch of
+    documents held by none is one that any worker may take."""
     batch: list = []
     owner: Optional[int] = None
+    filled = 0  # bytes in the batch
     for item in items:
-        worker = holder(item)
-        if batch and (len(batch) >= size or worker != owner):
+        worker = holder(item) if by_holder else None
+        n_bytes = item_size(item)
+        if batch and (len(batch) >= size or worker != owner or filled + n_bytes > BATCH_BYTES):
             yield owner, batch
             batch = []
+            filled = 0
         batch.append(item)
+        filled += n_bytes
         owner = worker
     if batch:
         yield owner, batch

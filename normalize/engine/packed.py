@@ -118,6 +118,23 @@ def holder(item: Any) -> Optional[int]:
     return None
 
 
+def item_size(item: Any) -> int:
+    """About the bytes of the document ``item`` stands for in a batch: a line
+    of input's, a pickled document's, the size at its address (on a shelf, or
+    held: see :func:`held_size`), a document's text; 0 for anything else."""
+    if isinstance(item, Renamed):
+        item = item.data
+    if isinstance(item, Shelved):
+        return item.size
+    if isinstance(item, RawRecord):
+        return len(item.data)
+    if isinstance(item, bytes):
+        return len(item)
+    if isinstance(item, Document):
+        return len(item.text)
+    return 0
+
+
 _holding: Optional[Holding] = None  # in a worker that holds documents (see local.LocalEngine.holding)
 
 
