@@ -46,7 +46,12 @@ strays = sorted(f"{{name}} from {{module.__file__}}" for name, module in list(sy
 if strays:  # another copy's code would be measured
     sys.exit("imported from outside " + {root!r} + ": " + ", ".join(strays))
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-print(time.time() - start, me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime, me.ru_maxrss / 1024)
+try:  # (VmHWM: after an exec, ru_maxrss keeps the spawning process's peak if larger)
+    with open("/proc/self/status") as fh:
+        peak_kb = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    peak_kb = me.ru_maxrss
+print(time.time() - start, me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime, peak_kb / 1024)
 """
 
 
