@@ -26,6 +26,7 @@ Then the JSON is made safe to sit inside ``<script type="application/json">``:
 from __future__ import annotations
 
 import json
+import math
 from array import array
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -70,11 +71,13 @@ def cut(text: str, limit: int) -> str:
 
 
 def _number(value, digits: int = 3):
+    """``value`` rounded, as the page shows it; None if it is no finite number
+    (JSON has no NaN or infinity: 1e999 in an output file reads as infinity)."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         return None
-    return round(number, digits) if number == number else None  # NaN -> None
+    return round(number, digits) if math.isfinite(number) else None
 
 
 @dataclass

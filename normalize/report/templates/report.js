@@ -16,9 +16,9 @@
 
   var raw = JSON.parse(document.getElementById("report-data").textContent);
 
-  /* Large reports carry their data gzipped and base64-encoded in two parts
-   * ("z": everything else, then the texts); the browser inflates them itself,
-   * nothing is fetched. */
+  /* Large reports carry their data gzipped and base64-encoded in parts ("z":
+   * everything else, then the texts in parts of consecutive entries); the
+   * browser inflates them itself, nothing is fetched. */
   function inflate(b64) {
     var bin = atob(b64), bytes = new Uint8Array(bin.length);
     for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
@@ -30,7 +30,10 @@
   else {
     document.body.classList.add("loading");
     Promise.all(raw.z.map(inflate)).then(function (parts) {
-      main(Object.assign({ meta: raw.meta }, parts[0], parts[1]));
+      // the texts come in parts, packed side by side: their tables joined in order
+      var texts = { T: [], TL: [] };
+      parts.slice(1).forEach(function (part) { texts.T = texts.T.concat(part.T); texts.TL = texts.TL.concat(part.TL); });
+      main(Object.assign({ meta: raw.meta }, parts[0], texts));
     }).catch(function (e) { fail("The report's data could not be unpacked: " + e); });
   }
   function fail(message) {
