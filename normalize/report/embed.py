@@ -60,6 +60,12 @@ class StringTable:
             self.strings.append(value)
         return found
 
+    def of(self, value) -> int:
+        """``self(value)``, a string already stored found first: the page's data
+        looks up millions of removed lines and reasons, nearly all seen before."""
+        found = self.index.get(value) if type(value) is str else None
+        return self(value) if found is None else found
+
 
 def cut(text: str, limit: int) -> str:
     """``text`` shortened to at most ``limit`` characters, at a space when one is near."""
@@ -115,6 +121,13 @@ def pack_data(outputs: Outputs, summary: dict, limits: dict, spool: TextSpool) -
     """
     strings = StringTable()
     line_cap = int(limits["lines"]["max_chars"])
+
+    def line_text(text) -> int:
+        """The index of a removed line's or an artefact's text, cut to the line cap."""
+        if type(text) is not str:
+            text = str(text or "")
+        return strings.of(text if len(text) <= line_cap else cut(text, line_cap))
+
     lines_per_doc = int(limits["lines"]["max_per_doc"])
     field_count = int(limits["fields"]["max_fields"])
     field_cap = int(limits["fields"]["max_chars"])
@@ -140,10 +153,10 @@ def pack_data(outputs: Outputs, summary: dict, limits: dict, spool: TextSpool) -
         columns["sf"].append(strings(source.get("file")))
         columns["sl"].append(source.get("line"))
         columns["rm"].append([x for r in removed[:lines_per_doc]
-                              for x in (r.get("line"), strings(cut(str(r.get("text") or ""), line_cap)), strings(r.get("reason") or "?"))])
+                              for x in (r.get("line"), line_text(r.get("text")), strings.of(r.get("reason") or "?"))])
         columns["rmx"].append(max(0, len(removed) - lines_per_doc))
         columns["a"].append([x for a in artefacts[:lines_per_doc]
-                             for x in (strings(a.get("kind") or "?"), a.get("line"), strings(cut(str(a.get("evidence") or ""), line_cap)))])
+                             for x in (strings.of(a.get("kind") or "?"), a.get("line"), line_text(a.get("evidence")))])
         columns["tr"].append([strings(translation.get("source_lang") or "?"), _number(translation.get("score"))]
                              if isinstance(translation, dict) and translation.get("suspected") else 0)
         columns["f"].append(_extra_fields(d, strings, field_count, field_cap))

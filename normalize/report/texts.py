@@ -23,12 +23,17 @@ from array import array
 import xxhash
 
 
+_BUFFER = 1 << 20
+
+
 class TextSpool:
     """Distinct texts in a temporary file (deleted on close); numbers in first-seen order."""
 
     def __init__(self, cap: int, directory: str | None = None):
         self.cap = cap
-        self._file = tempfile.TemporaryFile(prefix="normalize-report-", dir=directory)
+        # (buffered by the megabyte: a text is some kilobytes, and written one
+        # at a time through the default 8 kB buffer, each went to the kernel alone)
+        self._file = tempfile.TemporaryFile(prefix="normalize-report-", dir=directory, buffering=_BUFFER)
         self._number: dict[bytes, int] = {}
         self._offsets = array("q", [0])
         self.lengths = array("q")  # each text's full length in characters
