@@ -31,6 +31,7 @@ from typing import Iterator
 
 import orjson
 
+from ..write.outputs import float_written_alike
 from .embed import TextTable, cut, script_json
 
 GZIP_LEVEL = 5  # level 6 costs 2.5x the time on near-duplicate text for 5% less
@@ -84,7 +85,7 @@ def _written_alike(value) -> bool:
                 continue
         elif kind is not list and kind is not tuple:
             if kind is float:
-                if not float_alike(items):
+                if not float_written_alike(items):
                     return False
             elif kind not in _SCALARS:
                 return False
@@ -111,18 +112,14 @@ def _written_alike(value) -> bool:
 
 
 def _floats_alike(values: set) -> bool:
-    """:func:`float_alike` of every float among ``values`` (distinct values: of
-    rounded figures, a few hundred in all)."""
+    """:func:`~normalize.write.outputs.float_written_alike` of every float among
+    ``values`` (distinct values: of rounded figures, a few hundred in all)."""
     sizes = sorted(abs(x) for x in values if type(x) is float)
     if not all(size == size for size in sizes):  # (NaN)
         return False
     nonzero = [size for size in sizes if size]
     return not nonzero or (nonzero[0] >= 1e-4 and nonzero[-1] < 1e16)
 
-
-def float_alike(value: float) -> bool:
-    """Do orjson and json write this float the same? (NaN and the infinities fail.)"""
-    return value == 0.0 or 1e-4 <= abs(value) < 1e16
 
 
 def _json_text(text: str) -> bytes:
