@@ -282,15 +282,27 @@ def encode(payload: dict, limits: dict) -> tuple[str, dict]:
         encoded = script_json({**{k: v for k, v in payload.items() if k not in ("T", "Tm")}, "T": texts, "TL": lengths})
         truncated = sum(1 for n in lengths if n)
     else:
-        rest_packed = _b64gzip(rest_json)
         target = int(limits["size"]["target_bytes"])
         whole = None  # the texts packed whole, when that is tried first
-        if len(rest_packed) + table.stored_bytes // 3 <= target:
-            # Texts that fit unless they compress less than 3:1 (news packs 4:1 and
-            # better) are packed whole at once: no estimate is worth its cost here.
-            whole = packed_texts(table, caps)
+        estimate = None
+        # The rest is deflated on a thread of its own (zlib lets go of the
+        # interpreter's lock) while the texts are packed whole, or the first
+        # estimates made: neither depends on it, only the choices below do.
+        with ThreadPoolExecutor(1, thread_name_prefix="normalize-deflate") as aside:
+            resting = aside.submit(_b64gzip, rest_json)
+            if table.stored_bytes // 3 <= target:  # (the test below but for the rest: it may pass)
+                whole = packed_texts(table, caps)
+            else:
+                estimate = Estimator(table)
+                estimate(0, hi), estimate(1, hi)
+            rest_packed = resting.result()
+        if whole is not None and len(rest_packed) + table.stored_bytes // 3 > target:
+            whole = None
+        # Texts that fit unless they compress less than 3:1 (news packs 4:1 and
+        # better) are packed whole at once: no estimate is worth its cost there.
         if whole is None or len(rest_packed) + sum(map(len, whole[0])) > target:
-            estimate = Estimator(table)
+            if estimate is None:
+                estimate = Estimator(table)
             if len(rest_packed) + estimate(0, hi) + estimate(1, hi) > target * 0.97:
                 caps = choose_caps(estimate, limits, len(rest_packed))
         for _ in range(5):
