@@ -16,6 +16,7 @@ The machines are shared and noisy: compare ratios measured in one run.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import subprocess
@@ -52,20 +53,30 @@ def compile_bytecode(root: Path = REPO) -> None:
     compileall.compile_dir(str(root / "normalize"), quiet=1)
 
 
+def own_peak_kb() -> int:
+    """This process's peak RSS in KB: ``VmHWM`` where Linux gives it. After an
+    exec, Linux's ``ru_maxrss`` keeps the peak of the process that spawned this
+    one when that is the larger, so a command run by a large benchmark process
+    would report the benchmark's size (`normalize report`, 120 MB alone, read
+    312 MB under a parent of 312 MB). The code strings that time a run in a
+    Python of its own take this function's source (:data:`OWN_PEAK_KB`)."""
+    import resource
+
+    try:
+        with open("/proc/self/status") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+OWN_PEAK_KB = inspect.getsource(own_peak_kb)
+
 # runs the CLI with its arguments, then reports its own peak RSS and its
-# workers' (its children's) largest. Its own is VmHWM where Linux gives it: after
-# an exec, Linux's ru_maxrss keeps the peak of the process that spawned it, so
-# the CLI would report the benchmark's own size whenever that is the larger
-# (`normalize report`, 125 MB alone, read 312 MB under a parent of 312 MB).
+# workers' (its children's) largest
 _CLI_WITH_PEAKS = (
     "import resource, sys\n"
     "from normalize.cli import cli\n"
-    "def own_peak_kb():\n"
-    "    try:\n"
-    "        with open('/proc/self/status') as fh:\n"
-    "            return next(int(line.split()[1]) for line in fh if line.startswith('VmHWM:'))\n"
-    "    except (OSError, StopIteration):\n"
-    "        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    + OWN_PEAK_KB +
     "try:\n    cli(prog_name='normalize')\n"
     "finally:\n    sys.stderr.write('MAXRSS_KB %d %d\\n' % (own_peak_kb(),\n"
     "                                         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_pipeline import compile_bytecode  # noqa: E402
+from bench_pipeline import OWN_PEAK_KB, compile_bytecode  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -46,17 +46,13 @@ strays = sorted(f"{{name}} from {{module.__file__}}" for name, module in list(sy
 if strays:  # another copy's code would be measured
     sys.exit("imported from outside " + {root!r} + ": " + ", ".join(strays))
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-try:  # (VmHWM: after an exec, ru_maxrss keeps the spawning process's peak if larger)
-    with open("/proc/self/status") as fh:
-        peak_kb = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
-except (OSError, StopIteration):
-    peak_kb = me.ru_maxrss
-print(time.time() - start, me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime, peak_kb / 1024)
+{own_peak}
+print(time.time() - start, me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime, own_peak_kb() / 1024)
 """
 
 
 def one_run(root: Path, corpus: Path, out: Path, workers: int) -> tuple[float, float, float, float]:
-    code = _RUN.format(root=str(root), corpus=str(corpus), out=str(out), workers=str(workers))
+    code = _RUN.format(root=str(root), corpus=str(corpus), out=str(out), workers=str(workers), own_peak=OWN_PEAK_KB)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tempfile.gettempdir())
     if proc.returncode != 0:
         raise SystemExit(proc.stderr)

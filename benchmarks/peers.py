@@ -22,6 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_pipeline import own_peak_kb  # noqa: E402  (it imports the standard library only: no normalize)
+
 
 def read_corpus(path: Path) -> tuple[list[str], list[str]]:
     ids, texts = [], []
@@ -122,17 +126,6 @@ def datatrove_minhash(corpus: Path, workers: int) -> dict:
         return {"seconds": seconds, "docs": docs, "pred": pred}
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def own_peak_kb() -> int:
-    """This process's peak RSS in KB: VmHWM where Linux gives it, since after an
-    exec ``ru_maxrss`` keeps the peak of the process that spawned this one (the
-    suite), which may be the larger."""
-    try:
-        with open("/proc/self/status") as fh:
-            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
-    except (OSError, StopIteration):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def main() -> None:
