@@ -112,7 +112,7 @@ def digest(outdir: Path) -> str:
     """One hash of a run's outputs, to tell whether two runs wrote the same bytes."""
     h = hashlib.sha256()
     for name in OUTPUTS:
-        with open(outdir / name, "rb") as fh:  # (read in chunks: see bench_pipeline._CLI_WITH_PEAKS)
+        with open(outdir / name, "rb") as fh:  # (in chunks: a child's peak RSS may count this process's, see own_peak_kb)
             h.update(name.encode() + b"\0" + hashlib.file_digest(fh, "sha256").digest())
     return h.hexdigest()
 
