@@ -71,7 +71,7 @@ def _written_alike(value) -> bool:
     hundred thousand entries, many of them lists: the types of a list's items
     are taken in C, its floats by their distinct values, and the lists within a
     list are looked at as one list of all their items (the data of 100,839
-    documents in 0.7 s, where a call for each inner list took 1.1 s)."""
+    documents in 0.7 s; looked at with a call for each inner list, 0.8 s)."""
     pending = [value]
     while pending:
         items = pending.pop()
