@@ -124,7 +124,8 @@ def test_committed_seeds_report_is_fresh(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     committed = REPO / "reports" / "seeds"
     stale = [
-        name for name in ("documents.jsonl", "clusters.jsonl", "rejected.jsonl", "summary.json")
+        name for name in ("documents.jsonl", "clusters.jsonl", "rejected.jsonl", "summary.json",
+                          "index.html", "summary.md")  # (the page too: its script is in it)
         if (committed / name).read_bytes() != (out / name).read_bytes()
     ]
     if stale:
