@@ -53,18 +53,13 @@ class StringTable:
     index: dict[str, int] = field(default_factory=dict)
 
     def __call__(self, value) -> int:
-        value = "" if value is None else str(value)
+        if type(value) is not str:  # (the page's data looks up millions of strings, most of them text)
+            value = "" if value is None else str(value)
         found = self.index.get(value)
         if found is None:
             found = self.index[value] = len(self.strings)
             self.strings.append(value)
         return found
-
-    def of(self, value) -> int:
-        """``self(value)``, a string already stored found first: the page's data
-        looks up millions of removed lines and reasons, nearly all seen before."""
-        found = self.index.get(value) if type(value) is str else None
-        return self(value) if found is None else found
 
 
 def cut(text: str, limit: int) -> str:
@@ -122,11 +117,15 @@ def pack_data(outputs: Outputs, summary: dict, limits: dict, spool: TextSpool) -
     strings = StringTable()
     line_cap = int(limits["lines"]["max_chars"])
 
+    # (the bound method: calling the table itself goes through its type's
+    # __call__, slower, for millions of removed lines and reasons)
+    string = strings.__call__
+
     def line_text(text) -> int:
         """The index of a removed line's or an artefact's text, cut to the line cap."""
         if type(text) is not str:
             text = str(text or "")
-        return strings.of(text if len(text) <= line_cap else cut(text, line_cap))
+        return string(text if len(text) <= line_cap else cut(text, line_cap))
 
     lines_per_doc = int(limits["lines"]["max_per_doc"])
     field_count = int(limits["fields"]["max_fields"])
@@ -146,18 +145,18 @@ def pack_data(outputs: Outputs, summary: dict, limits: dict, spool: TextSpool) -
         artefacts = [a for a in (d.get("artefacts") or []) if isinstance(a, dict)]
         translation = d.get("translation") or {}
         columns["id"].append(str(d.get("id")))
-        columns["lang"].append(strings(d.get("lang") or "und"))
+        columns["lang"].append(string(d.get("lang") or "und"))
         columns["ls"].append(_number(d.get("lang_score"), 2))
         columns["top"].append([x for p in map(_pair, (d.get("lang_top") or [])[:3]) if p
-                               for x in (strings(p[0]), _number(p[1], 2))])
-        columns["sf"].append(strings(source.get("file")))
+                               for x in (string(p[0]), _number(p[1], 2))])
+        columns["sf"].append(string(source.get("file")))
         columns["sl"].append(source.get("line"))
         columns["rm"].append([x for r in removed[:lines_per_doc]
-                              for x in (r.get("line"), line_text(r.get("text")), strings.of(r.get("reason") or "?"))])
+                              for x in (r.get("line"), line_text(r.get("text")), string(r.get("reason") or "?"))])
         columns["rmx"].append(max(0, len(removed) - lines_per_doc))
         columns["a"].append([x for a in artefacts[:lines_per_doc]
-                             for x in (strings.of(a.get("kind") or "?"), a.get("line"), line_text(a.get("evidence")))])
-        columns["tr"].append([strings(translation.get("source_lang") or "?"), _number(translation.get("score"))]
+                             for x in (string(a.get("kind") or "?"), a.get("line"), line_text(a.get("evidence")))])
+        columns["tr"].append([string(translation.get("source_lang") or "?"), _number(translation.get("score"))]
                              if isinstance(translation, dict) and translation.get("suspected") else 0)
         columns["f"].append(_extra_fields(d, strings, field_count, field_cap))
 
@@ -193,8 +192,8 @@ def pack_data(outputs: Outputs, summary: dict, limits: dict, spool: TextSpool) -
         if similarity is not None and i not in member_sim:
             columns["sim"][i] = _number(similarity)
 
-    rejected = [[strings(r.get("file")), r.get("line"), None if r.get("id") is None else str(r.get("id")),
-                 strings(r.get("reason") or "?")] for r in outputs.rejected]
+    rejected = [[string(r.get("file")), r.get("line"), None if r.get("id") is None else str(r.get("id")),
+                 string(r.get("reason") or "?")] for r in outputs.rejected]
     return {
         "v": 2,
         "meta": {
