@@ -19,6 +19,7 @@ import argparse
 import inspect
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -83,33 +84,43 @@ _CLI_WITH_PEAKS = (
 )
 
 
-def timed_cli(*args: str) -> tuple[float, float, float]:
-    """(seconds, peak RSS of the main process in MB, of its largest child) of ``normalize ARGS``."""
+def children_cpu() -> float:
+    """CPU seconds (user and system) of this process's children that have ended,
+    their own waited-for children included: a command's workers and helpers."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def timed_cli(*args: str) -> tuple[float, float, float, float]:
+    """(seconds, peak RSS of the main process in MB, of its largest child, CPU
+    seconds of all its processes) of ``normalize ARGS``."""
     compile_bytecode()
+    cpu = children_cpu()
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", _CLI_WITH_PEAKS, *args], capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    cpu = children_cpu() - cpu
     if proc.returncode != 0:
         raise SystemExit(proc.stderr)
     main_kb, child_kb = proc.stderr.rsplit("MAXRSS_KB", 1)[1].split()[:2]
-    return seconds, int(main_kb) / 1024, int(child_kb) / 1024
+    return seconds, int(main_kb) / 1024, int(child_kb) / 1024, cpu
 
 
 def time_run(corpus: Path, workers: int, command: str = "run") -> dict:
     outdir = OUT / f"{command}-{corpus.stem}"
-    seconds, main_rss, child_rss = timed_cli(command, str(corpus), "-o", str(outdir), "--workers", str(workers), "-q",
-                                             *(["--no-report"] if command == "run" else []))
+    seconds, main_rss, child_rss, cpu = timed_cli(command, str(corpus), "-o", str(outdir), "--workers", str(workers),
+                                                  "-q", *(["--no-report"] if command == "run" else []))
     summary = json.loads((outdir / "summary.json").read_text())
     n = summary["counts"]["read"]
     mb = corpus.stat().st_size / 1e6
-    return {"docs": n, "seconds": seconds, "docs_per_s": n / seconds, "mb_per_s": mb / seconds,
+    return {"docs": n, "seconds": seconds, "docs_per_s": n / seconds, "mb_per_s": mb / seconds, "cpu_seconds": cpu,
             "peak_rss_main_mb": main_rss, "peak_rss_any_process_mb": max(main_rss, child_rss),
             "outdir": outdir, "summary": summary}
 
 
 def time_report(outdir: Path) -> dict:
     """``normalize report OUTDIR``: the review page rebuilt from a run's outputs, as ``run`` builds it."""
-    seconds, main_rss, _ = timed_cli("report", str(outdir))
+    seconds, main_rss, _, _ = timed_cli("report", str(outdir))
     return {"seconds": seconds, "peak_rss_mb": main_rss, "html_mb": (outdir / "index.html").stat().st_size / 1e6}
 
 
@@ -154,7 +165,8 @@ def main() -> None:
     print(f"corpus: {corpus.name} ({corpus.stat().st_size / 1e6:.1f} MB)")
     result = time_run(corpus, args.workers)
     print(f"normalize run, {args.workers} workers: {result['docs']} docs in {result['seconds']:.1f} s = "
-          f"{result['docs_per_s']:.0f} docs/s, {result['mb_per_s']:.2f} MB/s; peak RSS main "
+          f"{result['docs_per_s']:.0f} docs/s, {result['mb_per_s']:.2f} MB/s; {result['cpu_seconds']:.1f} s of CPU "
+          f"({result['cpu_seconds'] / result['seconds']:.2f} cores); peak RSS main "
           f"{result['peak_rss_main_mb']:.0f} MB, largest process {result['peak_rss_any_process_mb']:.0f} MB")
     print("clusters vs truth:", score(truth, result["outdir"] / "documents.jsonl"))
     print(f"per-stage, one core (CPU time), first {args.stage_docs} docs, first pass over their lines:")

@@ -8,7 +8,10 @@ For each size it builds a near-duplicate news corpus from
   artefacts, dedup, write; no HTML report), docs/s, MB/s, peak RSS of the main
   process and of the largest worker, and cluster F1 against the corpus truth;
   with ``--runs N``, N times in a row: each run's figures, their median against
-  the target of 1,500 docs/s, and whether every run wrote the same bytes;
+  the target of 1,500 docs/s, and whether every run wrote the same bytes; and
+  the CPU time of all its processes, against the most a run can spend at the
+  target's rate with every core busy from start to end (what it spends above
+  that, no better use of the cores wins back);
 * ``normalize report`` on that run's outputs: the review page that ``run``
   writes last unless told ``--no-report``, time and peak RSS;
 * ``normalize dedup`` end to end: fingerprint and cluster only, the job the
@@ -124,13 +127,18 @@ def timed_runs(corpus: Path, workers: int, runs: int, mb: float) -> tuple[dict, 
     for k in range(runs):
         full = time_run(corpus, workers)
         full["digest"] = digest(full["outdir"])
-        done.append({key: full[key] for key in ("seconds", "docs_per_s", "peak_rss_main_mb", "peak_rss_any_process_mb",
-                                                "digest")}
+        done.append({key: full[key] for key in ("seconds", "docs_per_s", "cpu_seconds", "peak_rss_main_mb",
+                                                "peak_rss_any_process_mb", "digest")}
                     | {"load": os.getloadavg()[0]})
         if runs > 1:
             print(line(f"  run {k + 1} of {runs}", full["docs"], full["seconds"], mb, full["peak_rss_any_process_mb"])
-                  + f"  load {done[-1]['load']:.2f}")
+                  + f"  {cpu(full['cpu_seconds'], full['seconds'])}  load {done[-1]['load']:.2f}")
     return full, done
+
+
+def cpu(cpu_seconds: float, seconds: float) -> str:
+    """A run's CPU time, all its processes, and how many cores that kept busy on average."""
+    return f"CPU {cpu_seconds:5.1f} s ({cpu_seconds / seconds:.2f} cores)"
 
 
 def line(label: str, docs: int, seconds: float, mb: float, rss: float | None = None, quality: dict | None = None) -> str:
@@ -170,12 +178,20 @@ def main() -> None:
     docs = full["docs"]
     seconds = statistics.median(run["seconds"] for run in runs)
     label = "normalize run (full pipeline)" if len(runs) == 1 else f"normalize run, median of {len(runs)}"
+    cpu_seconds = statistics.median(run["cpu_seconds"] for run in runs)
     print(line(label, docs, seconds, mb, max(run["peak_rss_any_process_mb"] for run in runs), full_q))
     same = len({run["digest"] for run in runs}) == 1
     print(f"    target {TARGET_DOCS_PER_S:,} docs/s: {'met' if docs / seconds >= TARGET_DOCS_PER_S else 'not met'}"
           + (f" by the median; the {len(runs)} runs wrote {'the same bytes' if same else 'DIFFERENT OUTPUTS'}"
              if len(runs) > 1 else ""))
+    # A run that keeps every core busy from start to end can spend at most this
+    # much CPU at the target's rate: what a run spends above it, no scheduling wins back.
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    budget = docs / TARGET_DOCS_PER_S * cores
+    print(f"    {cpu(cpu_seconds, seconds)}{', the median' if len(runs) > 1 else ''}; at {TARGET_DOCS_PER_S:,} docs/s "
+          f"the {cores} cores give {budget:.1f} s at most")
     figures["run"] = {"docs": docs, "seconds": seconds, "docs_per_s": docs / seconds, "mb_per_s": mb / seconds,
+                      "cpu_seconds": cpu_seconds, "cpu_budget_at_target": budget,
                       "peak_rss_main_mb": max(run["peak_rss_main_mb"] for run in runs),
                       "peak_rss_any_process_mb": max(run["peak_rss_any_process_mb"] for run in runs),
                       "quality": full_q, "runs": runs, "same_outputs": same}
