@@ -3,8 +3,8 @@
 Builds a near-duplicate corpus from ../shared/bench/base-articles-dev.jsonl with
 make_neardup.py (about 725 x SCALE documents), then
 
-* times ``normalize run`` end to end as a subprocess (docs/s, MB/s, peak RSS of
-  the main process and of the largest worker),
+* times ``normalize run`` end to end as a subprocess (docs/s, MB/s, the CPU time
+  of all its processes, peak RSS of the main process and of the largest worker),
 * times each per-document stage alone in this process (docs/s on one core),
 * scores the clusters against the corpus's truth with score_clusters.py.
 
