@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO.parent / "shared" / "bench"
@@ -72,15 +73,16 @@ def own_peak_kb() -> int:
 
 OWN_PEAK_KB = inspect.getsource(own_peak_kb)
 
-# runs the CLI with its arguments, then reports its own peak RSS and its
-# workers' (its children's) largest
+# runs the CLI with its arguments, then reports its own peak RSS, its workers'
+# (its children's) largest, and its own CPU seconds (its threads' included)
 _CLI_WITH_PEAKS = (
     "import resource, sys\n"
     "from normalize.cli import cli\n"
     + OWN_PEAK_KB +
     "try:\n    cli(prog_name='normalize')\n"
-    "finally:\n    sys.stderr.write('MAXRSS_KB %d %d\\n' % (own_peak_kb(),\n"
-    "                                         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+    "finally:\n    me = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "    sys.stderr.write('MAXRSS_KB %d %d %.3f\\n' % (own_peak_kb(),\n"
+    "                     resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, me.ru_utime + me.ru_stime))\n"
 )
 
 
@@ -91,9 +93,18 @@ def children_cpu() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def timed_cli(*args: str) -> tuple[float, float, float, float]:
-    """(seconds, peak RSS of the main process in MB, of its largest child, CPU
-    seconds of all its processes) of ``normalize ARGS``."""
+class Timed(NamedTuple):
+    """What :func:`timed_cli` measures of one command."""
+
+    seconds: float
+    main_rss_mb: float  # peak RSS of the command's own process
+    child_rss_mb: float  # of its largest child
+    cpu_seconds: float  # of all its processes, user and system
+    main_cpu_seconds: float  # of its own process (all its threads), up to its last line
+
+
+def timed_cli(*args: str) -> Timed:
+    """:class:`Timed` figures of ``normalize ARGS``, run in a Python of its own."""
     compile_bytecode()
     cpu = children_cpu()
     start = time.perf_counter()
@@ -102,26 +113,29 @@ def timed_cli(*args: str) -> tuple[float, float, float, float]:
     cpu = children_cpu() - cpu
     if proc.returncode != 0:
         raise SystemExit(proc.stderr)
-    main_kb, child_kb = proc.stderr.rsplit("MAXRSS_KB", 1)[1].split()[:2]
-    return seconds, int(main_kb) / 1024, int(child_kb) / 1024, cpu
+    main_kb, child_kb, main_cpu = proc.stderr.rsplit("MAXRSS_KB", 1)[1].split()[:3]
+    return Timed(seconds, int(main_kb) / 1024, int(child_kb) / 1024, cpu, float(main_cpu))
 
 
 def time_run(corpus: Path, workers: int, command: str = "run") -> dict:
     outdir = OUT / f"{command}-{corpus.stem}"
-    seconds, main_rss, child_rss, cpu = timed_cli(command, str(corpus), "-o", str(outdir), "--workers", str(workers),
-                                                  "-q", *(["--no-report"] if command == "run" else []))
+    timed = timed_cli(command, str(corpus), "-o", str(outdir), "--workers", str(workers), "-q",
+                      *(["--no-report"] if command == "run" else []))
     summary = json.loads((outdir / "summary.json").read_text())
     n = summary["counts"]["read"]
     mb = corpus.stat().st_size / 1e6
-    return {"docs": n, "seconds": seconds, "docs_per_s": n / seconds, "mb_per_s": mb / seconds, "cpu_seconds": cpu,
-            "peak_rss_main_mb": main_rss, "peak_rss_any_process_mb": max(main_rss, child_rss),
+    return {"docs": n, "seconds": timed.seconds, "docs_per_s": n / timed.seconds, "mb_per_s": mb / timed.seconds,
+            "cpu_seconds": timed.cpu_seconds, "main_cpu_seconds": timed.main_cpu_seconds,
+            "peak_rss_main_mb": timed.main_rss_mb,
+            "peak_rss_any_process_mb": max(timed.main_rss_mb, timed.child_rss_mb),
             "outdir": outdir, "summary": summary}
 
 
 def time_report(outdir: Path) -> dict:
     """``normalize report OUTDIR``: the review page rebuilt from a run's outputs, as ``run`` builds it."""
-    seconds, main_rss, _, _ = timed_cli("report", str(outdir))
-    return {"seconds": seconds, "peak_rss_mb": main_rss, "html_mb": (outdir / "index.html").stat().st_size / 1e6}
+    timed = timed_cli("report", str(outdir))
+    return {"seconds": timed.seconds, "peak_rss_mb": timed.main_rss_mb,
+            "html_mb": (outdir / "index.html").stat().st_size / 1e6}
 
 
 def time_stages(corpus: Path, limit: int) -> list[tuple[str, float]]:
@@ -166,7 +180,9 @@ def main() -> None:
     result = time_run(corpus, args.workers)
     print(f"normalize run, {args.workers} workers: {result['docs']} docs in {result['seconds']:.1f} s = "
           f"{result['docs_per_s']:.0f} docs/s, {result['mb_per_s']:.2f} MB/s; {result['cpu_seconds']:.1f} s of CPU "
-          f"({result['cpu_seconds'] / result['seconds']:.2f} cores); peak RSS main "
+          f"({result['cpu_seconds'] / result['seconds']:.2f} cores; the main process "
+          f"{result['main_cpu_seconds']:.1f} s); "
+          f"peak RSS main "
           f"{result['peak_rss_main_mb']:.0f} MB, largest process {result['peak_rss_any_process_mb']:.0f} MB")
     print("clusters vs truth:", score(truth, result["outdir"] / "documents.jsonl"))
     print(f"per-stage, one core (CPU time), first {args.stage_docs} docs, first pass over their lines:")

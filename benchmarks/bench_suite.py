@@ -127,18 +127,20 @@ def timed_runs(corpus: Path, workers: int, runs: int, mb: float) -> tuple[dict, 
     for k in range(runs):
         full = time_run(corpus, workers)
         full["digest"] = digest(full["outdir"])
-        done.append({key: full[key] for key in ("seconds", "docs_per_s", "cpu_seconds", "peak_rss_main_mb",
-                                                "peak_rss_any_process_mb", "digest")}
+        done.append({key: full[key] for key in ("seconds", "docs_per_s", "cpu_seconds", "main_cpu_seconds",
+                                                "peak_rss_main_mb", "peak_rss_any_process_mb", "digest")}
                     | {"load": os.getloadavg()[0]})
         if runs > 1:
             print(line(f"  run {k + 1} of {runs}", full["docs"], full["seconds"], mb, full["peak_rss_any_process_mb"])
-                  + f"  {cpu(full['cpu_seconds'], full['seconds'])}  load {done[-1]['load']:.2f}")
+                  + f"  {cpu(full['cpu_seconds'], full['seconds'], full['main_cpu_seconds'])}"
+                  + f"  load {done[-1]['load']:.2f}")
     return full, done
 
 
-def cpu(cpu_seconds: float, seconds: float) -> str:
-    """A run's CPU time, all its processes, and how many cores that kept busy on average."""
-    return f"CPU {cpu_seconds:5.1f} s ({cpu_seconds / seconds:.2f} cores)"
+def cpu(cpu_seconds: float, seconds: float, main_cpu_seconds: float) -> str:
+    """A run's CPU time, all its processes, how many cores that kept busy on
+    average, and the main process's share (the rest is its workers' and helpers')."""
+    return f"CPU {cpu_seconds:5.1f} s ({cpu_seconds / seconds:.2f} cores; main process {main_cpu_seconds:4.1f} s)"
 
 
 def line(label: str, docs: int, seconds: float, mb: float, rss: float | None = None, quality: dict | None = None) -> str:
@@ -179,6 +181,7 @@ def main() -> None:
     seconds = statistics.median(run["seconds"] for run in runs)
     label = "normalize run (full pipeline)" if len(runs) == 1 else f"normalize run, median of {len(runs)}"
     cpu_seconds = statistics.median(run["cpu_seconds"] for run in runs)
+    main_cpu_seconds = statistics.median(run["main_cpu_seconds"] for run in runs)
     print(line(label, docs, seconds, mb, max(run["peak_rss_any_process_mb"] for run in runs), full_q))
     same = len({run["digest"] for run in runs}) == 1
     print(f"    target {TARGET_DOCS_PER_S:,} docs/s: {'met' if docs / seconds >= TARGET_DOCS_PER_S else 'not met'}"
@@ -188,10 +191,11 @@ def main() -> None:
     # much CPU at the target's rate: what a run spends above it, no scheduling wins back.
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     budget = docs / TARGET_DOCS_PER_S * cores
-    print(f"    {cpu(cpu_seconds, seconds)}{', the median' if len(runs) > 1 else ''}; at {TARGET_DOCS_PER_S:,} docs/s "
+    print(f"    {cpu(cpu_seconds, seconds, main_cpu_seconds)}{', medians' if len(runs) > 1 else ''}; "
+          f"at {TARGET_DOCS_PER_S:,} docs/s "
           f"the {cores} cores give {budget:.1f} s at most")
     figures["run"] = {"docs": docs, "seconds": seconds, "docs_per_s": docs / seconds, "mb_per_s": mb / seconds,
-                      "cpu_seconds": cpu_seconds, "cpu_budget_at_target": budget,
+                      "cpu_seconds": cpu_seconds, "main_cpu_seconds": main_cpu_seconds, "cpu_budget_at_target": budget,
                       "peak_rss_main_mb": max(run["peak_rss_main_mb"] for run in runs),
                       "peak_rss_any_process_mb": max(run["peak_rss_any_process_mb"] for run in runs),
                       "quality": full_q, "runs": runs, "same_outputs": same}
