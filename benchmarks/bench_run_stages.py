@@ -12,6 +12,14 @@ process), the CPU seconds of each stage and of everything outside the stages,
 the main process's CPU and the wall time. Running it with ``--workers 1 2``
 shows what splitting the corpus costs each stage. Each run is made by a Python
 of its own: the line caches a run fills would otherwise serve the next.
+
+Of what is outside the stages, two parts are timed apart: making each batch's
+documents (parsing the input lines in the first pass, taking the documents
+held or shelved in the second) and packing what goes back to the main process
+(the corpus summaries; after the last pass the records' JSON lines, the texts
+and shingle sets put on the shelves, the documents kept between the passes).
+The rest is handing the batches over and waiting, loading tables between the
+passes and, in one process, everything the main process does.
 """
 from __future__ import annotations
 
@@ -37,7 +45,7 @@ def measure(corpus: str, workers: int) -> dict:
     from normalize.settings import Settings
 
     spent: collections.Counter = collections.Counter()
-    original = local.apply_stages_to_batch
+    original, original_unpack, original_pack = local.apply_stages_to_batch, local.unpack, local.pack_all
     main_pid = os.getpid()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -52,17 +60,30 @@ def measure(corpus: str, workers: int) -> dict:
                 start = time.process_time()
                 items = original([stage], items)
                 spent[getattr(stage, "name", type(stage).__name__)] += time.process_time() - start
-            if os.getpid() != main_pid:  # what a worker has spent so far, the stages and all
-                (ledger / f"{os.getpid()}.json").write_text(json.dumps({**spent, "": time.process_time()}))
             return items
 
-        local.apply_stages_to_batch = timed
+        def timed_unpack(item):
+            start = time.process_time()
+            document = original_unpack(item)
+            spent[UNPACK] += time.process_time() - start
+            return document
+
+        def timed_pack(items, take, pickled):
+            # the last step of a batch: a worker's ledger is written here
+            start = time.process_time()
+            packed = original_pack(items, take, pickled)
+            spent[PACK] += time.process_time() - start
+            if os.getpid() != main_pid:  # what a worker has spent so far, the stages and all
+                (ledger / f"{os.getpid()}.json").write_text(json.dumps({**spent, "": time.process_time()}))
+            return packed
+
+        local.apply_stages_to_batch, local.unpack, local.pack_all = timed, timed_unpack, timed_pack
         try:
             wall, cpu = time.perf_counter(), time.process_time()
             summary = api.run([corpus], Path(tmp) / "out", Settings(workers=workers, report=False))
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         finally:
-            local.apply_stages_to_batch = original
+            local.apply_stages_to_batch, local.unpack, local.pack_all = original, original_unpack, original_pack
         per_process = [json.loads(p.read_text()) for p in ledger.iterdir()]
     if not per_process:  # one process: the stages ran in this one
         per_process = [{**spent, "": cpu}]
@@ -70,8 +91,13 @@ def measure(corpus: str, workers: int) -> dict:
     for figures in per_process:
         total.update(figures)
     processes_cpu = total.pop("")
-    return {"docs": summary["counts"]["read"], "wall": wall, "main_cpu": cpu,
-            "stages": dict(total), "outside": processes_cpu - sum(total.values())}
+    parts = {name: total.pop(name, 0.0) for name in (UNPACK, PACK)}
+    return {"docs": summary["counts"]["read"], "wall": wall, "main_cpu": cpu, "stages": dict(total),
+            "outside": processes_cpu - sum(total.values()), "parts": parts}
+
+
+# the parts of what is outside the stages timed apart (see the docstring)
+UNPACK, PACK = "making documents", "packing results"
 
 
 def main() -> None:
@@ -95,6 +121,8 @@ def main() -> None:
         print(f"  {name:26}" + "".join(f"{r['stages'].get(name, 0.0):12.2f}" for _, r in runs))
     print(f"  {'stages, all':26}" + "".join(f"{sum(r['stages'].values()):12.2f}" for _, r in runs))
     print(f"  {'outside the stages':26}" + "".join(f"{r['outside']:12.2f}" for _, r in runs))
+    for part in (UNPACK, PACK):
+        print(f"    {part:24}" + "".join(f"{r['parts'][part]:12.2f}" for _, r in runs))
     print(f"  {'main process':26}" + "".join(f"{r['main_cpu']:12.2f}" if n > 1 else f"{'-':>12}" for n, r in runs))
     print(f"{'wall seconds':28}" + "".join(f"{r['wall']:12.2f}" for _, r in runs))
     print(f"{'docs/s':28}" + "".join(f"{r['docs'] / r['wall']:12,.0f}" for _, r in runs))
