@@ -403,16 +403,19 @@ def line_names(line: str) -> LineNames:
         return _NO_NAMES
     persons: list[tuple] = []
     named: list[tuple] = []
-    found = list(map(run_names, find_runs(line)))
-    for facts in compress(found, map(is_not, found, repeat(_NO_RUN))):  # most runs are no name
+    # (plain loops: compiled, they cost less than map and compress over the few runs of a line)
+    for run in find_runs(line):
+        facts = run_names(run)
+        if facts is _NO_RUN:  # most runs are no name
+            continue
         persons.extend(facts[0])
         if facts[1] is not None:
             named.append(facts[1])
     if not persons and not named:
         return _NO_NAMES
     return LineNames(tuple(persons), tuple(named), is_prose(line),
-                     frozenset(text for text, _ in named if caps_last_syllable(text)),
-                     frozenset((key, text) for text, key in named), frozenset(key for _, key in named))
+                     frozenset([text for text, _ in named if caps_last_syllable(text)]),
+                     frozenset([(key, text) for text, key in named]), frozenset([key for _, key in named]))
 
 
 @lru_cache(maxsize=2 * LINE_CACHE)
