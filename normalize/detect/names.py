@@ -35,8 +35,8 @@ import sys
 import unicodedata
 from array import array
 from collections import Counter, defaultdict
-from itertools import compress, filterfalse, repeat
-from operator import attrgetter, is_not, itemgetter, ne
+from itertools import compress, filterfalse
+from operator import itemgetter, ne
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Sequence
@@ -478,29 +478,45 @@ class NameChecks:
         ``infos``: the :func:`line_names` of the lines that are not empty, if
         known already."""
         findings: list[Finding] = []
-        numbers = compress(range(1, len(lines) + 1), lines)  # of the lines that are not empty
         if infos is None:
             infos = list(map(line_names, filter(None, lines)))
-        # The lines with names, and among them those with a known person's wrong
-        # given name, in running text, or a suspect casing, each picked out in C:
-        # a page has a dozen lines with names, and a loop over them in Python,
-        # making each line's mentions, took most of the name checks' time.
-        with_names = list(map(is_not, infos, repeat(_NO_NAMES)))
-        facts = list(compress(infos, with_names))
-        rows = list(zip(compress(numbers, with_names), facts))
-        for number, info in compress(rows, map(attrgetter("people"), facts)):
+        # One pass over the lines with names (a page has a dozen among dozens of
+        # lines): a known person's wrong given name is a finding; the mentions in
+        # running text are recorded; the spellings, their keys and the suspect
+        # casings are gathered. Menus and buttons ("Contact US", "Flash INFO") are
+        # typography; names in them count only against a known person's spelling.
+        # (Plain loops: compiled, they cost less than map and compress passes.)
+        rows: list[tuple[int, LineNames]] = []  # (line number, facts) of the lines with names
+        prose: set[int] = set()
+        records: list[tuple] = []
+        spelt: set = set()
+        keys: set = set()
+        suspects: set = set()
+        at = 0  # (infos has one for each line that is not empty)
+        for number, line in enumerate(lines, 1):
+            if not line:
+                continue
+            info = infos[at]
+            at += 1
+            if info is _NO_NAMES:
+                continue
+            rows.append((number, info))
             for text, evidence, lang in info.people:
                 findings.append(Finding(KIND, number, evidence, f"{KIND}:{text}", self.w_person, lang))
-        # Menus and buttons ("Contact US", "Flash INFO") are typography; names in
-        # them count only against a known person's spelling.
-        in_prose = list(compress(rows, map(attrgetter("prose"), facts)))
-        records = [(text, number, key, False) for number, info in in_prose for text, key in info.named]
+            if info.prose:
+                prose.add(number)
+                for text, key in info.named:
+                    records.append((text, number, key, False))
+            spelt.update(info.pairs)
+            keys.update(info.keys)
+            if info.casing:
+                for text, key in info.named:
+                    if text in info.casing:
+                        suspects.add((text, number, key))
         flagged = {(f.line, f.rule.split(":", 1)[1]) for f in findings}
-        if self.needs_look(set().union(*map(attrgetter("pairs"), facts)), set().union(*map(attrgetter("keys"), facts))):
+        if self.needs_look(spelt, keys):
             named = [Mention(text, number, key) for number, info in rows for text, key in info.named]
-            findings.extend(self.inconsistent(named, set(map(itemgetter(0), in_prose)), flagged))
-        suspects = {(text, number, key) for number, info in compress(rows, map(attrgetter("casing"), facts))
-                    for text, key in info.named if text in info.casing}
+            findings.extend(self.inconsistent(named, prose, flagged))
         if suspects:  # (the only mentions unsupported_casing can flag, in order)
             findings.extend(self.unsupported_casing(
                 [Mention(t, n, k) for t, n, k, _ in records if (t, n, k) in suspects], flagged))
