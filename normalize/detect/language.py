@@ -34,7 +34,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from collections.abc import Sequence
 from functools import lru_cache
-from itertools import accumulate, compress
 
 import numpy as np
 
@@ -223,13 +222,14 @@ class _Page:
     those not empty, which are rows ``start`` on of the batch's cut lines."""
 
     def __init__(self, doc) -> None:
-        raw = list(doc.lines)
+        raw: list[str] = list(doc.lines)
         self.whole = "\n".join(raw).count("\n") == len(raw) - 1  # (no line holds a line break)
         if not self.whole:
             raw = [line.replace("\n", " ") for line in raw]
         self.raw = raw
-        self.stripped = list(map(str.strip, raw))
-        self.filled = list(filter(None, raw))
+        # (comprehensions, not map and filter: compiled, they are loops in C)
+        self.stripped = [line.strip() for line in raw]
+        self.filled = [line for line in raw if line]
         self.start = 0
 
     def judged_rows(self, doc) -> list[int] | None:
@@ -249,7 +249,13 @@ def _filled_rows(raw: list[str], start: int) -> list[int]:
     """Where each filled line of ``raw`` is among the cut lines, its page's
     starting at row ``start``: the row of line ``k`` (if it is not empty) is
     item ``k + 1``."""
-    return list(accumulate(map(bool, raw), initial=start - 1))
+    rows = [start - 1]
+    row = start - 1
+    for line in raw:
+        if line:
+            row += 1
+        rows.append(row)
+    return rows
 
 
 def _set(doc, result: LangResult) -> None:
@@ -264,11 +270,11 @@ def _kept(doc, raw: list[str], stripped: list[str], known: bool = False) -> list
     Blank lines are left out of the comparison (the stripper collapses runs of
     them): they hold no letters, so no evidence.
     """
-    kept = list(compress(range(len(raw)), stripped))
+    kept = [i for i, line in enumerate(stripped) if line]
     if doc.removed:
         removed = {r.line - 1 for r in doc.removed}
         kept = [i for i in kept if i not in removed]
     if known:
         return kept
-    text_lines = list(filter(str.strip, doc.text.split("\n")))
-    return kept if text_lines == list(map(raw.__getitem__, kept)) else None
+    text_lines = [line for line in doc.text.split("\n") if line.strip()]
+    return kept if text_lines == [raw[i] for i in kept] else None
