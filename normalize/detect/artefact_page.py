@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import compress
 from typing import Any, NamedTuple, Optional, Sequence
 
 from normalize.document import Document
@@ -110,8 +109,13 @@ class Page:
         """The numbers and texts of the non-empty lines (about half of a page's
         lines are empty: paragraphs are separated by blank lines)."""
         if self._filled is None:
-            self._filled = (list(compress(range(1, len(self.lines) + 1), self.lines)),
-                            list(filter(None, self.lines)))
+            numbers: list[int] = []
+            texts: list[str] = []
+            for number, line in enumerate(self.lines, 1):  # (compiled: a loop in C)
+                if line:
+                    numbers.append(number)
+                    texts.append(line)
+            self._filled = (numbers, texts)
         return self._filled
 
 

@@ -19,7 +19,6 @@ import re
 from collections import Counter
 from functools import lru_cache
 from itertools import filterfalse
-from operator import attrgetter
 from typing import Iterable, Optional
 
 from normalize.detect.artefact_page import LINE_CACHE, Page, ScriptInfo, excerpt, lang_scripts, script_table, UND
@@ -56,8 +55,8 @@ def page_foreign(page: Page, allowed: frozenset) -> bool:
     Latin is allowed, and is looked at anyway when it is not)."""
     if page.facts is None:
         return any_foreign(page.filled[1], allowed)
-    # (the lines' sets of scripts are few and alike: made distinct first, in C)
-    return not _NONE.union(*set(map(_SCRIPTS, page.facts))) <= allowed
+    # (the lines' sets of scripts are few and alike: made distinct first)
+    return not _NONE.union(*{facts.scripts for facts in page.facts}) <= allowed
 
 
 @lru_cache(maxsize=LINE_CACHE)
@@ -80,7 +79,6 @@ def line_scripts(line: str) -> frozenset:
 
 _NONE: frozenset = frozenset()
 _ASCII_BYTES = bytes(range(128))
-_SCRIPTS = attrgetter("scripts")  # of a LineFacts
 
 
 def foreign_letters(text: str, allowed: frozenset) -> tuple[Counter, int]:
@@ -133,7 +131,8 @@ class ScriptResidue:
             return
         menu_lines = self.switcher.menus(page)[1]
         numbers, lines = page.filled  # (an empty line has no letters)
-        scripts = map(_SCRIPTS, page.facts) if page.facts is not None else map(line_scripts, lines)
+        scripts = ([facts.scripts for facts in page.facts] if page.facts is not None
+                   else [line_scripts(line) for line in lines])
         for number, line, its_scripts in zip(numbers, lines, scripts):
             if its_scripts <= allowed or number in menu_lines:
                 continue

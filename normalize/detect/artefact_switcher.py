@@ -15,8 +15,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress
-from operator import attrgetter
 from typing import Iterable, Optional
 
 from normalize.detect.artefact_page import LINE_CACHE, Page, excerpt
@@ -59,9 +57,6 @@ def switcher_tokens() -> dict[str, LangToken]:
 def opening_words() -> frozenset:
     """Casefolded words a menu line can open with: each token's first word."""
     return frozenset(token.split(" ")[0] for token in switcher_tokens())
-
-
-_OPENS_MENU = attrgetter("opens_menu")  # of a LineFacts
 
 
 @lru_cache(maxsize=LINE_CACHE)
@@ -128,8 +123,9 @@ class LanguageSwitcher:
         """Numbers of the lines whose first word could open a menu (every other line
         has no tokens, so is neither a menu nor an item of one)."""
         numbers, lines = page.filled
-        opening = map(_OPENS_MENU, page.facts) if page.facts is not None else map(opens_menu, lines)
-        return list(compress(numbers, opening))
+        if page.facts is not None:
+            return [number for number, facts in zip(numbers, page.facts) if facts.opens_menu]
+        return [number for number, line in zip(numbers, lines) if opens_menu(line)]
 
     def columns(self, lines: list[str], candidates: Optional[list] = None) -> Iterable[tuple]:
         """Menus written one item per line: short lines, several of them language tokens.

@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress
-from operator import attrgetter, itemgetter
 from typing import Iterable, Optional
 
 try:  # C Aho-Corasick automaton: all the cues found in one pass over a line
@@ -84,7 +83,6 @@ def line_cues(line: str) -> frozenset:
 
 _NONE: frozenset = frozenset()
 _NOTHING: tuple = (_NONE, ())  # (a plain tuple: see names._NO_RUN)
-_WIRE = attrgetter("wire")  # of a LineFacts
 
 
 @lru_cache(maxsize=LINE_CACHE)
@@ -115,11 +113,14 @@ class WireMarkers:
 
     def __call__(self, page: Page) -> Iterable[Finding]:
         numbers, lines = page.filled
-        facts = list(map(_WIRE, page.facts)) if page.facts is not None else list(map(line_wire, lines))
-        matched = [(number, hits) for number, (_, hits) in compress(zip(numbers, facts), map(itemgetter(1), facts))]
+        # (comprehensions and loops, not map and compress: compiled, they are loops in C)
+        facts = [f.wire for f in page.facts] if page.facts is not None else [line_wire(line) for line in lines]
+        matched = [(number, wire[1]) for number, wire in zip(numbers, facts) if wire[1]]
         if not matched:
             return []  # no rule matches a line: the usual page
-        cues = set().union(*map(itemgetter(0), facts))
+        cues: set = set()
+        for wire in facts:
+            cues.update(wire[0])
         rules = {r for r in self.rules_for(page.lang) if not cues.isdisjoint(r.cues)}
         found = [Finding(self.kind, number, f'{rule.name} "{excerpt(text.strip())}"',
                          f"{self.kind}:{rule.name}", rule.weight, rule.source)

@@ -44,7 +44,6 @@ cue) is settled from those facts without a closer look.
 from __future__ import annotations
 
 from functools import lru_cache
-from operator import attrgetter
 from typing import Optional
 
 from normalize.document import Artefact, Document, Source
@@ -83,11 +82,11 @@ class FindArtefacts:
 
     def __call__(self, doc: Document) -> Document:
         page = Page.of(doc)
-        page.facts = list(map(line_facts, page.filled[1]))
+        page.facts = [line_facts(line) for line in page.filled[1]]
         findings: list[Finding] = []
         for rule in self.rules:
             findings.extend(rule(page))
-        found, mentions = self.names(page.lines, list(map(attrgetter("names"), page.facts)))
+        found, mentions = self.names(page.lines, [facts.names for facts in page.facts])
         findings.extend(found)
         findings.sort(key=lambda f: (f.line, f.kind, f.evidence))
         doc.artefacts.extend(f.artefact() for f in findings)

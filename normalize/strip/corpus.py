@@ -22,7 +22,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import import_module
-from itertools import compress
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -108,17 +107,17 @@ def source_of(doc: Document) -> str:
 
 def _kept(doc: Document) -> list[tuple[int, str]]:
     """(index, text) of each line not empty and not removed, in order."""
-    indices = _kept_indices(doc)
-    return list(zip(indices, map(doc.lines.__getitem__, indices)))
+    lines = doc.lines
+    return [(i, lines[i]) for i in _kept_indices(doc)]
 
 
 def _kept_indices(doc: Document) -> list[int]:
-    # (set operations and sorting in C: a page has a hundred lines and more,
-    # half of them empty, and a loop over them in Python cost more than this)
-    filled = set(compress(range(len(doc.lines)), doc.lines))
+    # (comprehensions: compiled, they are loops in C)
+    lines: list[str] = doc.lines
     if doc.removed:
-        filled.difference_update([r.line - 1 for r in doc.removed])
-    return sorted(filled)
+        removed = {r.line - 1 for r in doc.removed}
+        return [i for i, line in enumerate(lines) if line and i not in removed]
+    return [i for i, line in enumerate(lines) if line]
 
 
 def _is_prose(text: str) -> bool:
@@ -162,7 +161,8 @@ class CorpusRepeats:
         lines that may be chrome, in order: what :class:`StripCorpusRepeats`
         looks up in the second pass, without hashing the lines again."""
         kept = _kept_indices(doc)
-        facts = list(map(line_facts, map(doc.lines.__getitem__, kept)))
+        texts = doc.lines
+        facts = [line_facts(texts[i]) for i in kept]
         prose = {h for h, is_prose, _ in facts if is_prose} or {line_hash(doc.text)}
         lines = [(i, h) for i, (h, _, may_be_chrome) in zip(kept, facts) if may_be_chrome]
         summary = Summary(source_of(doc), array("Q", sorted(prose)), array("Q", sorted({h for _, h in lines})))
