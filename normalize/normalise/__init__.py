@@ -86,8 +86,9 @@ def normalise_lines(text: str) -> list[str]:
     if "\r" in text or "\u2028" in text or "\u2029" in text:
         return _whole_text(text).split("\n")
     lines = text.split("\n")
+    seen = _seen
     try:
-        out = list(map(_seen.__getitem__, lines))
+        out = [seen[line] for line in lines]  # (compiled: a loop in C)
     except KeyError:
         try:
             out = _with_new_lines(lines)
@@ -108,7 +109,8 @@ def _with_new_lines(lines: list[str]) -> list[str]:
     """The normalised ``lines``: those not seen before are normalised now (all
     together, as one text: the steps scan a text at C speed, where a call per
     line would cost more) and remembered."""
-    out: list = list(map(_seen.get, lines))
+    seen = _seen
+    out: list = [seen.get(line) for line in lines]
     new = list(dict.fromkeys([line for line, done in zip(lines, out) if done is None]))
     learnt = dict(zip(new, _rounds("\n".join(new)).split("\n")))
     out = [learnt[line] if done is None else done for line, done in zip(lines, out)]

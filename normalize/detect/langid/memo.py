@@ -37,7 +37,8 @@ class LineMemo:
 
     def get(self, keys: list) -> list:
         """The row number of each key remembered, or None (see :meth:`take`)."""
-        return list(map(self.rows.get, keys))
+        rows = self.rows
+        return [rows.get(key) for key in keys]  # (compiled: a loop in C)
 
     def take(self, found: list[int]) -> np.ndarray:
         """The remembered rows numbered ``found`` (numbers :meth:`get` gave, before any put)."""
