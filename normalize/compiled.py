@@ -52,6 +52,7 @@ from pathlib import Path
 
 # Paths relative to the repository root (setup.py's folder).
 MODULES = (
+    "normalize/memo.py",
     "normalize/normalise/__init__.py",
     "normalize/normalise/whitespace.py",
     "normalize/strip/__init__.py",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from typing import Final
 
 from normalize.strip.lexicon import (
     SHORT_PHRASE_WORDS,
@@ -27,6 +27,7 @@ from normalize.strip.lexicon import (
     scanner,
     trim_key,
 )
+from normalize.memo import remember
 
 # Scripts written without spaces between words.
 _SPACELESS = re.compile(
@@ -109,10 +110,19 @@ def paragraph(line: Line) -> bool:
 _PHOTO_CREDIT_WORDS = 4  # "© dpa", "Foto: © Jane Roe": a credit, not a site's footer
 
 
-@lru_cache(maxsize=1 << 16)
+# What _look worked out, per line text (see normalize.memo).
+_LOOKS: Final[dict[str, tuple]] = {}
+LOOKS_ROOM = 1 << 17
+
+
 def _look(text: str) -> tuple:
     """The measurements of one line text, in the order of :class:`Line`'s
     fields from ``key`` (see :func:`measure`); one pass per distinct text."""
+    known = _LOOKS.get(text)
+    return known if known is not None else remember(_LOOKS, text, _look_at(text), LOOKS_ROOM)
+
+
+def _look_at(text: str) -> tuple:
     lower = text.lower()
     tokens = lower.split()
     n_tokens = len(tokens)
