@@ -22,13 +22,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import import_module
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import numpy as np
 import xxhash
 
 from normalize.document import Document, Removal, note_kept_lines
+from normalize.memo import remember
 
 kernels: Any  # (the C module, or None)
 try:  # C loop for the pairs of documents that tell one story (see kernels.pyx); numpy otherwise
@@ -86,11 +87,17 @@ def line_hash(text: str) -> int:
 _ASCII_NOT_WORD = bytes(b for b in range(128) if not chr(b).isalnum())
 
 
-@lru_cache(maxsize=1 << 16)
-def line_facts(text: str) -> tuple[int, bool, bool]:
+_FACTS: Final[dict[str, tuple]] = {}  # line_facts of the lines met (see normalize.memo)
+FACTS_ROOM = 1 << 17
+
+
+def line_facts(text: str) -> tuple:  # (int, bool, bool)
     """(:func:`line_hash`, whether the line is prose, whether it may be chrome):
-    all a summary asks of a line, cached together, since lines recur."""
-    return line_hash(text), _is_prose(text), _may_be_chrome(text)
+    all a summary asks of a line, remembered together, since lines recur."""
+    known = _FACTS.get(text)
+    if known is not None:
+        return known
+    return remember(_FACTS, text, (line_hash(text), _is_prose(text), _may_be_chrome(text)), FACTS_ROOM)
 
 
 def source_of(doc: Document) -> str:

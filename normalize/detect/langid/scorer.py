@@ -35,7 +35,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any, Final, Sequence
 
 import numpy as np
 from langdetect.detector import Detector
@@ -45,6 +45,7 @@ from normalize.detect import scripts
 from normalize.detect.langid import tables
 from normalize.detect.langid.features import UNKNOWN_ID, text_grams
 from normalize.detect.langid.memo import LIMIT, MEMO
+from normalize.memo import remember
 from normalize.detect.langid.profiles import ID_MASK, SCRIPT_SHIFT, UPPER_BIT, load_profiles
 
 kernels: Any  # (the C module, or None)
@@ -415,16 +416,25 @@ def _score(text: str, caps: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     return _line_sums(profiles.logp, rows, bounds), scripts
 
 
+# The lengths worked out (see normalize.memo), for as many lines as the memo
+# remembers the lines' rows (both forget their older half when full).
+_LENGTHS: Final[dict[str, int]] = {}
+
+
 def _prepared_lengths(lines: list[str]) -> np.ndarray:
     """The code points of each line once :func:`prepare` has made it over (URLs
     and e-mail addresses put as one space, Vietnamese accents composed): its
     length, but for the few lines holding one of those. Each is made over
     within its line, so a line is prepared alone as it would be in the text,
     and its length is remembered (:func:`_line_length`)."""
-    return np.fromiter(map(_line_length, lines), dtype=np.int64, count=len(lines))
+    known = _LENGTHS
+    lengths = [known.get(line, -1) for line in lines]  # (compiled: a loop in C)
+    for i, length in enumerate(lengths):
+        if length < 0:
+            lengths[i] = remember(known, lines[i], _line_length(lines[i]), LIMIT)
+    return np.array(lengths, dtype=np.int64)
 
 
-@lru_cache(maxsize=LIMIT)
 def _line_length(line: str) -> int:
     """:func:`prepare`'s length of one line: ``len(line)`` unless it holds what
     :func:`prepare` replaces or composes.
