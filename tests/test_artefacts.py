@@ -505,7 +505,7 @@ def test_a_page_looked_at_ahead_of_its_pass_finds_its_line_facts_cached(seed_tex
     """``look_ahead`` (called by a worker between passes) works out and caches
     the facts of a page's lines; the stage then looks none up afresh, and
     finds what it would have found."""
-    from normalize.detect.artefacts import line_facts
+    from normalize.detect import artefacts
 
     text = seed(seed_texts, "002")
     clear_line_caches()
@@ -513,8 +513,9 @@ def test_a_page_looked_at_ahead_of_its_pass_finds_its_line_facts_cached(seed_tex
     clear_line_caches()
     doc = Document(id="t", text=text, source=Source("t", 1), lines=text.split("\n"), lang="en")
     FindArtefacts().look_ahead(doc)
-    looked = line_facts.cache_info()
-    assert looked.misses == len({line for line in doc.lines if line})
+    looked = dict(artefacts._FACTS)
+    assert set(looked) == {line for line in doc.lines if line}
     again = FindArtefacts()(doc)
-    assert line_facts.cache_info().misses == looked.misses
+    assert artefacts._FACTS.keys() == looked.keys()  # nothing worked out afresh
+    assert all(artefacts._FACTS[line] is facts for line, facts in looked.items())
     assert (again.artefacts, again.translation) == (expected.artefacts, expected.translation)

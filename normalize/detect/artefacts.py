@@ -43,8 +43,7 @@ cue) is settled from those facts without a closer look.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Optional
+from typing import Final, Optional
 
 from normalize.document import Artefact, Document, Source
 from normalize.detect.artefact_page import (  # noqa: F401  (re-exported)
@@ -57,6 +56,7 @@ from normalize.detect.artefact_wire import WireMarkers, WireRule, all_cues, line
 from normalize.detect.names import (  # noqa: F401
     NameChecks, NameVariants, line_names, warm as warm_names)
 from normalize.detect.translation import Finding, verdict
+from normalize.memo import remember
 
 __all__ = ["FindArtefacts", "find_artefacts", "NameVariants"]
 
@@ -103,20 +103,27 @@ class FindArtefacts:
             line_facts(line)
 
 
-@lru_cache(maxsize=4 * LINE_CACHE)
+# The facts of the lines met (see normalize.memo). Every line of every page is
+# looked up here, so this memory has room for eight times the lines of the rules'
+# own caches: at 100k generated articles (190k distinct lines, recurring across
+# the corpus), the non-empty lines of a worker's documents, played through an LRU
+# cache, miss 229k times with room for 65,536 lines, 357k times with room for
+# 16,384; a memory that forgets its older half needs twice an LRU cache's room.
+_FACTS: Final[dict[str, LineFacts]] = {}
+FACTS_ROOM = 8 * LINE_CACHE
+
+
 def line_facts(line: str) -> LineFacts:
     """What every rule needs to know about ``line``, looked up once per line
     (see :class:`~normalize.detect.artefact_page.LineFacts`). Made with the
     rules' own functions, not through their caches: the stage looks no line
-    up there, and the facts are kept once.
-
-    Every line of every page is looked up here, so this cache is four times
-    the others (some 60 MB when full): at 100k generated articles (190k
-    distinct lines, recurring across the corpus), the non-empty lines of a
-    worker's documents, played through such a cache, miss 229k times with
-    room for 65,536 lines, 357k times with room for 16,384."""
-    return LineFacts(opens_menu.__wrapped__(line), line_wire.__wrapped__(line),
-                     line_names.__wrapped__(line), line_scripts.__wrapped__(line))
+    up there, and the facts are kept once."""
+    known = _FACTS.get(line)
+    if known is not None:
+        return known
+    return remember(_FACTS, line, LineFacts(opens_menu.__wrapped__(line), line_wire.__wrapped__(line),
+                                            line_names.__wrapped__(line), line_scripts.__wrapped__(line)),
+                    FACTS_ROOM)
 
 
 def warm() -> None:
@@ -135,9 +142,11 @@ def clear_line_caches() -> None:
     time a first pass, and to free the memory)."""
     from normalize.detect import artefact_residue, artefact_switcher, artefact_wire, names
 
-    for cached in (line_facts, artefact_residue.line_scripts, artefact_switcher.opens_menu,
+    _FACTS.clear()
+    names._RUNS.clear()
+    for cached in (artefact_residue.line_scripts, artefact_switcher.opens_menu,
                    artefact_switcher.menu_languages, artefact_switcher.menu_tokens,
-                   artefact_wire.line_wire, names.line_names, names.run_names, names.mention_text,
+                   artefact_wire.line_wire, names.line_names, names.mention_text,
                    names.caps_last_syllable, names.fold):
         cached.cache_clear()
 

@@ -39,13 +39,14 @@ from itertools import compress, filterfalse
 from operator import itemgetter, ne
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Sequence
+from typing import Callable, Final, Iterable, Iterator, NamedTuple, Optional, Sequence
 
 import orjson
 
 from normalize.document import Artefact
 from normalize.detect.artefact_page import LINE_CACHE
 from normalize.detect.translation import Finding, data_rows, settings
+from normalize.memo import remember
 
 KIND = "name-variant"
 _PARTS = re.compile(r"[-‐‑'’\s]+")
@@ -418,9 +419,19 @@ def line_names(line: str) -> LineNames:
                      frozenset([(key, text) for text, key in named]), frozenset([key for _, key in named]))
 
 
-@lru_cache(maxsize=2 * LINE_CACHE)
+# What run_names found, per run (see normalize.memo): runs such as "The" or
+# "President" recur on line after line.
+_RUNS: Final[dict[str, tuple]] = {}
+RUNS_ROOM = 4 * LINE_CACHE
+
+
 def run_names(run: str) -> tuple:  # (persons, named or None)
     """A capitalised run's wrong-person pairs, and its (text, key) if it is a name-like mention."""
+    known = _RUNS.get(run)
+    return known if known is not None else remember(_RUNS, run, _run_names(run), RUNS_ROOM)
+
+
+def _run_names(run: str) -> tuple:
     if " " not in run:  # a lone word: a mention only if it is a spelling in the table
         word = run[:-2] if run.endswith(("'s", "’s")) else run  # (_POSSESSIVE)
         if (word.lower() if word.isascii() else fold(word)) not in spellings():
@@ -432,7 +443,7 @@ def run_names(run: str) -> tuple:  # (persons, named or None)
     return (persons, named) if persons or named else _NO_RUN
 
 
-# (Annotated as a plain tuple, here and in run_names: compiled, a tuple of known
+# (Annotated as a plain tuple, here and in _run_names: compiled, a tuple of known
 # items is unboxed, and made anew as each caller gets it: never the same object.)
 _NO_RUN: tuple = ((), None)
 
