@@ -24,6 +24,10 @@ modules should know how:
 * mypyc takes ``sum(a) + sum(b)`` of floats for ints: each sum on its own;
 * mypyc fails on a method under ``functools.lru_cache`` (an internal error):
   a cached function is a module's;
+* what is looked up for every line of every page is remembered in a dict held
+  in a ``Final`` module constant, which the compiled code looks in itself (a C
+  static; see :mod:`normalize.memo`): an ``lru_cache`` is a Python object,
+  called through, its entry moved on every look-up;
 
 and two things follow for the workflow:
 
