@@ -19,7 +19,7 @@ caller looks in itself::
 It is bounded: once it holds ``room`` entries, the older half (those put first)
 is forgotten before the next is put. Unlike an LRU cache it forgets a line
 still in use if it was put early, so it is given twice the room an LRU cache
-would be: played through the lines of a worker at 100k generated articles,
+would be given: played through the lines of a worker at 100k generated articles,
 such a memory with room for 131,072 lines misses as often as an LRU cache of
 65,536 (112,181 against 115,292 times; with room for 65,536, 142,610 times).
 

@@ -45,8 +45,8 @@ from normalize.detect import scripts
 from normalize.detect.langid import tables
 from normalize.detect.langid.features import UNKNOWN_ID, text_grams
 from normalize.detect.langid.memo import LIMIT, MEMO
-from normalize.memo import remember
 from normalize.detect.langid.profiles import ID_MASK, SCRIPT_SHIFT, UPPER_BIT, load_profiles
+from normalize.memo import remember
 
 kernels: Any  # (the C module, or None)
 try:  # the n-gram look-up as one C loop (see kernels.pyx); numpy otherwise
