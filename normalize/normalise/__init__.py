@@ -16,10 +16,10 @@ else: a clean text comes back exactly as it went in.
 from __future__ import annotations
 
 import unicodedata
-from itertools import islice
 from typing import Callable
 
 from normalize.document import Document
+from normalize.memo import forget_older_half
 from normalize.normalise.repair import repair
 from normalize.normalise.whitespace import normalise_whitespace, squeeze_spaces, tidy_lines
 
@@ -115,9 +115,7 @@ def _with_new_lines(lines: list[str]) -> list[str]:
     learnt = dict(zip(new, _rounds("\n".join(new)).split("\n")))
     out = [learnt[line] if done is None else done for line, done in zip(lines, out)]
     if len(_seen) + len(learnt) > LINE_LIMIT:
-        kept = dict(islice(_seen.items(), len(_seen) // 2, None))
-        _seen.clear()
-        _seen.update(kept)
+        forget_older_half(_seen)
     _seen.update(learnt)
     return out
 
