@@ -23,8 +23,9 @@ For each size it builds a near-duplicate news corpus from
   ``update_batch`` on the same shingles;
 * each per-document stage alone on one core.
 
-and prints ratios, since the machines are shared and absolute times drift. The
-figures also go to benchmarks/out/suite-<docs>.json.
+and prints ratios, since the machines are shared and absolute times drift, and
+the processor it ran on, since they differ from day to day. The figures also go
+to benchmarks/out/suite-<docs>.json.
 
     python benchmarks/bench_suite.py --scale 15                 # ~10k documents
     python benchmarks/bench_suite.py --scale 15 --no-peers --runs 5
@@ -133,10 +134,8 @@ def host() -> str:
         info = Path("/proc/cpuinfo").read_text()
     except OSError:
         return "unknown processor"
-    fields = dict(
-        (key.strip(), value.strip())
-        for key, _, value in (row.partition(":") for row in info.split("\n\n", 1)[0].splitlines())
-    )
+    first_core = info.split("\n\n", 1)[0]
+    fields = {key.strip(): value.strip() for key, _, value in (row.partition(":") for row in first_core.splitlines())}
     flags = set(fields.get("flags", "").split())
     vector = next((name for flag, name in (("amx_tile", "AMX, AVX-512"), ("avx512f", "AVX-512"), ("avx2", "AVX2"))
                    if flag in flags), "no AVX2")
@@ -196,9 +195,10 @@ def main() -> None:
     print(f"corpus {corpus.name}: {mb:.0f} MB; {args.workers} workers; load {os.getloadavg()[0]:.2f}"
           + ("; the package's bytecode written ahead (PYTHONDONTWRITEBYTECODE is set: see compile_bytecode)"
              if os.environ.get("PYTHONDONTWRITEBYTECODE") else ""))
-    print(f"processor: {host()}")
+    processor = host()
+    print(f"processor: {processor}")
     figures: dict = {"corpus": corpus.name, "mb": mb, "workers": args.workers, "load": os.getloadavg()[0],
-                     "processor": host()}
+                     "processor": processor}
 
     full, runs = timed_runs(corpus, args.workers, max(1, args.runs), mb)
     full_q = score(truth, predicted(full["outdir"] / "documents.jsonl"))
